@@ -1,0 +1,102 @@
+"""Shared plumbing of the HTTP functions: answers, problem+json, CORS and error mapping."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import azure.functions as func
+from pydantic import BaseModel
+
+from shared.auth import Principal, Role, authorize
+from shared.bootstrap import Services, get_services
+from shared.errors import ApiError
+
+log = logging.getLogger("functions.http")
+PROBLEM = "application/problem+json"
+
+Handler = Callable[[func.HttpRequest], func.HttpResponse]
+
+
+def json_response(
+    payload: BaseModel | dict[str, Any] | list[Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> func.HttpResponse:
+    if isinstance(payload, BaseModel):
+        body = payload.model_dump_json(exclude_none=True)
+    else:
+        body = json.dumps(payload, separators=(",", ":"), default=str)
+    return func.HttpResponse(body, status_code=status, headers=headers,
+                             mimetype="application/json", charset="utf-8")
+
+
+def problem(error: ApiError, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    body: dict[str, Any] = {"type": error.type, "title": error.title, "status": error.status,
+                            "detail": error.detail}
+    if error.errors:
+        body["errors"] = [{"path": e.path, "message": e.message} for e in error.errors]
+    body.update(error.extra)
+    return func.HttpResponse(json.dumps(body), status_code=error.status,
+                             headers={**(headers or {}), **error.headers}, mimetype=PROBLEM,
+                             charset="utf-8")
+
+
+def answers_problems(handler: Handler) -> Handler:
+    """ApiError -> its problem+json; anything else -> a 500 that names no detail."""
+
+    @functools.wraps(handler)
+    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            return handler(req)
+        except ApiError as error:
+            return problem(error)
+        except Exception as exc:
+            log.error("unhandled error", extra={"function": handler.__name__,
+                                                "error": type(exc).__name__})
+            return problem(ApiError("an unexpected error occurred; it has been logged"))
+
+    return wrapper
+
+
+def services() -> Services:
+    return get_services()
+
+
+def principal_trusted() -> bool:
+    """Dev auth locally; in Azure only behind App Service Authentication (it sets this)."""
+    return services().settings.dev_auth or os.environ.get("WEBSITE_AUTH_ENABLED", "").lower() == "true"
+
+
+def admin(req: func.HttpRequest, roles: frozenset[Role] | set[Role],
+          tenant_id: str | None = None, action: str = "") -> Principal:
+    """The one authorisation check of every admin route; refusals in a tenant are audited."""
+    from shared.errors import Forbidden
+    from shared.services.tenant_admin import record_denial
+
+    try:
+        return authorize(req.headers, principal_trusted(), roles, tenant_id)
+    except Forbidden:
+        if tenant_id:
+            try:
+                who = authorize(req.headers, principal_trusted(), set(Role))
+                record_denial(services(), who, tenant_id, action or "access")
+            except ApiError:
+                pass
+        raise
+
+
+def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    from shared.errors import BadRequest, FieldError
+
+    raw = req.params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest("invalid query parameter",
+                         errors=[FieldError(f"?{name}", f"must be an integer {low}-{high}")])
+    return int(raw)

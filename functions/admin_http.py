@@ -1,0 +1,93 @@
+"""Admin endpoints of the foundation (API.md): tenants, contacts, audit. Roles per route."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import azure.functions as func
+
+from functions._http import admin, answers_problems, json_response, query_int, services
+from shared.auth import ANY_ROLE, Role
+from shared.errors import BadRequest, FieldError
+from shared.models.tenant import TenantCreate, TenantPatch
+from shared.services import tenant_admin
+from shared.validation import parse_model
+
+bp = func.Blueprint()
+TENANT_WRITERS = {Role.PLATFORM_ADMIN, Role.PRIVACY_ADMIN}
+CONTACT_READERS = {Role.SUPPORT_AGENT, Role.PRIVACY_ADMIN}
+AUDIT_READERS = {Role.AUDITOR, Role.PRIVACY_ADMIN}
+
+
+def _time(req: func.HttpRequest, name: str) -> datetime | None:
+    raw = req.params.get(name)
+    try:
+        value = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        value = None
+    if raw and (value is None or value.tzinfo is None):
+        raise BadRequest("invalid query parameter",
+                         errors=[FieldError(f"?{name}", "must be an RFC 3339 date-time")])
+    return value
+
+
+@bp.route(route="v1/tenants", methods=["POST"])
+@answers_problems
+def create_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    principal = admin(req, {Role.PLATFORM_ADMIN})
+    cmd = parse_model(req.get_body(), TenantCreate)
+    return json_response(tenant_admin.create_tenant(services(), principal, cmd), status=201)
+
+
+@bp.route(route="v1/tenants/{tenantId}", methods=["GET"])
+@answers_problems
+def get_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, ANY_ROLE, tenant_id, "tenant.read")
+    return json_response(tenant_admin.get_tenant(services(), principal, tenant_id))
+
+
+@bp.route(route="v1/tenants/{tenantId}", methods=["PATCH"])
+@answers_problems
+def update_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, TENANT_WRITERS, tenant_id, "tenant.update")
+    patch = parse_model(req.get_body(), TenantPatch)
+    return json_response(tenant_admin.update_tenant(services(), principal, tenant_id, patch))
+
+
+@bp.route(route="v1/tenants/{tenantId}/contacts", methods=["GET"])
+@answers_problems
+def list_contacts(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, CONTACT_READERS, tenant_id, "contacts.read")
+    masked = Role.PRIVACY_ADMIN.value not in principal.roles
+    page = tenant_admin.read_contacts(services(), principal, tenant_id, masked,
+                                      query_int(req, "limit", 50, 1, 500),
+                                      req.params.get("continuation"))
+    return json_response(page)
+
+
+@bp.route(route="v1/tenants/{tenantId}/audit", methods=["GET"])
+@answers_problems
+def list_audit(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, AUDIT_READERS, tenant_id, "audit.read")
+    page = tenant_admin.read_audit(services(), principal, tenant_id, _time(req, "from"), _time(req, "to"),
+                                   req.params.get("action"), query_int(req, "limit", 100, 1, 1000),
+                                   req.params.get("continuation"))
+    items = [{k: v for k, v in e.items() if not k.startswith("_") and k not in ("ttl", "type")}
+             for e in page.items]
+    return json_response({"items": items, "continuation": page.continuation})
+
+
+@bp.route(route="v1/tenants/{tenantId}/audit/verify", methods=["GET"])
+@answers_problems
+def verify_audit(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, {Role.AUDITOR}, tenant_id, "audit.verify")
+    result = tenant_admin.verify_audit(services(), principal, tenant_id)
+    body = {"valid": result.valid, "entries": result.entries}
+    if result.firstBrokenAt:
+        body["firstBrokenAt"] = result.firstBrokenAt
+    return json_response(body)

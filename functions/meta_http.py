@@ -1,0 +1,26 @@
+"""Health and the OpenAPI document: anonymous, no personal data, no tenant data."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions._http import answers_problems, json_response, services
+from shared.models.admin import Health
+from shared.openapi import build_openapi
+
+bp = func.Blueprint()
+
+
+@bp.route(route="v1/health", methods=["GET"])
+@answers_problems
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    settings = services().settings
+    backends = {"store": settings.store_backend, "bus": settings.bus_backend,
+                "keys": settings.keys_backend}
+    return json_response(Health(status="ok", region=settings.region, backends=backends))
+
+
+@bp.route(route="v1/openapi.json", methods=["GET"])
+@answers_problems
+def openapi(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(build_openapi())

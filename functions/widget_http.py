@@ -1,0 +1,80 @@
+"""Widget endpoints (API.md): admit, validate, enqueue, answer 202. Called from browsers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import azure.functions as func
+from pydantic import BaseModel
+
+from functions._http import answers_problems, json_response, problem, services
+from shared.errors import ApiError, Forbidden
+from shared.services.widget_gate import WidgetCall
+
+bp = func.Blueprint()
+ALLOWED_HEADERS = "Content-Type, X-Widget-Key"
+
+
+def _call(req: func.HttpRequest) -> WidgetCall:
+    return WidgetCall(widget_key=req.headers.get("x-widget-key"),
+                      origin=req.headers.get("origin"),
+                      forwarded_for=req.headers.get("x-forwarded-for"),
+                      body=req.get_body())
+
+
+def _cors(origin: str | None) -> dict[str, str]:
+    if not origin:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _preflight(req: func.HttpRequest) -> func.HttpResponse:
+    origin = req.headers.get("origin")
+    if not services().gate.preflight_allowed(origin):
+        return problem(Forbidden("this origin is not allowed"))
+    return func.HttpResponse(status_code=204, headers={
+        **_cors(origin), "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": "600"})
+
+
+def _answer(req: func.HttpRequest, accept: Callable[[WidgetCall], BaseModel]) -> func.HttpResponse:
+    """Preflight or the accepting call; CORS headers on every answer to an allowed origin."""
+    if req.method == "OPTIONS":
+        return _preflight(req)
+    call = _call(req)
+    try:
+        return json_response(accept(call), status=202, headers=_cors(call.origin))
+    except ApiError as error:
+        allowed = not isinstance(error, Forbidden)
+        return problem(error, headers=_cors(call.origin) if allowed else None)
+
+
+@bp.route(route="v1/collect", methods=["POST", "OPTIONS"])
+@answers_problems
+def collect(req: func.HttpRequest) -> func.HttpResponse:
+    return _answer(req, services().ingest.collect)
+
+
+@bp.route(route="v1/contacts", methods=["POST", "OPTIONS"])
+@answers_problems
+def submit_contact(req: func.HttpRequest) -> func.HttpResponse:
+    return _answer(req, services().ingest.contact)
+
+
+@bp.route(route="v1/consents", methods=["POST", "OPTIONS"])
+@answers_problems
+def submit_consent(req: func.HttpRequest) -> func.HttpResponse:
+    return _answer(req, services().ingest.consent)
+
+
+@bp.route(route="v1/conversations/{conversationId}/messages", methods=["POST", "OPTIONS"])
+@answers_problems
+def submit_message(req: func.HttpRequest) -> func.HttpResponse:
+    conversation_id = req.route_params.get("conversationId", "")
+    return _answer(req, lambda call: services().ingest.message(call, conversation_id))
+
+
+@bp.route(route="v1/privacy-requests", methods=["POST", "OPTIONS"])
+@answers_problems
+def submit_privacy_request(req: func.HttpRequest) -> func.HttpResponse:
+    return _answer(req, services().ingest.privacy_request)

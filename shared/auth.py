@@ -1,0 +1,78 @@
+"""Roles and tenant scopes from App Service Authentication's X-MS-CLIENT-PRINCIPAL.
+
+One function, ``authorize``, guards every admin route. A deployed app trusts the header only
+when the platform's authentication sits in front of it (it strips client-sent copies).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.errors import Forbidden, Unauthorized
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "Platform.Admin"
+    PRIVACY_ADMIN = "Privacy.Admin"
+    PRIVACY_OPERATOR = "Privacy.Operator"
+    SUPPORT_AGENT = "Support.Agent"
+    AUDITOR = "Auditor"
+
+
+ANY_ROLE = frozenset(Role)
+_OID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
+
+
+@dataclass(frozen=True)
+class Principal:
+    actor: str
+    """A pseudonymous, stable actor id for the audit trail (object id, never a name or email)."""
+    roles: frozenset[str]
+    tenants: frozenset[str]
+
+    def in_scope(self, tenant_id: str) -> bool:
+        return "*" in self.tenants or tenant_id in self.tenants
+
+
+def _claims(raw: str) -> list[tuple[str, str]]:
+    try:
+        decoded = json.loads(base64.b64decode(raw, validate=False))
+        return [(str(c["typ"]), str(c["val"])) for c in decoded.get("claims", [])]
+    except (ValueError, KeyError, TypeError, binascii.Error, AttributeError) as exc:
+        raise Unauthorized("the client principal header is malformed") from exc
+
+
+def principal_from_headers(headers: Mapping[str, str], trusted: bool) -> Principal:
+    raw = headers.get("x-ms-client-principal") if trusted else None
+    if not raw:
+        raise Unauthorized("authentication required")
+    claims = _claims(raw)
+    roles = frozenset(v for t, v in claims if t in ("roles", "role"))
+    tenants = frozenset(v for t, v in claims if t == "tenants")
+    oid = next((v for t, v in claims if t in _OID_CLAIMS), None)
+    oid = oid or headers.get("x-ms-client-principal-id")
+    if not oid:
+        name = next((v for t, v in claims if t in ("name", "preferred_username")), "anonymous")
+        oid = "principal-" + hashlib.sha256(name.encode()).hexdigest()[:16]
+    return Principal(actor=oid, roles=roles, tenants=tenants)
+
+
+def authorize(
+    headers: Mapping[str, str],
+    trusted: bool,
+    allowed: Iterable[Role],
+    tenant_id: str | None = None,
+) -> Principal:
+    """401 without a principal, 403 without an allowed role or outside the tenant scope."""
+    principal = principal_from_headers(headers, trusted)
+    if not principal.roles & {r.value for r in allowed}:
+        raise Forbidden("your role does not allow this action")
+    if tenant_id is not None and not principal.in_scope(tenant_id):
+        raise Forbidden("this tenant is outside your scope")
+    return principal

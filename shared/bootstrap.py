@@ -1,0 +1,200 @@
+"""The one place that wires adapters to ports, chosen by settings.
+
+Azure SDKs are imported inside factories, so the embedded mode never loads them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shared.ports.clock import Clock, SystemClock
+from shared.ports.document_store import DocumentStore
+from shared.ports.key_provider import KeyProvider
+from shared.ports.message_bus import MessageBus
+from shared.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from shared.services.audit_trail import AuditTrail
+    from shared.services.ingest_processor import IngestProcessor
+    from shared.services.subject_keys import SubjectKeys
+    from shared.services.tenant_directory import TenantDirectory
+    from shared.services.widget_gate import WidgetGate
+    from shared.services.widget_ingest import WidgetIngest
+
+
+@dataclass
+class Services:
+    """Everything a function needs, built once per process."""
+
+    settings: Settings
+    clock: Clock
+    directory: DocumentStore
+    """Control plane: tenant settings and widget-key look-ups (no subject data)."""
+    store: DocumentStore
+    """The stamp region's subject data, audit trail and requests."""
+    bus: MessageBus
+    keys: KeyProvider
+    other_regions: dict[str, DocumentStore] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.bus.close()
+        for store in (self.store, self.directory, *self.other_regions.values()):
+            store.close()
+
+    def store_for(self, region: str) -> DocumentStore:
+        """The store of a tenant's region; only control-plane audit writes reach other regions."""
+        if region == self.settings.region:
+            return self.store
+        if region not in self.other_regions:
+            store = STORES[self.settings.store_backend](
+                self.settings, self.clock, region_dir(self.settings, region) / "store.sqlite"
+            )
+            from shared.containers import REGION_CONTAINERS
+
+            for spec in REGION_CONTAINERS:
+                store.ensure_container(spec)
+            self.other_regions[region] = store
+        return self.other_regions[region]
+
+    @cached_property
+    def tenants(self) -> TenantDirectory:
+        from shared.services.tenant_directory import TenantDirectory
+
+        return TenantDirectory(self.directory, self.clock, self.settings)
+
+    @cached_property
+    def subject_keys(self) -> SubjectKeys:
+        from shared.services.subject_keys import SubjectKeys
+
+        return SubjectKeys(self.store, self.keys, self.clock)
+
+    def audit_for(self, region: str) -> AuditTrail:
+        from shared.services.audit_trail import AuditTrail
+
+        return AuditTrail(self.store_for(region), self.clock)
+
+    @cached_property
+    def gate(self) -> WidgetGate:
+        from shared.policies.rate_limit import RateLimiter
+        from shared.services.widget_gate import WidgetGate
+
+        return WidgetGate(self.tenants, RateLimiter(self.clock), self.clock, self.settings)
+
+    @cached_property
+    def ingest(self) -> WidgetIngest:
+        from shared.services.widget_ingest import WidgetIngest
+
+        return WidgetIngest(self.gate, self.store, self.bus, self.keys, self.subject_keys, self.clock,
+                            self.settings.ingest_queue)
+
+    @cached_property
+    def processor(self) -> IngestProcessor:
+        from shared.services.blind_index_entries import BlindIndexEntries
+        from shared.services.ingest_processor import IngestProcessor
+
+        return IngestProcessor(self.tenants, self.store, self.keys, self.subject_keys,
+                               BlindIndexEntries(self.store), self.audit_for(self.settings.region),
+                               self.clock)
+
+
+def region_dir(settings: Settings, region: str | None = None) -> Path:
+    return settings.data_dir / "regions" / (region or settings.region)
+
+
+def _sqlite_store(settings: Settings, clock: Clock, path: Path) -> DocumentStore:
+    from shared.adapters.sqlite_store import SqliteDocumentStore
+
+    return SqliteDocumentStore(path, clock)
+
+
+def _sqlite_bus(settings: Settings, clock: Clock) -> MessageBus:
+    from shared.adapters.sqlite_bus import SqliteBus
+
+    return SqliteBus(
+        region_dir(settings) / "bus.sqlite",
+        clock,
+        max_delivery_count=settings.ingest_max_delivery,
+    )
+
+
+def _file_keys(settings: Settings, clock: Clock) -> KeyProvider:
+    from shared.adapters.file_keys import FileKeyProvider
+
+    return FileKeyProvider(region_dir(settings) / "keys")
+
+
+def _unsupported(kind: str) -> Callable[..., Any]:
+    def build(*_: Any) -> Any:
+        raise RuntimeError(f"the {kind} backend arrives with the Azure adapters; use the embedded one")
+
+    return build
+
+
+STORES: dict[str, Callable[[Settings, Clock, Path], DocumentStore]] = {
+    "sqlite": _sqlite_store,
+    "cosmos": _unsupported("cosmos"),
+}
+BUSES: dict[str, Callable[[Settings, Clock], MessageBus]] = {
+    "sqlite": _sqlite_bus,
+    "servicebus": _unsupported("servicebus"),
+}
+KEYS: dict[str, Callable[[Settings, Clock], KeyProvider]] = {
+    "files": _file_keys,
+    "keyvault": _unsupported("keyvault"),
+}
+
+
+def build_services(settings: Settings, clock: Clock | None = None, **overrides: Any) -> Services:
+    clock = clock or SystemClock()
+    store = overrides.get("store") or STORES[settings.store_backend](
+        settings, clock, region_dir(settings) / "store.sqlite"
+    )
+    directory = overrides.get("directory") or STORES[settings.store_backend](
+        settings, clock, settings.data_dir / "directory.sqlite"
+    )
+    services = Services(
+        settings=settings,
+        clock=clock,
+        directory=directory,
+        store=store,
+        bus=overrides.get("bus") or BUSES[settings.bus_backend](settings, clock),
+        keys=overrides.get("keys") or KEYS[settings.keys_backend](settings, clock),
+    )
+    from shared.containers import ensure_containers
+
+    ensure_containers(services)
+    return services
+
+
+_lock = threading.Lock()
+_services: Services | None = None
+
+
+def get_services() -> Services:
+    """The process-wide services, built on first use (never at import time)."""
+    global _services
+    with _lock:
+        if _services is None:
+            _services = build_services(get_settings())
+        return _services
+
+
+def install_services(services: Services) -> None:
+    """Make ``services`` the process-wide instance (tests, hosts that build their own)."""
+    global _services
+    with _lock:
+        _services = services
+
+
+def reset_services() -> None:
+    """Close and forget the process-wide services (tests, host shutdown)."""
+    global _services
+    with _lock:
+        if _services is not None:
+            _services.close()
+        _services = None

@@ -1,0 +1,31 @@
+"""Container layout: one place naming each container, its partition key and default TTL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.ports.document_store import ContainerSpec
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Services
+
+SUBJECTS = ContainerSpec("subjects", ("/tenantId", "/subjectId"), default_ttl=-1)
+"""Everything about one data subject in one logical partition: a DSAR touches one partition."""
+INDEX = ContainerSpec("blind_index", ("/tenantId",), default_ttl=-1)
+"""Blind-index entries (``kind:hmac`` -> subject ids); point reads, never plaintext."""
+AUDIT = ContainerSpec("audit", ("/tenantId",), default_ttl=-1)
+REQUESTS = ContainerSpec("privacy_requests", ("/tenantId",), default_ttl=-1)
+
+TENANTS = ContainerSpec("tenants", ("/tenantId",), default_ttl=None)
+WIDGET_KEYS = ContainerSpec("widget_keys", ("/keyHash",), default_ttl=None)
+ORIGINS = ContainerSpec("origins", ("/originHash",), default_ttl=None)
+
+REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS)
+DIRECTORY_CONTAINERS = (TENANTS, WIDGET_KEYS, ORIGINS)
+
+
+def ensure_containers(services: Services) -> None:
+    for spec in REGION_CONTAINERS:
+        services.store.ensure_container(spec)
+    for spec in DIRECTORY_CONTAINERS:
+        services.directory.ensure_container(spec)

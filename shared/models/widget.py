@@ -1,0 +1,153 @@
+"""What visitors' browsers may send (API.md widget endpoints); anything else is a 400."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+PseudoId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+ShortText = Annotated[str, Field(max_length=256)]
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+HttpUrlText = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventType(StrEnum):
+    PAGE_VIEW = "page_view"
+    NAVIGATION = "navigation"
+    CLICK = "click"
+    SCROLL_DEPTH = "scroll_depth"
+    TIME_ON_PAGE = "time_on_page"
+    WIDGET_OPEN = "widget_open"
+    WIDGET_CLOSE = "widget_close"
+    CHAT_STARTED = "chat_started"
+    FORM_SUBMITTED = "form_submitted"
+    CALLBACK_REQUESTED = "callback_requested"
+    CALL_STARTED = "call_started"
+    CALL_ENDED = "call_ended"
+
+
+class DsarType(StrEnum):
+    ACCESS = "access"
+    PORTABILITY = "portability"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    CONSENT_WITHDRAWAL = "consent_withdrawal"
+
+
+class Screen(Strict):
+    width: int = Field(ge=0, le=100_000)
+    height: int = Field(ge=0, le=100_000)
+
+
+class Context(Strict):
+    userAgent: str = Field(max_length=1024)
+    language: str = Field(max_length=35, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+    screen: Screen
+    timezone: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")
+
+
+class Event(Strict):
+    id: UUID
+    type: EventType
+    ts: AwareDatetime
+    url: HttpUrlText | None = None
+    referrer: HttpUrlText | None = None
+    durationMs: int | None = Field(default=None, ge=0, le=86_400_000)
+    target: ShortText | None = None
+
+
+class CollectRequest(Strict):
+    visitorId: PseudoId
+    sessionId: PseudoId
+    context: Context
+    events: list[Event] = Field(min_length=1, max_length=100)
+
+
+class ContactConsent(Strict):
+    granted: bool
+    purposes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(max_length=20)
+    textVersion: str = Field(min_length=1, max_length=64)
+
+
+class ContactRequest(Strict):
+    visitorId: PseudoId
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    message: str | None = Field(default=None, max_length=5000)
+    callbackRequested: bool = False
+    consent: ContactConsent
+
+    @model_validator(mode="after")
+    def _needs_a_channel(self) -> ContactRequest:
+        if not self.email and not self.phone:
+            raise ValueError("at least one of email or phone is required")
+        return self
+
+
+class ConsentRequest(Strict):
+    visitorId: PseudoId
+    purposes: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], bool] = Field(
+        min_length=1, max_length=20
+    )
+    textVersion: str = Field(min_length=1, max_length=64)
+
+
+class MessageRequest(Strict):
+    visitorId: PseudoId
+    author: Literal["visitor", "agent", "bot"]
+    text: str = Field(min_length=1, max_length=10_000)
+    ts: AwareDatetime
+
+
+class PrivacyRequestIn(Strict):
+    visitorId: PseudoId | None = None
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    type: DsarType
+    message: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _needs_an_identifier(self) -> PrivacyRequestIn:
+        if not (self.visitorId or self.email or self.phone):
+            raise ValueError("at least one of visitorId, email or phone is required")
+        return self
+
+
+class CollectAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+class ContactAccepted(BaseModel):
+    contactId: str
+
+
+class ConsentAccepted(BaseModel):
+    consentId: str
+
+
+class PrivacyRequestAccepted(BaseModel):
+    requestId: str
+
+
+class MessageAccepted(BaseModel):
+    messageId: str
+
+

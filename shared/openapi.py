@@ -1,0 +1,138 @@
+"""The OpenAPI 3.1 document, generated from the pydantic models of each operation.
+
+``OPERATIONS`` lists what exists; a test checks it against the app's registered HTTP routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from shared.models.admin import AuditPage, AuditVerification, Health, Problem
+from shared.models.tenant import Tenant, TenantCreate, TenantCreated, TenantPatch
+from shared.models.widget import (
+    CollectAccepted,
+    CollectRequest,
+    ConsentAccepted,
+    ConsentRequest,
+    ContactAccepted,
+    ContactRequest,
+    MessageAccepted,
+    MessageRequest,
+    PrivacyRequestAccepted,
+    PrivacyRequestIn,
+)
+from shared.services.contacts_view import ContactPage
+
+WIDGET_ERRORS = (400, 401, 403, 409, 413, 421, 429)
+ADMIN_ERRORS = (400, 401, 403, 404)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    status: int
+    response: type[BaseModel] | None
+    request: type[BaseModel] | None = None
+    roles: tuple[str, ...] = ()
+    widget: bool = False
+    errors: tuple[int, ...] = ADMIN_ERRORS
+    query: tuple[str, ...] = field(default=())
+
+
+_W = {"widget": True, "errors": WIDGET_ERRORS}
+_T = "/api/v1/tenants/{tenantId}"
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("post", "/api/v1/collect", "collect", "Behaviour events and technical context",
+              202, CollectAccepted, CollectRequest, **_W),  # type: ignore[arg-type]
+    Operation("post", "/api/v1/contacts", "submit_contact", "Contact details with consent",
+              202, ContactAccepted, ContactRequest, **_W),  # type: ignore[arg-type]
+    Operation("post", "/api/v1/consents", "submit_consent", "Consent choices", 202,
+              ConsentAccepted, ConsentRequest, **_W),  # type: ignore[arg-type]
+    Operation("post", "/api/v1/conversations/{conversationId}/messages", "submit_message",
+              "A chat message", 202, MessageAccepted, MessageRequest, **_W),  # type: ignore[arg-type]
+    Operation("post", "/api/v1/privacy-requests", "submit_privacy_request",
+              "A visitor's own privacy request, registered for the tenant", 202,
+              PrivacyRequestAccepted, PrivacyRequestIn, **_W),  # type: ignore[arg-type]
+    Operation("post", "/api/v1/tenants", "create_tenant", "Create a tenant (key shown once)", 201,
+              TenantCreated, TenantCreate, ("Platform.Admin",)),
+    Operation("get", _T, "get_tenant", "A tenant's settings", 200, Tenant,
+              roles=("any role in scope",)),
+    Operation("patch", _T, "update_tenant", "Change settings", 200, Tenant, TenantPatch,
+              ("Platform.Admin", "Privacy.Admin")),
+    Operation("get", f"{_T}/contacts", "list_contacts", "Contacts (masked for Support.Agent)",
+              200, ContactPage, roles=("Support.Agent", "Privacy.Admin"),
+              query=("limit", "continuation")),
+    Operation("get", f"{_T}/audit", "list_audit", "Audit entries, newest first", 200, AuditPage,
+              roles=("Auditor", "Privacy.Admin"), query=("from", "to", "action", "limit",
+                                                         "continuation")),
+    Operation("get", f"{_T}/audit/verify", "verify_audit", "Recompute the hash chain", 200,
+              AuditVerification, roles=("Auditor",)),
+    Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health,
+              errors=()),
+    Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
+)
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in ("tenantId", "conversationId") if "{" + name + "}" in op.path
+    ]
+    params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+               for q in op.query]
+    if op.widget:
+        params.append({"name": "X-Widget-Key", "in": "header", "required": True,
+                       "schema": {"type": "string"}})
+    return params
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    ref = "#/components/schemas/{}"
+    ok: dict[str, Any] = {"description": op.summary}
+    if op.response is not None:
+        ok["content"] = {"application/json": {"schema": {"$ref": ref.format(op.response.__name__)}}}
+    else:
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    responses: dict[str, Any] = {str(op.status): ok}
+    for code in op.errors:
+        responses[str(code)] = {"description": "problem details", "content": {
+            "application/problem+json": {"schema": {"$ref": ref.format("Problem")}}}}
+    body: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary,
+                            "parameters": _parameters(op), "responses": responses}
+    if op.roles:
+        body["description"] = "Roles: " + ", ".join(op.roles)
+        body["security"] = [{"appServiceAuth": []}]
+    if op.request is not None:
+        body["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": ref.format(op.request.__name__)}}}}
+    return body
+
+
+def build_openapi() -> dict[str, Any]:
+    models = {m for op in OPERATIONS for m in (op.request, op.response) if m} | {Problem}
+    _, schemas = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Engagement widget privacy backbone", "version": "1.0.0",
+                 "description": "Widget ingest and privacy administration (API.md v1)."},
+        "paths": paths,
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {"appServiceAuth": {
+                "type": "apiKey", "in": "header", "name": "X-MS-CLIENT-PRINCIPAL",
+                "description": "Injected by App Service Authentication (Entra ID)"}},
+        },
+    }

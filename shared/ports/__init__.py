@@ -1,0 +1,1 @@
+"""Ports: small Protocols the domain depends on; adapters live in ``shared.adapters``."""

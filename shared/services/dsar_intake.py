@@ -1,0 +1,50 @@
+"""Registering a visitor's own privacy request: recorded for the tenant's team, never acted on.
+
+The request keeps the blind-index digests of the identifiers given (to resolve the subject
+later) and the identifiers and message sealed under a request-scoped data key.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from shared.containers import REQUESTS
+from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.models.ingest import IngestEnvelope
+from shared.models.widget import PrivacyRequestIn
+from shared.ports.document_store import Conflict, DocumentStore
+from shared.ports.key_provider import KeyProvider
+
+
+def register_widget_request(
+    store: DocumentStore,
+    keys: KeyProvider,
+    env: IngestEnvelope,
+    cmd: PrivacyRequestIn,
+    digests: dict[str, str],
+    deadline: datetime,
+) -> bool:
+    """Create the request document; False when a redelivery finds it already there."""
+    data_key = new_data_key()
+    wrapped = keys.wrap_key(data_key)
+    cipher = FieldCipher(data_key, env.tenantId, env.requestId)
+    doc = {
+        "id": env.requestId, "tenantId": env.tenantId, "type": cmd.type.value,
+        "kind": "dsar", "status": "received", "source": "widget",
+        "receivedAt": env.receivedAt.isoformat(), "deadline": deadline.isoformat(),
+        "subjectIds": [env.subjectId] if env.subjectId else [],
+        "identifierDigests": digests, "ttl": -1,
+        "dataKey": {"keyId": wrapped.key_id, "algorithm": wrapped.algorithm,
+                    "wrapped": base64.b64encode(wrapped.wrapped).decode()},
+        "enc": cipher.encrypt_fields(env.requestId, {
+            "visitorId": cmd.visitorId, "email": cmd.email, "phone": cmd.phone,
+            "message": cmd.message}),
+        "history": [{"at": env.receivedAt.isoformat(), "status": "received",
+                     "reason": "submitted by the visitor through the widget"}],
+    }
+    try:
+        store.create(REQUESTS.name, doc)
+    except Conflict:
+        return False
+    return True

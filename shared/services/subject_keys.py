@@ -1,0 +1,87 @@
+"""Each subject's data key: created on first sight, wrapped by the region's KEK, kept with the
+subject, and unwrapped through a bounded cache (Key Vault calls are slow and rate-limited).
+
+Erasing the subject document destroys the only wrapped copy of the key (crypto-shredding).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from shared.containers import SUBJECTS
+from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.ports.clock import Clock
+from shared.ports.document_store import Conflict, DocumentStore, NotFound
+from shared.ports.key_provider import KeyProvider, WrappedKey
+
+SUBJECT_DOC_ID = "subject"
+
+
+def subject_pk(tenant_id: str, subject_id: str) -> tuple[str, str]:
+    return (tenant_id, subject_id)
+
+
+class SubjectKeys:
+    def __init__(
+        self, store: DocumentStore, keys: KeyProvider, clock: Clock, cache_size: int = 10_000
+    ) -> None:
+        self._store = store
+        self._keys = keys
+        self._clock = clock
+        self._cache: OrderedDict[bytes, bytes] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def subject(self, tenant_id: str, subject_id: str) -> dict[str, Any] | None:
+        try:
+            return self._store.read(SUBJECTS.name, subject_pk(tenant_id, subject_id), SUBJECT_DOC_ID)
+        except NotFound:
+            return None
+
+    def cipher(self, tenant_id: str, subject_id: str) -> FieldCipher | None:
+        """The subject's cipher, or None when the subject (and so its key) does not exist."""
+        doc = self.subject(tenant_id, subject_id)
+        return self._cipher_from(doc) if doc else None
+
+    def cipher_or_create(self, tenant_id: str, subject_id: str) -> tuple[FieldCipher, bool]:
+        """The subject's cipher, creating subject and key on first sight; True when created."""
+        doc = self.subject(tenant_id, subject_id)
+        created = False
+        if doc is None:
+            data_key = new_data_key()
+            wrapped = self._keys.wrap_key(data_key)
+            doc = {
+                "id": SUBJECT_DOC_ID, "tenantId": tenant_id, "subjectId": subject_id,
+                "type": "subject", "createdAt": self._clock.now().isoformat(), "ttl": -1,
+                "flags": {"restricted": False, "objected": False},
+                "dataKey": {"keyId": wrapped.key_id, "algorithm": wrapped.algorithm,
+                            "wrapped": base64.b64encode(wrapped.wrapped).decode()},
+            }
+            try:
+                doc = self._store.create(SUBJECTS.name, doc)
+                created = True
+            except Conflict:
+                doc = self._store.read(
+                    SUBJECTS.name, subject_pk(tenant_id, subject_id), SUBJECT_DOC_ID
+                )
+        return self._cipher_from(doc), created
+
+    def _cipher_from(self, doc: dict[str, Any]) -> FieldCipher:
+        meta = doc["dataKey"]
+        wrapped = base64.b64decode(meta["wrapped"])
+        with self._lock:
+            data_key = self._cache.get(wrapped)
+            if data_key is not None:
+                self._cache.move_to_end(wrapped)
+        if data_key is None:
+            data_key = self._keys.unwrap_key(
+                WrappedKey(key_id=meta["keyId"], algorithm=meta["algorithm"], wrapped=wrapped)
+            )
+            with self._lock:
+                self._cache[wrapped] = data_key
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return FieldCipher(data_key, doc["tenantId"], doc["subjectId"])

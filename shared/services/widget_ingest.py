@@ -1,0 +1,178 @@
+"""The HTTP half of ingest: admit, validate, count duplicates, seal and enqueue; nothing else.
+
+Order matters for "accepted is never lost": the message is enqueued before the receipts that
+make a resend count as duplicates are written, so a crash in between causes at worst a second
+enqueue, which the idempotent processor absorbs.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel
+
+from shared.containers import SUBJECTS
+from shared.crypto.blind_index import subject_id_for_visitor
+from shared.crypto.envelope import seal
+from shared.errors import BadRequest, Conflict, FieldError
+from shared.models.ingest import IngestEnvelope, IngestKind
+from shared.models.tenant import Tenant
+from shared.models.widget import (
+    CollectAccepted,
+    CollectRequest,
+    ConsentAccepted,
+    ConsentRequest,
+    ContactAccepted,
+    ContactRequest,
+    MessageAccepted,
+    MessageRequest,
+    PrivacyRequestAccepted,
+    PrivacyRequestIn,
+)
+from shared.policies.identifiers import InvalidIdentifier, normalise_email, normalise_phone
+from shared.policies.minimisation import client_ip
+from shared.policies.retention import Category, effective_days
+from shared.ports.clock import Clock
+from shared.ports.document_store import BatchOp, DocumentStore
+from shared.ports.key_provider import KeyProvider
+from shared.ports.message_bus import MessageBus, OutgoingMessage
+from shared.services.subject_keys import SubjectKeys
+from shared.services.widget_gate import WidgetCall, WidgetGate
+from shared.validation import parse_model
+
+
+def receipt_id(event_id: str) -> str:
+    return f"r-{event_id}"
+
+
+class WidgetIngest:
+    def __init__(
+        self,
+        gate: WidgetGate,
+        store: DocumentStore,
+        bus: MessageBus,
+        keys: KeyProvider,
+        subjects: SubjectKeys,
+        clock: Clock,
+        queue: str,
+    ) -> None:
+        self._gate = gate
+        self._store = store
+        self._bus = bus
+        self._keys = keys
+        self._subjects = subjects
+        self._clock = clock
+        self._queue = queue
+
+    def _subject_id(self, tenant: Tenant, visitor_id: str) -> str:
+        return subject_id_for_visitor(self._keys.secret("blind-index"), tenant.tenantId, visitor_id)
+
+    def _refuse_if_restricted(self, tenant: Tenant, subject_id: str) -> None:
+        doc = self._subjects.subject(tenant.tenantId, subject_id)
+        flags = (doc or {}).get("flags", {})
+        if flags.get("restricted") or flags.get("objected"):
+            raise Conflict("processing is restricted for this data subject; nothing was stored")
+
+    def _enqueue(
+        self,
+        kind: IngestKind,
+        tenant: Tenant,
+        subject_id: str | None,
+        payload: BaseModel,
+        call: WidgetCall,
+        request_id: str,
+        conversation_id: str | None = None,
+    ) -> None:
+        envelope = IngestEnvelope(
+            kind=kind, tenantId=tenant.tenantId, subjectId=subject_id, requestId=request_id,
+            receivedAt=self._clock.now(), clientIp=client_ip(call.forwarded_for),
+            conversationId=conversation_id, payload=payload.model_dump(mode="json"),
+        )
+        body = seal(self._keys.secret("transit"), envelope.model_dump_json().encode(),
+                    request_id.encode())
+        self._bus.send(self._queue, [OutgoingMessage(body=body, message_id=request_id,
+                                                     application_properties={"kind": kind})])
+
+    def collect(self, call: WidgetCall) -> CollectAccepted:
+        tenant = self._gate.admit(call)
+        cmd = parse_model(call.body, CollectRequest)
+        subject_id = self._subject_id(tenant, cmd.visitorId)
+        self._refuse_if_restricted(tenant, subject_id)
+        pk = (tenant.tenantId, subject_id)
+        ids = list(dict.fromkeys(str(e.id) for e in cmd.events))
+        seen = {d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [receipt_id(i) for i in ids])}
+        fresh = [e for e in cmd.events if receipt_id(str(e.id)) not in seen]
+        fresh = list({str(e.id): e for e in fresh}.values())
+        if fresh:
+            request_id = uuid.uuid4().hex
+            self._enqueue("collect", tenant, subject_id,
+                          cmd.model_copy(update={"events": fresh}), call, request_id)
+            self._write_receipts(tenant, pk, [str(e.id) for e in fresh])
+        return CollectAccepted(accepted=len(fresh), duplicates=len(cmd.events) - len(fresh))
+
+    def _write_receipts(self, tenant: Tenant, pk: tuple[str, str], event_ids: list[str]) -> None:
+        days = effective_days(Category.BEHAVIOUR, tenant.retention) or 30
+        now = self._clock.now().isoformat()
+        ops = [BatchOp("upsert", item={"id": receipt_id(i), "tenantId": pk[0], "subjectId": pk[1],
+                                       "type": "receipt", "createdAt": now, "ttl": days * 86400})
+               for i in event_ids]
+        for start in range(0, len(ops), 100):
+            self._store.batch(SUBJECTS.name, pk, ops[start : start + 100])
+
+    def contact(self, call: WidgetCall) -> ContactAccepted:
+        tenant = self._gate.admit(call)
+        cmd = parse_model(call.body, ContactRequest)
+        _check_identifiers(cmd.email, cmd.phone, tenant)
+        subject_id = self._subject_id(tenant, cmd.visitorId)
+        self._refuse_if_restricted(tenant, subject_id)
+        contact_id = f"c-{uuid.uuid4().hex}"
+        self._enqueue("contact", tenant, subject_id, cmd, call, contact_id)
+        return ContactAccepted(contactId=contact_id)
+
+    def consent(self, call: WidgetCall) -> ConsentAccepted:
+        tenant = self._gate.admit(call)
+        cmd = parse_model(call.body, ConsentRequest)
+        consent_id = f"k-{uuid.uuid4().hex}"
+        self._enqueue("consent", tenant, self._subject_id(tenant, cmd.visitorId), cmd, call,
+                      consent_id)
+        return ConsentAccepted(consentId=consent_id)
+
+    def message(self, call: WidgetCall, conversation_id: str) -> MessageAccepted:
+        tenant = self._gate.admit(call)
+        cmd = parse_model(call.body, MessageRequest)
+        if not conversation_id or len(conversation_id) > 128 or not conversation_id.replace(
+            "-", ""
+        ).replace("_", "").isalnum():
+            raise BadRequest("conversationId must be 1-128 letters, digits, '-' or '_'")
+        subject_id = self._subject_id(tenant, cmd.visitorId)
+        self._refuse_if_restricted(tenant, subject_id)
+        message_id = f"m-{uuid.uuid4().hex}"
+        self._enqueue("message", tenant, subject_id, cmd, call, message_id, conversation_id)
+        return MessageAccepted(messageId=message_id)
+
+    def privacy_request(self, call: WidgetCall) -> PrivacyRequestAccepted:
+        tenant = self._gate.admit(call)
+        cmd = parse_model(call.body, PrivacyRequestIn)
+        _check_identifiers(cmd.email, cmd.phone, tenant)
+        subject_id = self._subject_id(tenant, cmd.visitorId) if cmd.visitorId else None
+        request_id = f"dsar-{uuid.uuid4().hex}"
+        self._enqueue("privacy_request", tenant, subject_id, cmd, call, request_id)
+        return PrivacyRequestAccepted(requestId=request_id)
+
+
+def _check_identifiers(email: str | None, phone: str | None, tenant: Tenant) -> None:
+    errors = []
+    for path, value, check in (
+        ("/email", email, lambda v: normalise_email(v)),
+        ("/phone", phone, lambda v: normalise_phone(v, tenant.defaultCountry)),
+    ):
+        if value is None:
+            continue
+        try:
+            check(value)
+        except InvalidIdentifier as exc:
+            errors.append(FieldError(path, str(exc)))
+    if errors:
+        raise BadRequest("the body does not match the schema", errors=errors)
+
+

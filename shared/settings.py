@@ -1,0 +1,47 @@
+"""All configuration, read once from app settings (environment variables).
+
+Every setting here is documented in ``local.settings.example.json``; a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRIVACY_", extra="ignore")
+
+    region: str = "eu"
+    """The region this stamp serves; tenants of other regions get 421."""
+    regions: str = "eu,us"
+    """Regions tenants may be created in (comma-separated)."""
+    region_endpoints: dict[str, str] = Field(default_factory=dict)
+    """JSON map region -> public base URL, named in 421 answers."""
+    data_dir: Path = Path(".data")
+    store_backend: Literal["sqlite", "cosmos"] = "sqlite"
+    bus_backend: Literal["sqlite", "servicebus"] = "sqlite"
+    keys_backend: Literal["files", "keyvault"] = "files"
+    ingest_queue: str = "widget-ingest"
+    ingest_max_delivery: int = 10
+    dev_auth: bool = False
+    """Trust X-MS-CLIENT-PRINCIPAL as sent (local only); deployed apps rely on App Service auth."""
+    widget_rate_per_second: float = 50.0
+    widget_rate_burst: int = 100
+    tenant_cache_seconds: float = 30.0
+    retention_ceilings: dict[str, int] = Field(default_factory=dict)
+    """JSON map category -> longest period (days) a tenant may set."""
+    purge_cron: str = "0 */5 * * * *"
+
+    @property
+    def region_list(self) -> list[str]:
+        return [r.strip() for r in self.regions.split(",") if r.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
