@@ -5,6 +5,11 @@ import azure.functions as func
 from functions import admin_http, ingest_queue, maintenance_timers, meta_http, widget_http
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for blueprint in (widget_http.bp, ingest_queue.bp, admin_http.bp, meta_http.bp,
-                  maintenance_timers.bp):
+for blueprint in (
+    widget_http.bp,
+    ingest_queue.bp,
+    admin_http.bp,
+    meta_http.bp,
+    maintenance_timers.bp,
+):
     app.register_functions(blueprint)

@@ -31,19 +31,28 @@ def json_response(
         body = payload.model_dump_json(exclude_none=True)
     else:
         body = json.dumps(payload, separators=(",", ":"), default=str)
-    return func.HttpResponse(body, status_code=status, headers=headers,
-                             mimetype="application/json", charset="utf-8")
+    return func.HttpResponse(
+        body, status_code=status, headers=headers, mimetype="application/json", charset="utf-8"
+    )
 
 
 def problem(error: ApiError, headers: dict[str, str] | None = None) -> func.HttpResponse:
-    body: dict[str, Any] = {"type": error.type, "title": error.title, "status": error.status,
-                            "detail": error.detail}
+    body: dict[str, Any] = {
+        "type": error.type,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
     if error.errors:
         body["errors"] = [{"path": e.path, "message": e.message} for e in error.errors]
     body.update(error.extra)
-    return func.HttpResponse(json.dumps(body), status_code=error.status,
-                             headers={**(headers or {}), **error.headers}, mimetype=PROBLEM,
-                             charset="utf-8")
+    return func.HttpResponse(
+        json.dumps(body),
+        status_code=error.status,
+        headers={**(headers or {}), **error.headers},
+        mimetype=PROBLEM,
+        charset="utf-8",
+    )
 
 
 def answers_problems(handler: Handler) -> Handler:
@@ -56,8 +65,9 @@ def answers_problems(handler: Handler) -> Handler:
         except ApiError as error:
             return problem(error)
         except Exception as exc:
-            log.error("unhandled error", extra={"function": handler.__name__,
-                                                "error": type(exc).__name__})
+            log.error(
+                "unhandled error", extra={"function": handler.__name__, "error": type(exc).__name__}
+            )
             return problem(ApiError("an unexpected error occurred; it has been logged"))
 
     return wrapper
@@ -69,11 +79,17 @@ def services() -> Services:
 
 def principal_trusted() -> bool:
     """Dev auth locally; in Azure only behind App Service Authentication (it sets this)."""
-    return services().settings.dev_auth or os.environ.get("WEBSITE_AUTH_ENABLED", "").lower() == "true"
+    return (
+        services().settings.dev_auth or os.environ.get("WEBSITE_AUTH_ENABLED", "").lower() == "true"
+    )
 
 
-def admin(req: func.HttpRequest, roles: frozenset[Role] | set[Role],
-          tenant_id: str | None = None, action: str = "") -> Principal:
+def admin(
+    req: func.HttpRequest,
+    roles: frozenset[Role] | set[Role],
+    tenant_id: str | None = None,
+    action: str = "",
+) -> Principal:
     """The one authorisation check of every admin route; refusals in a tenant are audited."""
     from shared.errors import Forbidden
     from shared.services.tenant_admin import record_denial
@@ -97,6 +113,8 @@ def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: in
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest("invalid query parameter",
-                         errors=[FieldError(f"?{name}", f"must be an integer {low}-{high}")])
+        raise BadRequest(
+            "invalid query parameter",
+            errors=[FieldError(f"?{name}", f"must be an integer {low}-{high}")],
+        )
     return int(raw)

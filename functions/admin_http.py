@@ -26,8 +26,10 @@ def _time(req: func.HttpRequest, name: str) -> datetime | None:
     except ValueError:
         value = None
     if raw and (value is None or value.tzinfo is None):
-        raise BadRequest("invalid query parameter",
-                         errors=[FieldError(f"?{name}", "must be an RFC 3339 date-time")])
+        raise BadRequest(
+            "invalid query parameter",
+            errors=[FieldError(f"?{name}", "must be an RFC 3339 date-time")],
+        )
     return value
 
 
@@ -62,9 +64,14 @@ def list_contacts(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, CONTACT_READERS, tenant_id, "contacts.read")
     masked = Role.PRIVACY_ADMIN.value not in principal.roles
-    page = tenant_admin.read_contacts(services(), principal, tenant_id, masked,
-                                      query_int(req, "limit", 50, 1, 500),
-                                      req.params.get("continuation"))
+    page = tenant_admin.read_contacts(
+        services(),
+        principal,
+        tenant_id,
+        masked,
+        query_int(req, "limit", 50, 1, 500),
+        req.params.get("continuation"),
+    )
     return json_response(page)
 
 
@@ -73,11 +80,20 @@ def list_contacts(req: func.HttpRequest) -> func.HttpResponse:
 def list_audit(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, AUDIT_READERS, tenant_id, "audit.read")
-    page = tenant_admin.read_audit(services(), principal, tenant_id, _time(req, "from"), _time(req, "to"),
-                                   req.params.get("action"), query_int(req, "limit", 100, 1, 1000),
-                                   req.params.get("continuation"))
-    items = [{k: v for k, v in e.items() if not k.startswith("_") and k not in ("ttl", "type")}
-             for e in page.items]
+    page = tenant_admin.read_audit(
+        services(),
+        principal,
+        tenant_id,
+        _time(req, "from"),
+        _time(req, "to"),
+        req.params.get("action"),
+        query_int(req, "limit", 100, 1, 1000),
+        req.params.get("continuation"),
+    )
+    items = [
+        {k: v for k, v in e.items() if not k.startswith("_") and k not in ("ttl", "type")}
+        for e in page.items
+    ]
     return json_response({"items": items, "continuation": page.continuation})
 
 
@@ -87,7 +103,7 @@ def verify_audit(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, {Role.AUDITOR}, tenant_id, "audit.verify")
     result = tenant_admin.verify_audit(services(), principal, tenant_id)
-    body = {"valid": result.valid, "entries": result.entries}
+    body: dict[str, object] = {"valid": result.valid, "entries": result.entries}
     if result.firstBrokenAt:
         body["firstBrokenAt"] = result.firstBrokenAt
     return json_response(body)

@@ -12,13 +12,19 @@ bp = func.Blueprint()
 log = logging.getLogger("functions.ingest")
 
 
-@bp.service_bus_queue_trigger(arg_name="msg", queue_name="%PRIVACY_INGEST_QUEUE%",
-                              connection="SERVICEBUS")
+@bp.service_bus_queue_trigger(
+    arg_name="msg", queue_name="%PRIVACY_INGEST_QUEUE%", connection="SERVICEBUS"
+)
 def process_ingest(msg: func.ServiceBusMessage) -> None:
     try:
         services().processor.process(msg.get_body(), msg.message_id or "")
     except Exception as exc:
-        log.warning("ingest message failed", extra={"messageId": msg.message_id,
-                                                    "deliveryCount": msg.delivery_count,
-                                                    "error": type(exc).__name__})
+        log.warning(
+            "ingest message failed",
+            extra={
+                "messageId": msg.message_id,
+                "deliveryCount": msg.delivery_count,
+                "error": type(exc).__name__,
+            },
+        )
         raise

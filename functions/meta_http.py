@@ -15,8 +15,11 @@ bp = func.Blueprint()
 @answers_problems
 def health(req: func.HttpRequest) -> func.HttpResponse:
     settings = services().settings
-    backends = {"store": settings.store_backend, "bus": settings.bus_backend,
-                "keys": settings.keys_backend}
+    backends = {
+        "store": settings.store_backend,
+        "bus": settings.bus_backend,
+        "keys": settings.keys_backend,
+    }
     return json_response(Health(status="ok", region=settings.region, backends=backends))
 
 

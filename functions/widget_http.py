@@ -16,10 +16,12 @@ ALLOWED_HEADERS = "Content-Type, X-Widget-Key"
 
 
 def _call(req: func.HttpRequest) -> WidgetCall:
-    return WidgetCall(widget_key=req.headers.get("x-widget-key"),
-                      origin=req.headers.get("origin"),
-                      forwarded_for=req.headers.get("x-forwarded-for"),
-                      body=req.get_body())
+    return WidgetCall(
+        widget_key=req.headers.get("x-widget-key"),
+        origin=req.headers.get("origin"),
+        forwarded_for=req.headers.get("x-forwarded-for"),
+        body=req.get_body(),
+    )
 
 
 def _cors(origin: str | None) -> dict[str, str]:
@@ -32,9 +34,15 @@ def _preflight(req: func.HttpRequest) -> func.HttpResponse:
     origin = req.headers.get("origin")
     if not services().gate.preflight_allowed(origin):
         return problem(Forbidden("this origin is not allowed"))
-    return func.HttpResponse(status_code=204, headers={
-        **_cors(origin), "Access-Control-Allow-Methods": "POST, OPTIONS",
-        "Access-Control-Allow-Headers": ALLOWED_HEADERS, "Access-Control-Max-Age": "600"})
+    return func.HttpResponse(
+        status_code=204,
+        headers={
+            **_cors(origin),
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+            "Access-Control-Max-Age": "600",
+        },
+    )
 
 
 def _answer(req: func.HttpRequest, accept: Callable[[WidgetCall], BaseModel]) -> func.HttpResponse:

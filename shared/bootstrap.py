@@ -89,17 +89,30 @@ class Services:
     def ingest(self) -> WidgetIngest:
         from shared.services.widget_ingest import WidgetIngest
 
-        return WidgetIngest(self.gate, self.store, self.bus, self.keys, self.subject_keys, self.clock,
-                            self.settings.ingest_queue)
+        return WidgetIngest(
+            self.gate,
+            self.store,
+            self.bus,
+            self.keys,
+            self.subject_keys,
+            self.clock,
+            self.settings.ingest_queue,
+        )
 
     @cached_property
     def processor(self) -> IngestProcessor:
         from shared.services.blind_index_entries import BlindIndexEntries
         from shared.services.ingest_processor import IngestProcessor
 
-        return IngestProcessor(self.tenants, self.store, self.keys, self.subject_keys,
-                               BlindIndexEntries(self.store), self.audit_for(self.settings.region),
-                               self.clock)
+        return IngestProcessor(
+            self.tenants,
+            self.store,
+            self.keys,
+            self.subject_keys,
+            BlindIndexEntries(self.store),
+            self.audit_for(self.settings.region),
+            self.clock,
+        )
 
 
 def region_dir(settings: Settings, region: str | None = None) -> Path:
@@ -130,7 +143,9 @@ def _file_keys(settings: Settings, clock: Clock) -> KeyProvider:
 
 def _unsupported(kind: str) -> Callable[..., Any]:
     def build(*_: Any) -> Any:
-        raise RuntimeError(f"the {kind} backend arrives with the Azure adapters; use the embedded one")
+        raise RuntimeError(
+            f"the {kind} backend arrives with the Azure adapters; use the embedded one"
+        )
 
     return build
 

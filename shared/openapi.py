@@ -46,36 +46,116 @@ class Operation:
     query: tuple[str, ...] = field(default=())
 
 
-_W = {"widget": True, "errors": WIDGET_ERRORS}
 _T = "/api/v1/tenants/{tenantId}"
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("post", "/api/v1/collect", "collect", "Behaviour events and technical context",
-              202, CollectAccepted, CollectRequest, **_W),  # type: ignore[arg-type]
-    Operation("post", "/api/v1/contacts", "submit_contact", "Contact details with consent",
-              202, ContactAccepted, ContactRequest, **_W),  # type: ignore[arg-type]
-    Operation("post", "/api/v1/consents", "submit_consent", "Consent choices", 202,
-              ConsentAccepted, ConsentRequest, **_W),  # type: ignore[arg-type]
-    Operation("post", "/api/v1/conversations/{conversationId}/messages", "submit_message",
-              "A chat message", 202, MessageAccepted, MessageRequest, **_W),  # type: ignore[arg-type]
-    Operation("post", "/api/v1/privacy-requests", "submit_privacy_request",
-              "A visitor's own privacy request, registered for the tenant", 202,
-              PrivacyRequestAccepted, PrivacyRequestIn, **_W),  # type: ignore[arg-type]
-    Operation("post", "/api/v1/tenants", "create_tenant", "Create a tenant (key shown once)", 201,
-              TenantCreated, TenantCreate, ("Platform.Admin",)),
-    Operation("get", _T, "get_tenant", "A tenant's settings", 200, Tenant,
-              roles=("any role in scope",)),
-    Operation("patch", _T, "update_tenant", "Change settings", 200, Tenant, TenantPatch,
-              ("Platform.Admin", "Privacy.Admin")),
-    Operation("get", f"{_T}/contacts", "list_contacts", "Contacts (masked for Support.Agent)",
-              200, ContactPage, roles=("Support.Agent", "Privacy.Admin"),
-              query=("limit", "continuation")),
-    Operation("get", f"{_T}/audit", "list_audit", "Audit entries, newest first", 200, AuditPage,
-              roles=("Auditor", "Privacy.Admin"), query=("from", "to", "action", "limit",
-                                                         "continuation")),
-    Operation("get", f"{_T}/audit/verify", "verify_audit", "Recompute the hash chain", 200,
-              AuditVerification, roles=("Auditor",)),
-    Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health,
-              errors=()),
+    Operation(
+        "post",
+        "/api/v1/collect",
+        "collect",
+        "Behaviour events and technical context",
+        202,
+        CollectAccepted,
+        CollectRequest,
+        widget=True,
+        errors=WIDGET_ERRORS,
+    ),
+    Operation(
+        "post",
+        "/api/v1/contacts",
+        "submit_contact",
+        "Contact details with consent",
+        202,
+        ContactAccepted,
+        ContactRequest,
+        widget=True,
+        errors=WIDGET_ERRORS,
+    ),
+    Operation(
+        "post",
+        "/api/v1/consents",
+        "submit_consent",
+        "Consent choices",
+        202,
+        ConsentAccepted,
+        ConsentRequest,
+        widget=True,
+        errors=WIDGET_ERRORS,
+    ),
+    Operation(
+        "post",
+        "/api/v1/conversations/{conversationId}/messages",
+        "submit_message",
+        "A chat message",
+        202,
+        MessageAccepted,
+        MessageRequest,
+        widget=True,
+        errors=WIDGET_ERRORS,
+    ),
+    Operation(
+        "post",
+        "/api/v1/privacy-requests",
+        "submit_privacy_request",
+        "A visitor's own privacy request, registered for the tenant",
+        202,
+        PrivacyRequestAccepted,
+        PrivacyRequestIn,
+        widget=True,
+        errors=WIDGET_ERRORS,
+    ),
+    Operation(
+        "post",
+        "/api/v1/tenants",
+        "create_tenant",
+        "Create a tenant (key shown once)",
+        201,
+        TenantCreated,
+        TenantCreate,
+        ("Platform.Admin",),
+    ),
+    Operation(
+        "get", _T, "get_tenant", "A tenant's settings", 200, Tenant, roles=("any role in scope",)
+    ),
+    Operation(
+        "patch",
+        _T,
+        "update_tenant",
+        "Change settings",
+        200,
+        Tenant,
+        TenantPatch,
+        ("Platform.Admin", "Privacy.Admin"),
+    ),
+    Operation(
+        "get",
+        f"{_T}/contacts",
+        "list_contacts",
+        "Contacts (masked for Support.Agent)",
+        200,
+        ContactPage,
+        roles=("Support.Agent", "Privacy.Admin"),
+        query=("limit", "continuation"),
+    ),
+    Operation(
+        "get",
+        f"{_T}/audit",
+        "list_audit",
+        "Audit entries, newest first",
+        200,
+        AuditPage,
+        roles=("Auditor", "Privacy.Admin"),
+        query=("from", "to", "action", "limit", "continuation"),
+    ),
+    Operation(
+        "get",
+        f"{_T}/audit/verify",
+        "verify_audit",
+        "Recompute the hash chain",
+        200,
+        AuditVerification,
+        roles=("Auditor",),
+    ),
+    Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
 )
 
@@ -83,13 +163,17 @@ OPERATIONS: tuple[Operation, ...] = (
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("tenantId", "conversationId") if "{" + name + "}" in op.path
+        for name in ("tenantId", "conversationId")
+        if "{" + name + "}" in op.path
     ]
-    params += [{"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
-               for q in op.query]
+    params += [
+        {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+        for q in op.query
+    ]
     if op.widget:
-        params.append({"name": "X-Widget-Key", "in": "header", "required": True,
-                       "schema": {"type": "string"}})
+        params.append(
+            {"name": "X-Widget-Key", "in": "header", "required": True, "schema": {"type": "string"}}
+        )
     return params
 
 
@@ -102,16 +186,24 @@ def _operation(op: Operation) -> dict[str, Any]:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses: dict[str, Any] = {str(op.status): ok}
     for code in op.errors:
-        responses[str(code)] = {"description": "problem details", "content": {
-            "application/problem+json": {"schema": {"$ref": ref.format("Problem")}}}}
-    body: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary,
-                            "parameters": _parameters(op), "responses": responses}
+        responses[str(code)] = {
+            "description": "problem details",
+            "content": {"application/problem+json": {"schema": {"$ref": ref.format("Problem")}}},
+        }
+    body: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "parameters": _parameters(op),
+        "responses": responses,
+    }
     if op.roles:
         body["description"] = "Roles: " + ", ".join(op.roles)
         body["security"] = [{"appServiceAuth": []}]
     if op.request is not None:
-        body["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": ref.format(op.request.__name__)}}}}
+        body["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": ref.format(op.request.__name__)}}},
+        }
     return body
 
 
@@ -126,13 +218,21 @@ def build_openapi() -> dict[str, Any]:
         paths.setdefault(op.path, {})[op.method] = _operation(op)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Engagement widget privacy backbone", "version": "1.0.0",
-                 "description": "Widget ingest and privacy administration (API.md v1)."},
+        "info": {
+            "title": "Engagement widget privacy backbone",
+            "version": "1.0.0",
+            "description": "Widget ingest and privacy administration (API.md v1).",
+        },
         "paths": paths,
         "components": {
             "schemas": schemas.get("$defs", {}),
-            "securitySchemes": {"appServiceAuth": {
-                "type": "apiKey", "in": "header", "name": "X-MS-CLIENT-PRINCIPAL",
-                "description": "Injected by App Service Authentication (Entra ID)"}},
+            "securitySchemes": {
+                "appServiceAuth": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-MS-CLIENT-PRINCIPAL",
+                    "description": "Injected by App Service Authentication (Entra ID)",
+                }
+            },
         },
     }

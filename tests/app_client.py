@@ -19,8 +19,9 @@ FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
 def principal(*roles: str, tenants: tuple[str, ...] = ("*",), oid: str = "oid-admin-1") -> str:
     claims = [{"typ": "roles", "val": r} for r in roles]
     claims += [{"typ": "tenants", "val": t} for t in tenants]
-    claims.append({"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier",
-                   "val": oid})
+    claims.append(
+        {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": oid}
+    )
     return base64.b64encode(json.dumps({"auth_typ": "aad", "claims": claims}).encode()).decode()
 
 
@@ -38,12 +39,25 @@ class AppClient:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def call(self, name: str, method: str = "POST", body: Any = None,
-             headers: dict[str, str] | None = None, route: dict[str, str] | None = None,
-             params: dict[str, str] | None = None, raw: bytes | None = None) -> Answer:
+    def call(
+        self,
+        name: str,
+        method: str = "POST",
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        route: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Answer:
         data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        request = func.HttpRequest(method, f"http://localhost/api/{name}", headers=headers or {},
-                                   params=params or {}, route_params=route or {}, body=data)
+        request = func.HttpRequest(
+            method,
+            f"http://localhost/api/{name}",
+            headers=headers or {},
+            params=params or {},
+            route_params=route or {},
+            body=data,
+        )
         response = FUNCTIONS[name].get_user_function()(request)
         headers = dict(response.headers)
         headers.setdefault("Content-Type", response.mimetype)
@@ -60,8 +74,13 @@ class AppClient:
             for msg in batch:
                 handled += 1
                 message = ServiceBusMessage(
-                    body=msg.body, message_id=msg.message_id, delivery_count=msg.delivery_count,
-                    lock_token=msg.lock_token, application_properties={}, user_properties={})
+                    body=msg.body,
+                    message_id=msg.message_id,
+                    delivery_count=msg.delivery_count,
+                    lock_token=msg.lock_token,
+                    application_properties={},
+                    user_properties={},
+                )
                 try:
                     FUNCTIONS["process_ingest"].get_user_function()(message)
                 except Exception:

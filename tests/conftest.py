@@ -27,9 +27,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", dev_auth=True, widget_rate_per_second=1000,
-                    widget_rate_burst=1000,
-                    region_endpoints={"us": "https://privacy-us.example/api"})
+    return Settings(
+        data_dir=tmp_path / "data",
+        dev_auth=True,
+        widget_rate_per_second=1000,
+        widget_rate_burst=1000,
+        region_endpoints={"us": "https://privacy-us.example/api"},
+    )
 
 
 @pytest.fixture
@@ -47,24 +51,41 @@ def client(services: Services) -> AppClient:
 
 @pytest.fixture
 def tenant(client: AppClient) -> dict[str, Any]:
-    answer = client.call("create_tenant", body={
-        "name": "Shop", "region": "eu", "allowedOrigins": [ORIGIN], "defaultCountry": "FR"},
-        headers=PLATFORM)
+    answer = client.call(
+        "create_tenant",
+        body={"name": "Shop", "region": "eu", "allowedOrigins": [ORIGIN], "defaultCountry": "FR"},
+        headers=PLATFORM,
+    )
     assert answer.status == 201, answer.body
     return dict(answer.json())
 
 
 def widget_headers(tenant: dict[str, Any], **extra: str) -> dict[str, str]:
-    return {"X-Widget-Key": tenant["widgetKey"], "Origin": ORIGIN,
-            "X-Forwarded-For": "203.0.113.77:50123", **extra}
+    return {
+        "X-Widget-Key": tenant["widgetKey"],
+        "Origin": ORIGIN,
+        "X-Forwarded-For": "203.0.113.77:50123",
+        **extra,
+    }
 
 
 def collect_body(n: int = 3, visitor: str = "v-1") -> dict[str, Any]:
     return {
-        "visitorId": visitor, "sessionId": "sess-1",
-        "context": {"userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
-                    "language": "fr-FR", "screen": {"width": 1280, "height": 800},
-                    "timezone": "Europe/Paris"},
-        "events": [{"id": str(uuid.uuid4()), "type": "page_view", "ts": "2026-11-02T09:00:00Z",
-                    "url": "https://shop.example/p?email=jean%40example.com"} for _ in range(n)],
+        "visitorId": visitor,
+        "sessionId": "sess-1",
+        "context": {
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+            "language": "fr-FR",
+            "screen": {"width": 1280, "height": 800},
+            "timezone": "Europe/Paris",
+        },
+        "events": [
+            {
+                "id": str(uuid.uuid4()),
+                "type": "page_view",
+                "ts": "2026-11-02T09:00:00Z",
+                "url": "https://shop.example/p?email=jean%40example.com",
+            }
+            for _ in range(n)
+        ],
     }

@@ -149,5 +149,3 @@ class PrivacyRequestAccepted(BaseModel):
 
 class MessageAccepted(BaseModel):
     messageId: str
-
-

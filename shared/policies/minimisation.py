@@ -46,7 +46,9 @@ def minimise_url(url: str | None, allowed_params: frozenset[str]) -> str | None:
     if url is None:
         return None
     parts = urlsplit(url)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in allowed_params]
+    kept = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in allowed_params
+    ]
     netloc = parts.hostname or ""
     if parts.port:
         netloc = f"{netloc}:{parts.port}"

@@ -49,7 +49,9 @@ def validate_overrides(overrides: Mapping[str, int], ceilings: Mapping[str, int]
         if days < 1:
             raise RetentionRejected(name, "retention must be at least 1 day")
         if days > ceiling:
-            raise RetentionRejected(name, f"retention exceeds the operator ceiling of {ceiling} days")
+            raise RetentionRejected(
+                name, f"retention exceeds the operator ceiling of {ceiling} days"
+            )
         if name == Category.AUDIT and days < MIN_AUDIT_DAYS:
             raise RetentionRejected(name, f"audit retention cannot be below {MIN_AUDIT_DAYS} days")
 

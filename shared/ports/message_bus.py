@@ -73,8 +73,9 @@ class MessageBus(Protocol):
 
     def abandon(self, queue: str, lock_token: str) -> None: ...
 
-    def dead_letter(self, queue: str, lock_token: str, reason: str, description: str = "") -> None:
-        ...
+    def dead_letter(
+        self, queue: str, lock_token: str, reason: str, description: str = ""
+    ) -> None: ...
 
     def dead_letters(self, queue: str, max_messages: int = 100) -> list[DeadLetteredMessage]:
         """Read (without removing) the dead-letter sub-queue, oldest first."""

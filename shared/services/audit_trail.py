@@ -34,7 +34,9 @@ _HASHED = ("seq", "at", "actor", "action", "target", "outcome", "details", "prev
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    canonical = json.dumps({k: entry.get(k) for k in _HASHED}, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {k: entry.get(k) for k in _HASHED}, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -76,18 +78,44 @@ class AuditTrail:
             seq = head["seq"] + 1
             now = self._clock.now()
             entry = {
-                "id": entry_id(seq), "tenantId": tenant_id, "type": "entry", "seq": seq,
-                "at": now.isoformat(), "actor": actor, "action": action, "target": target,
-                "outcome": outcome, "details": details or {}, "prevHash": head["hash"],
-                "prevAt": head.get("at"), "ttl": days * 86400,
+                "id": entry_id(seq),
+                "tenantId": tenant_id,
+                "type": "entry",
+                "seq": seq,
+                "at": now.isoformat(),
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "outcome": outcome,
+                "details": details or {},
+                "prevHash": head["hash"],
+                "prevAt": head.get("at"),
+                "ttl": days * 86400,
             }
             entry["hash"] = entry_hash(entry)
-            new_head = {"id": HEAD_ID, "tenantId": tenant_id, "type": "head", "seq": seq,
-                        "hash": entry["hash"], "at": entry["at"], "ttl": -1}
+            new_head = {
+                "id": HEAD_ID,
+                "tenantId": tenant_id,
+                "type": "head",
+                "seq": seq,
+                "hash": entry["hash"],
+                "at": entry["at"],
+                "ttl": -1,
+            }
             ops = [BatchOp("create", item=entry)]
             if marker_id:
-                ops.insert(0, BatchOp("create", item={"id": marker_id, "tenantId": tenant_id,
-                                                      "type": "key", "ttl": days * 86400}))
+                ops.insert(
+                    0,
+                    BatchOp(
+                        "create",
+                        item={
+                            "id": marker_id,
+                            "tenantId": tenant_id,
+                            "type": "key",
+                            "ttl": days * 86400,
+                        },
+                    ),
+                )
             if head.get("_etag"):
                 ops.append(BatchOp("replace", item=new_head, if_match=head["_etag"]))
             else:
@@ -145,7 +173,7 @@ class AuditTrail:
             if not continuation:
                 break
         if head["seq"] != (expected_seq or 1) - 1 or (count and head["hash"] != prev_hash):
-            return Verification(False, count, entry_id((expected_seq or 1)))
+            return Verification(False, count, entry_id(expected_seq or 1))
         return Verification(True, count)
 
     def _check(
@@ -158,7 +186,9 @@ class AuditTrail:
             if entry["seq"] == 1:
                 return None if entry["prevHash"] == GENESIS else "self"
             prev_at = entry.get("prevAt")
-            alive_until = datetime.fromisoformat(prev_at) + timedelta(days=days) if prev_at else None
+            alive_until = (
+                datetime.fromisoformat(prev_at) + timedelta(days=days) if prev_at else None
+            )
             if alive_until and alive_until > self._clock.now():
                 return entry_id(entry["seq"] - 1)
             return None

@@ -23,8 +23,15 @@ class BlindIndexEntries:
                 doc = self._store.read(INDEX.name, (tenant_id,), item_id)
             except NotFound:
                 try:
-                    self._store.create(INDEX.name, {"id": item_id, "tenantId": tenant_id,
-                                                    "kind": kind, "subjectIds": [subject_id]})
+                    self._store.create(
+                        INDEX.name,
+                        {
+                            "id": item_id,
+                            "tenantId": tenant_id,
+                            "kind": kind,
+                            "subjectIds": [subject_id],
+                        },
+                    )
                     return
                 except Conflict:
                     continue
@@ -40,7 +47,8 @@ class BlindIndexEntries:
 
     def lookup(self, tenant_id: str, kind: IdentifierKind, digest: str) -> list[str]:
         try:
-            return list(self._store.read(INDEX.name, (tenant_id,), index_id(kind, digest))
-                        ["subjectIds"])
+            return list(
+                self._store.read(INDEX.name, (tenant_id,), index_id(kind, digest))["subjectIds"]
+            )
         except NotFound:
             return []

@@ -56,6 +56,11 @@ def _view(subjects: SubjectKeys, doc: dict[str, Any], masked: bool) -> ContactVi
         for name in ("email", "phone"):
             if fields.get(name):
                 fields[name] = MASKING_STRATEGIES[name](fields[name])
-    return ContactView(contactId=doc["id"], subjectId=doc["subjectId"],
-                       callbackRequested=doc.get("callbackRequested", False),
-                       createdAt=doc["createdAt"], masked=masked, **fields)
+    return ContactView(
+        contactId=doc["id"],
+        subjectId=doc["subjectId"],
+        callbackRequested=doc.get("callbackRequested", False),
+        createdAt=doc["createdAt"],
+        masked=masked,
+        **fields,
+    )

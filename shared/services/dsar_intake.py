@@ -30,18 +30,38 @@ def register_widget_request(
     wrapped = keys.wrap_key(data_key)
     cipher = FieldCipher(data_key, env.tenantId, env.requestId)
     doc = {
-        "id": env.requestId, "tenantId": env.tenantId, "type": cmd.type.value,
-        "kind": "dsar", "status": "received", "source": "widget",
-        "receivedAt": env.receivedAt.isoformat(), "deadline": deadline.isoformat(),
+        "id": env.requestId,
+        "tenantId": env.tenantId,
+        "type": cmd.type.value,
+        "kind": "dsar",
+        "status": "received",
+        "source": "widget",
+        "receivedAt": env.receivedAt.isoformat(),
+        "deadline": deadline.isoformat(),
         "subjectIds": [env.subjectId] if env.subjectId else [],
-        "identifierDigests": digests, "ttl": -1,
-        "dataKey": {"keyId": wrapped.key_id, "algorithm": wrapped.algorithm,
-                    "wrapped": base64.b64encode(wrapped.wrapped).decode()},
-        "enc": cipher.encrypt_fields(env.requestId, {
-            "visitorId": cmd.visitorId, "email": cmd.email, "phone": cmd.phone,
-            "message": cmd.message}),
-        "history": [{"at": env.receivedAt.isoformat(), "status": "received",
-                     "reason": "submitted by the visitor through the widget"}],
+        "identifierDigests": digests,
+        "ttl": -1,
+        "dataKey": {
+            "keyId": wrapped.key_id,
+            "algorithm": wrapped.algorithm,
+            "wrapped": base64.b64encode(wrapped.wrapped).decode(),
+        },
+        "enc": cipher.encrypt_fields(
+            env.requestId,
+            {
+                "visitorId": cmd.visitorId,
+                "email": cmd.email,
+                "phone": cmd.phone,
+                "message": cmd.message,
+            },
+        ),
+        "history": [
+            {
+                "at": env.receivedAt.isoformat(),
+                "status": "received",
+                "reason": "submitted by the visitor through the widget",
+            }
+        ],
     }
     try:
         store.create(REQUESTS.name, doc)

@@ -6,6 +6,7 @@ already there and writes nothing twice. Failures raise: the bus retries, then de
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -74,33 +75,49 @@ class IngestProcessor:
     def _digest(self, tenant: Tenant, kind: IdentifierKind, value: str) -> str:
         return blind_index(self._keys.secret("blind-index"), tenant.tenantId, kind, value)
 
-    def _open_subject(self, env: IngestEnvelope, tenant: Tenant, visitor_id: str) -> FieldCipher | None:
+    def _open_subject(
+        self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
+    ) -> FieldCipher | None:
         """The subject's cipher; None when processing is restricted (then nothing is stored)."""
         assert env.subjectId is not None
         cipher, created = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
         if created:
-            self._index.link(tenant.tenantId, "visitor", self._digest(tenant, "visitor", visitor_id),
-                             env.subjectId)
+            self._index.link(
+                tenant.tenantId,
+                "visitor",
+                self._digest(tenant, "visitor", visitor_id),
+                env.subjectId,
+            )
         flags = (self._subjects.subject(tenant.tenantId, env.subjectId) or {}).get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             return None
         return cipher
 
     def _ttl(self, env: IngestEnvelope, tenant: Tenant, category: Category) -> int:
-        return remaining_ttl(effective_days(category, tenant.retention), env.receivedAt,
-                             self._clock.now())
+        return remaining_ttl(
+            effective_days(category, tenant.retention), env.receivedAt, self._clock.now()
+        )
 
-    def _item(self, env: IngestEnvelope, item_id: str, category: Category, tenant: Tenant,
-              **fields: Any) -> dict[str, Any]:
-        return {"id": item_id, "tenantId": env.tenantId, "subjectId": env.subjectId,
-                "category": category.value, "createdAt": env.receivedAt.isoformat(),
-                "ttl": self._ttl(env, tenant, category), **fields}
+    def _item(
+        self, env: IngestEnvelope, item_id: str, category: Category, tenant: Tenant, **fields: Any
+    ) -> dict[str, Any]:
+        return {
+            "id": item_id,
+            "tenantId": env.tenantId,
+            "subjectId": env.subjectId,
+            "category": category.value,
+            "createdAt": env.receivedAt.isoformat(),
+            "ttl": self._ttl(env, tenant, category),
+            **fields,
+        }
 
     def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> list[str]:
         """Create the items not yet stored (all in one partition); returns the created ids."""
         pk = (env.tenantId, env.subjectId or "")
         items = [i for i in items if i["ttl"] != 0]
-        existing = {d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [i["id"] for i in items])}
+        existing = {
+            d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [i["id"] for i in items])
+        }
         fresh = [i for i in items if i["id"] not in existing]
         for start in range(0, len(fresh), 100):
             chunk = fresh[start : start + 100]
@@ -108,10 +125,8 @@ class IngestProcessor:
                 self._store.batch(SUBJECTS.name, pk, [BatchOp("create", item=i) for i in chunk])
             except BatchFailed:
                 for item in chunk:  # a concurrent delivery won part of the race
-                    try:
+                    with contextlib.suppress(Conflict):
                         self._store.create(SUBJECTS.name, item)
-                    except Conflict:
-                        pass
         return [i["id"] for i in fresh]
 
     # handlers ------------------------------------------------------------------------------
@@ -125,20 +140,34 @@ class IngestProcessor:
         items = []
         for event in cmd.events:
             event_id = str(event.id)
-            sealed = cipher.encrypt_fields(event_id, {
-                "url": minimise_url(event.url, allowed),
-                "referrer": minimise_url(event.referrer, allowed),
-                "target": event.target,
-            })
-            items.append(self._item(env, event_id, Category.BEHAVIOUR, tenant, type="event",
-                                    eventType=event.type.value, ts=event.ts.isoformat(),
-                                    sessionId=cmd.sessionId, durationMs=event.durationMs,
-                                    enc=sealed))
+            sealed = cipher.encrypt_fields(
+                event_id,
+                {
+                    "url": minimise_url(event.url, allowed),
+                    "referrer": minimise_url(event.referrer, allowed),
+                    "target": event.target,
+                },
+            )
+            items.append(
+                self._item(
+                    env,
+                    event_id,
+                    Category.BEHAVIOUR,
+                    tenant,
+                    type="event",
+                    eventType=event.type.value,
+                    ts=event.ts.isoformat(),
+                    sessionId=cmd.sessionId,
+                    durationMs=event.durationMs,
+                    enc=sealed,
+                )
+            )
         items.append(self._technical(env, tenant, cmd, cipher))
         self._write_new(env, items)
 
-    def _technical(self, env: IngestEnvelope, tenant: Tenant, cmd: CollectRequest,
-                   cipher: FieldCipher) -> dict[str, Any]:
+    def _technical(
+        self, env: IngestEnvelope, tenant: Tenant, cmd: CollectRequest, cipher: FieldCipher
+    ) -> dict[str, Any]:
         item_id = f"tech-{env.requestId}"
         ip = env.clientIp
         if ip and tenant.ipPolicy == "truncate":
@@ -146,11 +175,21 @@ class IngestProcessor:
         elif ip and tenant.ipPolicy == "hash":
             ip = "hmac:" + self._digest(tenant, "ip", ip)[:32]
         browser, os_family, device = user_agent_families(cmd.context.userAgent)
-        return self._item(env, item_id, Category.TECHNICAL, tenant, type="technical",
-                          sessionId=cmd.sessionId, browser=browser, os=os_family, device=device,
-                          language=cmd.context.language, screen=cmd.context.screen.model_dump(),
-                          timezone=cmd.context.timezone,
-                          enc=cipher.encrypt_fields(item_id, {"ip": ip}))
+        return self._item(
+            env,
+            item_id,
+            Category.TECHNICAL,
+            tenant,
+            type="technical",
+            sessionId=cmd.sessionId,
+            browser=browser,
+            os=os_family,
+            device=device,
+            language=cmd.context.language,
+            screen=cmd.context.screen.model_dump(),
+            timezone=cmd.context.timezone,
+            enc=cipher.encrypt_fields(item_id, {"ip": ip}),
+        )
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ContactRequest.model_validate(env.payload)
@@ -160,34 +199,66 @@ class IngestProcessor:
         email = normalise_email(cmd.email) if cmd.email else None
         phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
         contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
-        contact = self._item(env, contact_id, Category.CONTACT, tenant, type="contact",
-                             callbackRequested=cmd.callbackRequested,
-                             enc=cipher.encrypt_fields(contact_id, {
-                                 "email": email, "phone": phone, "name": cmd.name,
-                                 "message": cmd.message}))
-        consent = self._consent_item(env, tenant, consent_id, "contact_form",
-                                     {p: cmd.consent.granted for p in cmd.consent.purposes},
-                                     cmd.consent.textVersion)
+        contact = self._item(
+            env,
+            contact_id,
+            Category.CONTACT,
+            tenant,
+            type="contact",
+            callbackRequested=cmd.callbackRequested,
+            enc=cipher.encrypt_fields(
+                contact_id,
+                {"email": email, "phone": phone, "name": cmd.name, "message": cmd.message},
+            ),
+        )
+        consent = self._consent_item(
+            env,
+            tenant,
+            consent_id,
+            "contact_form",
+            {p: cmd.consent.granted for p in cmd.consent.purposes},
+            cmd.consent.textVersion,
+        )
         self._write_new(env, [contact, consent])
-        for kind, value in (("email", email), ("phone", phone)):
+        identifiers: tuple[tuple[IdentifierKind, str | None], ...] = (
+            ("email", email),
+            ("phone", phone),
+        )
+        for kind, value in identifiers:
             if value:
-                self._index.link(tenant.tenantId, kind, self._digest(tenant, kind, value),  # type: ignore[arg-type]
-                                 env.subjectId or "")
+                digest = self._digest(tenant, kind, value)
+                self._index.link(tenant.tenantId, kind, digest, env.subjectId or "")
         self._audit_widget(tenant, "contact.created", env, contact_id)
         self._audit_widget(tenant, "consent.recorded", env, consent_id)
 
-    def _consent_item(self, env: IngestEnvelope, tenant: Tenant, item_id: str, source: str,
-                      purposes: dict[str, bool], text_version: str) -> dict[str, Any]:
-        return self._item(env, item_id, Category.CONSENT, tenant, type="consent", source=source,
-                          purposes=purposes, textVersion=text_version,
-                          recordedAt=env.receivedAt.isoformat())
+    def _consent_item(
+        self,
+        env: IngestEnvelope,
+        tenant: Tenant,
+        item_id: str,
+        source: str,
+        purposes: dict[str, bool],
+        text_version: str,
+    ) -> dict[str, Any]:
+        return self._item(
+            env,
+            item_id,
+            Category.CONSENT,
+            tenant,
+            type="consent",
+            source=source,
+            purposes=purposes,
+            textVersion=text_version,
+            recordedAt=env.receivedAt.isoformat(),
+        )
 
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ConsentRequest.model_validate(env.payload)
         if self._open_subject(env, tenant, cmd.visitorId) is None:
             return
-        item = self._consent_item(env, tenant, env.requestId, "widget", dict(cmd.purposes),
-                                  cmd.textVersion)
+        item = self._consent_item(
+            env, tenant, env.requestId, "widget", dict(cmd.purposes), cmd.textVersion
+        )
         self._write_new(env, [item])
         self._audit_widget(tenant, "consent.recorded", env, env.requestId)
 
@@ -196,31 +267,63 @@ class IngestProcessor:
         cipher = self._open_subject(env, tenant, cmd.visitorId)
         if cipher is None:
             return
-        item = self._item(env, env.requestId, Category.CONVERSATION, tenant, type="message",
-                          conversationId=env.conversationId, author=cmd.author,
-                          ts=cmd.ts.isoformat(),
-                          enc=cipher.encrypt_fields(env.requestId, {"text": cmd.text}))
+        item = self._item(
+            env,
+            env.requestId,
+            Category.CONVERSATION,
+            tenant,
+            type="message",
+            conversationId=env.conversationId,
+            author=cmd.author,
+            ts=cmd.ts.isoformat(),
+            enc=cipher.encrypt_fields(env.requestId, {"text": cmd.text}),
+        )
         self._write_new(env, [item])
 
     def _privacy_request(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = PrivacyRequestIn.model_validate(env.payload)
         digests = {
             "visitor": self._digest(tenant, "visitor", cmd.visitorId) if cmd.visitorId else None,
-            "email": self._digest(tenant, "email", normalise_email(cmd.email)) if cmd.email else None,
-            "phone": self._digest(tenant, "phone", normalise_phone(cmd.phone, tenant.defaultCountry))
-            if cmd.phone else None,
+            "email": self._digest(tenant, "email", normalise_email(cmd.email))
+            if cmd.email
+            else None,
+            "phone": self._digest(
+                tenant, "phone", normalise_phone(cmd.phone, tenant.defaultCountry)
+            )
+            if cmd.phone
+            else None,
         }
-        created = register_widget_request(self._store, self._keys, env, cmd,
-                                          {k: v for k, v in digests.items() if v},
-                                          deadline=env.receivedAt + timedelta(days=30))
+        created = register_widget_request(
+            self._store,
+            self._keys,
+            env,
+            cmd,
+            {k: v for k, v in digests.items() if v},
+            deadline=env.receivedAt + timedelta(days=30),
+        )
         if created:
-            self._audit_widget(tenant, "dsar.received", env, env.requestId,
-                               details={"type": cmd.type.value, "source": "widget"})
+            self._audit_widget(
+                tenant,
+                "dsar.received",
+                env,
+                env.requestId,
+                details={"type": cmd.type.value, "source": "widget"},
+            )
 
-    def _audit_widget(self, tenant: Tenant, action: str, env: IngestEnvelope, item_id: str,
-                      details: dict[str, Any] | None = None) -> None:
-        self._audit.append(tenant.tenantId, tenant.retention, actor=WIDGET_ACTOR, action=action,
-                           target=f"{env.subjectId or '-'}/{item_id}", details=details,
-                           idempotency_key=f"{action}:{item_id}")
-
-
+    def _audit_widget(
+        self,
+        tenant: Tenant,
+        action: str,
+        env: IngestEnvelope,
+        item_id: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._audit.append(
+            tenant.tenantId,
+            tenant.retention,
+            actor=WIDGET_ACTOR,
+            action=action,
+            target=f"{env.subjectId or '-'}/{item_id}",
+            details=details,
+            idempotency_key=f"{action}:{item_id}",
+        )

@@ -37,7 +37,9 @@ class SubjectKeys:
 
     def subject(self, tenant_id: str, subject_id: str) -> dict[str, Any] | None:
         try:
-            return self._store.read(SUBJECTS.name, subject_pk(tenant_id, subject_id), SUBJECT_DOC_ID)
+            return self._store.read(
+                SUBJECTS.name, subject_pk(tenant_id, subject_id), SUBJECT_DOC_ID
+            )
         except NotFound:
             return None
 
@@ -54,11 +56,18 @@ class SubjectKeys:
             data_key = new_data_key()
             wrapped = self._keys.wrap_key(data_key)
             doc = {
-                "id": SUBJECT_DOC_ID, "tenantId": tenant_id, "subjectId": subject_id,
-                "type": "subject", "createdAt": self._clock.now().isoformat(), "ttl": -1,
+                "id": SUBJECT_DOC_ID,
+                "tenantId": tenant_id,
+                "subjectId": subject_id,
+                "type": "subject",
+                "createdAt": self._clock.now().isoformat(),
+                "ttl": -1,
                 "flags": {"restricted": False, "objected": False},
-                "dataKey": {"keyId": wrapped.key_id, "algorithm": wrapped.algorithm,
-                            "wrapped": base64.b64encode(wrapped.wrapped).decode()},
+                "dataKey": {
+                    "keyId": wrapped.key_id,
+                    "algorithm": wrapped.algorithm,
+                    "wrapped": base64.b64encode(wrapped.wrapped).decode(),
+                },
             }
             try:
                 doc = self._store.create(SUBJECTS.name, doc)

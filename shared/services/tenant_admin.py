@@ -17,18 +17,36 @@ from shared.services.audit_trail import Verification
 from shared.services.contacts_view import ContactPage, list_contacts
 
 
-def _audit(services: Services, tenant: Tenant, principal: Principal, action: str, target: str,
-           outcome: str = "success", details: dict[str, object] | None = None) -> None:
+def _audit(
+    services: Services,
+    tenant: Tenant,
+    principal: Principal,
+    action: str,
+    target: str,
+    outcome: str = "success",
+    details: dict[str, object] | None = None,
+) -> None:
     services.audit_for(tenant.region).append(
-        tenant.tenantId, tenant.retention, actor=principal.actor, action=action, target=target,
-        outcome=outcome, details=details,
+        tenant.tenantId,
+        tenant.retention,
+        actor=principal.actor,
+        action=action,
+        target=target,
+        outcome=outcome,
+        details=details,
     )
 
 
 def create_tenant(services: Services, principal: Principal, cmd: TenantCreate) -> TenantCreated:
     tenant, widget_key = services.tenants.create(cmd)
-    _audit(services, tenant, principal, "tenant.created", tenant.tenantId,
-           details={"region": tenant.region})
+    _audit(
+        services,
+        tenant,
+        principal,
+        "tenant.created",
+        tenant.tenantId,
+        details={"region": tenant.region},
+    )
     return TenantCreated(tenantId=tenant.tenantId, region=tenant.region, widgetKey=widget_key)
 
 
@@ -38,8 +56,9 @@ def get_tenant(services: Services, principal: Principal, tenant_id: str) -> Tena
     return tenant
 
 
-def update_tenant(services: Services, principal: Principal, tenant_id: str,
-                  patch: TenantPatch) -> Tenant:
+def update_tenant(
+    services: Services, principal: Principal, tenant_id: str, patch: TenantPatch
+) -> Tenant:
     tenant, changed = services.tenants.update(tenant_id, patch)
     _audit(services, tenant, principal, "tenant.updated", tenant_id, details={"fields": changed})
     return tenant
@@ -59,35 +78,63 @@ def _local(services: Services, tenant_id: str) -> Tenant:
     tenant = services.tenants.get(tenant_id)
     if tenant.region != services.settings.region:
         endpoint = services.settings.region_endpoints.get(tenant.region, "")
-        raise MisdirectedRequest(f"this tenant's data is served in region '{tenant.region}'",
-                                 extra={"region": tenant.region, "endpoint": endpoint})
+        raise MisdirectedRequest(
+            f"this tenant's data is served in region '{tenant.region}'",
+            extra={"region": tenant.region, "endpoint": endpoint},
+        )
     return tenant
 
 
-def read_contacts(services: Services, principal: Principal, tenant_id: str, masked: bool,
-                  limit: int, continuation: str | None) -> ContactPage:
+def read_contacts(
+    services: Services,
+    principal: Principal,
+    tenant_id: str,
+    masked: bool,
+    limit: int,
+    continuation: str | None,
+) -> ContactPage:
     tenant = _local(services, tenant_id)
-    page = list_contacts(services.store, services.subject_keys, tenant_id, masked, limit,
-                         continuation)
-    _audit(services, tenant, principal, "contacts.read", tenant_id,
-           details={"count": len(page.items), "masked": masked})
+    page = list_contacts(
+        services.store, services.subject_keys, tenant_id, masked, limit, continuation
+    )
+    _audit(
+        services,
+        tenant,
+        principal,
+        "contacts.read",
+        tenant_id,
+        details={"count": len(page.items), "masked": masked},
+    )
     return page
 
 
-def read_audit(services: Services, principal: Principal, tenant_id: str,
-               since: datetime | None, until: datetime | None, action: str | None, limit: int,
-               continuation: str | None) -> Page:
+def read_audit(
+    services: Services,
+    principal: Principal,
+    tenant_id: str,
+    since: datetime | None,
+    until: datetime | None,
+    action: str | None,
+    limit: int,
+    continuation: str | None,
+) -> Page:
     tenant = services.tenants.get(tenant_id)
-    page = services.audit_for(tenant.region).list(tenant_id, since, until, action, limit,
-                                                  continuation)
-    _audit(services, tenant, principal, "audit.read", tenant_id,
-           details={"count": len(page.items)})
+    page = services.audit_for(tenant.region).list(
+        tenant_id, since, until, action, limit, continuation
+    )
+    _audit(services, tenant, principal, "audit.read", tenant_id, details={"count": len(page.items)})
     return page
 
 
 def verify_audit(services: Services, principal: Principal, tenant_id: str) -> Verification:
     tenant = services.tenants.get(tenant_id)
     result = services.audit_for(tenant.region).verify(tenant_id, tenant.retention)
-    _audit(services, tenant, principal, "audit.verified", tenant_id,
-           details={"valid": result.valid, "entries": result.entries})
+    _audit(
+        services,
+        tenant,
+        principal,
+        "audit.verified",
+        tenant_id,
+        details={"valid": result.valid, "entries": result.entries},
+    )
     return result

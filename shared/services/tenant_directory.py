@@ -64,8 +64,10 @@ class TenantDirectory:
 
     def create(self, cmd: TenantCreate) -> tuple[Tenant, str]:
         if cmd.region not in self._settings.region_list:
-            raise BadRequest(f"unknown region; known regions: {', '.join(self._settings.region_list)}")
-        self._check_retention(dict(cmd.retention))
+            raise BadRequest(
+                f"unknown region; known regions: {', '.join(self._settings.region_list)}"
+            )
+        self._check_retention({str(k): v for k, v in cmd.retention.items()})
         tenant_id = f"t-{uuid.uuid4().hex[:20]}"
         widget_key = f"wk_{cmd.region}_{secrets.token_urlsafe(24)}"
         now = self._clock.now()
@@ -77,9 +79,10 @@ class TenantDirectory:
             "createdAt": now.isoformat(),
             "updatedAt": now.isoformat(),
         }
-        self._store.create(WIDGET_KEYS.name, {"id": doc["widgetKeyHash"],
-                                              "keyHash": doc["widgetKeyHash"],
-                                              "tenantId": tenant_id})
+        self._store.create(
+            WIDGET_KEYS.name,
+            {"id": doc["widgetKeyHash"], "keyHash": doc["widgetKeyHash"], "tenantId": tenant_id},
+        )
         for origin in cmd.allowedOrigins:
             self._link_origin(origin, tenant_id, add=True)
         self._store.create(TENANTS.name, doc)

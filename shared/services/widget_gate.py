@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import Forbidden, MisdirectedRequest, PayloadTooLarge, TooManyRequests, Unauthorized
+from shared.errors import (
+    Forbidden,
+    MisdirectedRequest,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+)
 from shared.models.tenant import Tenant
 from shared.policies.rate_limit import RateLimiter
 from shared.ports.clock import Clock

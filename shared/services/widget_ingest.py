@@ -84,14 +84,26 @@ class WidgetIngest:
         conversation_id: str | None = None,
     ) -> None:
         envelope = IngestEnvelope(
-            kind=kind, tenantId=tenant.tenantId, subjectId=subject_id, requestId=request_id,
-            receivedAt=self._clock.now(), clientIp=client_ip(call.forwarded_for),
-            conversationId=conversation_id, payload=payload.model_dump(mode="json"),
+            kind=kind,
+            tenantId=tenant.tenantId,
+            subjectId=subject_id,
+            requestId=request_id,
+            receivedAt=self._clock.now(),
+            clientIp=client_ip(call.forwarded_for),
+            conversationId=conversation_id,
+            payload=payload.model_dump(mode="json"),
         )
-        body = seal(self._keys.secret("transit"), envelope.model_dump_json().encode(),
-                    request_id.encode())
-        self._bus.send(self._queue, [OutgoingMessage(body=body, message_id=request_id,
-                                                     application_properties={"kind": kind})])
+        body = seal(
+            self._keys.secret("transit"), envelope.model_dump_json().encode(), request_id.encode()
+        )
+        self._bus.send(
+            self._queue,
+            [
+                OutgoingMessage(
+                    body=body, message_id=request_id, application_properties={"kind": kind}
+                )
+            ],
+        )
 
     def collect(self, call: WidgetCall) -> CollectAccepted:
         tenant = self._gate.admit(call)
@@ -100,22 +112,41 @@ class WidgetIngest:
         self._refuse_if_restricted(tenant, subject_id)
         pk = (tenant.tenantId, subject_id)
         ids = list(dict.fromkeys(str(e.id) for e in cmd.events))
-        seen = {d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [receipt_id(i) for i in ids])}
+        seen = {
+            d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [receipt_id(i) for i in ids])
+        }
         fresh = [e for e in cmd.events if receipt_id(str(e.id)) not in seen]
         fresh = list({str(e.id): e for e in fresh}.values())
         if fresh:
             request_id = uuid.uuid4().hex
-            self._enqueue("collect", tenant, subject_id,
-                          cmd.model_copy(update={"events": fresh}), call, request_id)
+            self._enqueue(
+                "collect",
+                tenant,
+                subject_id,
+                cmd.model_copy(update={"events": fresh}),
+                call,
+                request_id,
+            )
             self._write_receipts(tenant, pk, [str(e.id) for e in fresh])
         return CollectAccepted(accepted=len(fresh), duplicates=len(cmd.events) - len(fresh))
 
     def _write_receipts(self, tenant: Tenant, pk: tuple[str, str], event_ids: list[str]) -> None:
         days = effective_days(Category.BEHAVIOUR, tenant.retention) or 30
         now = self._clock.now().isoformat()
-        ops = [BatchOp("upsert", item={"id": receipt_id(i), "tenantId": pk[0], "subjectId": pk[1],
-                                       "type": "receipt", "createdAt": now, "ttl": days * 86400})
-               for i in event_ids]
+        ops = [
+            BatchOp(
+                "upsert",
+                item={
+                    "id": receipt_id(i),
+                    "tenantId": pk[0],
+                    "subjectId": pk[1],
+                    "type": "receipt",
+                    "createdAt": now,
+                    "ttl": days * 86400,
+                },
+            )
+            for i in event_ids
+        ]
         for start in range(0, len(ops), 100):
             self._store.batch(SUBJECTS.name, pk, ops[start : start + 100])
 
@@ -133,16 +164,19 @@ class WidgetIngest:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, ConsentRequest)
         consent_id = f"k-{uuid.uuid4().hex}"
-        self._enqueue("consent", tenant, self._subject_id(tenant, cmd.visitorId), cmd, call,
-                      consent_id)
+        self._enqueue(
+            "consent", tenant, self._subject_id(tenant, cmd.visitorId), cmd, call, consent_id
+        )
         return ConsentAccepted(consentId=consent_id)
 
     def message(self, call: WidgetCall, conversation_id: str) -> MessageAccepted:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, MessageRequest)
-        if not conversation_id or len(conversation_id) > 128 or not conversation_id.replace(
-            "-", ""
-        ).replace("_", "").isalnum():
+        if (
+            not conversation_id
+            or len(conversation_id) > 128
+            or not conversation_id.replace("-", "").replace("_", "").isalnum()
+        ):
             raise BadRequest("conversationId must be 1-128 letters, digits, '-' or '_'")
         subject_id = self._subject_id(tenant, cmd.visitorId)
         self._refuse_if_restricted(tenant, subject_id)
@@ -162,17 +196,15 @@ class WidgetIngest:
 
 def _check_identifiers(email: str | None, phone: str | None, tenant: Tenant) -> None:
     errors = []
-    for path, value, check in (
-        ("/email", email, lambda v: normalise_email(v)),
-        ("/phone", phone, lambda v: normalise_phone(v, tenant.defaultCountry)),
-    ):
-        if value is None:
-            continue
-        try:
-            check(value)
-        except InvalidIdentifier as exc:
-            errors.append(FieldError(path, str(exc)))
+    try:
+        if email is not None:
+            normalise_email(email)
+    except InvalidIdentifier as exc:
+        errors.append(FieldError("/email", str(exc)))
+    try:
+        if phone is not None:
+            normalise_phone(phone, tenant.defaultCountry)
+    except InvalidIdentifier as exc:
+        errors.append(FieldError("/phone", str(exc)))
     if errors:
         raise BadRequest("the body does not match the schema", errors=errors)
-
-

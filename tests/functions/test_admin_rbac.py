@@ -29,12 +29,18 @@ SUCCESS = {"create_tenant": 201}
 @pytest.mark.parametrize("route", sorted(ALLOWED))
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("in_scope", [True, False])
-def test_route_role_scope_matrix(client: AppClient, tenant: dict[str, Any], route: str,
-                                 role: Role, in_scope: bool) -> None:
+def test_route_role_scope_matrix(
+    client: AppClient, tenant: dict[str, Any], route: str, role: Role, in_scope: bool
+) -> None:
     scope = (tenant["tenantId"],) if in_scope else ("t-someone-else",)
     headers = {"X-MS-CLIENT-PRINCIPAL": principal(role.value, tenants=scope)}
-    answer = client.call(route, METHOD.get(route, "GET"), body=BODY.get(route), headers=headers,
-                         route={"tenantId": tenant["tenantId"]})
+    answer = client.call(
+        route,
+        METHOD.get(route, "GET"),
+        body=BODY.get(route),
+        headers=headers,
+        route={"tenantId": tenant["tenantId"]},
+    )
     tenant_scoped = route != "create_tenant"
     if role in ALLOWED[route] and (in_scope or not tenant_scoped):
         assert answer.status == SUCCESS.get(route, 200), answer.body
@@ -45,36 +51,54 @@ def test_route_role_scope_matrix(client: AppClient, tenant: dict[str, Any], rout
 
 @pytest.mark.parametrize("route", sorted(ALLOWED))
 def test_missing_principal_is_401(client: AppClient, tenant: dict[str, Any], route: str) -> None:
-    answer = client.call(route, METHOD.get(route, "GET"), body=BODY.get(route),
-                         route={"tenantId": tenant["tenantId"]})
+    answer = client.call(
+        route,
+        METHOD.get(route, "GET"),
+        body=BODY.get(route),
+        route={"tenantId": tenant["tenantId"]},
+    )
     assert answer.status == 401
 
 
-def test_principal_header_is_ignored_when_not_trusted(client: AppClient,
-                                                      tenant: dict[str, Any]) -> None:
+def test_principal_header_is_ignored_when_not_trusted(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
     client.services.settings.dev_auth = False
-    answer = client.call("get_tenant", "GET", headers=PLATFORM, route={"tenantId": tenant["tenantId"]})
+    answer = client.call(
+        "get_tenant", "GET", headers=PLATFORM, route={"tenantId": tenant["tenantId"]}
+    )
     assert answer.status == 401
 
 
 def test_denied_attempts_are_audited(client: AppClient, tenant: dict[str, Any]) -> None:
     headers = {"X-MS-CLIENT-PRINCIPAL": principal("Support.Agent", oid="oid-support-7")}
-    assert client.call("verify_audit", "GET", headers=headers,
-                       route={"tenantId": tenant["tenantId"]}).status == 403
+    assert (
+        client.call(
+            "verify_audit", "GET", headers=headers, route={"tenantId": tenant["tenantId"]}
+        ).status
+        == 403
+    )
     entries = client.services.audit_for("eu").list(tenant["tenantId"]).items
     assert any(e["actor"] == "oid-support-7" and e["outcome"] == "denied" for e in entries)
 
 
 def test_get_tenant_never_shows_the_key(client: AppClient, tenant: dict[str, Any]) -> None:
-    answer = client.call("get_tenant", "GET", headers=PLATFORM, route={"tenantId": tenant["tenantId"]})
+    answer = client.call(
+        "get_tenant", "GET", headers=PLATFORM, route={"tenantId": tenant["tenantId"]}
+    )
     assert tenant["widgetKey"] not in answer.body.decode()
     assert "widgetKeyHash" not in answer.json()
     assert answer.json()["effectiveRetention"]["behaviour"] == 30
 
 
 def test_patch_rejects_retention_over_the_ceiling_naming_the_category(
-        client: AppClient, tenant: dict[str, Any]) -> None:
-    answer = client.call("update_tenant", "PATCH", headers=PLATFORM,
-                         route={"tenantId": tenant["tenantId"]},
-                         body={"retention": {"behaviour": 99999}})
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    answer = client.call(
+        "update_tenant",
+        "PATCH",
+        headers=PLATFORM,
+        route={"tenantId": tenant["tenantId"]},
+        body={"retention": {"behaviour": 99999}},
+    )
     assert answer.status == 400 and "behaviour" in answer.json()["detail"]

@@ -16,49 +16,67 @@ EMAIL, PHONE = "jean.dupont@example.com", "+33 6 12 34 56 78"
 
 @pytest.fixture
 def with_contact(client: AppClient, tenant: dict[str, Any]) -> dict[str, Any]:
-    client.call("submit_contact", headers=widget_headers(tenant), body={
-        "visitorId": "v-1", "email": EMAIL, "phone": PHONE, "name": "Jean",
-        "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"}})
+    client.call(
+        "submit_contact",
+        headers=widget_headers(tenant),
+        body={
+            "visitorId": "v-1",
+            "email": EMAIL,
+            "phone": PHONE,
+            "name": "Jean",
+            "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
+        },
+    )
     client.drain()
     return tenant
 
 
 def contacts(client: AppClient, tenant: dict[str, Any], headers: dict[str, str]) -> Any:
-    answer = client.call("list_contacts", "GET", headers=headers,
-                         route={"tenantId": tenant["tenantId"]})
+    answer = client.call(
+        "list_contacts", "GET", headers=headers, route={"tenantId": tenant["tenantId"]}
+    )
     assert answer.status == 200, answer.body
     return answer.json()["items"]
 
 
-def test_support_agent_sees_masked_identifiers(client: AppClient,
-                                               with_contact: dict[str, Any]) -> None:
+def test_support_agent_sees_masked_identifiers(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
     [item] = contacts(client, with_contact, SUPPORT)
     assert item["email"] == "j***@e***.com"
     assert item["phone"].startswith("+33 6") and item["phone"].endswith("78")
     assert "12 34 56" not in item["phone"] and item["masked"] is True
 
 
-def test_privacy_admin_sees_full_identifiers(client: AppClient,
-                                             with_contact: dict[str, Any]) -> None:
+def test_privacy_admin_sees_full_identifiers(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
     [item] = contacts(client, with_contact, PRIVACY_ADMIN)
     assert item["email"] == EMAIL and item["phone"] == "+33612345678" and item["name"] == "Jean"
 
 
-def test_reading_contacts_is_audited_without_personal_values(client: AppClient,
-                                                             with_contact: dict[str, Any]) -> None:
+def test_reading_contacts_is_audited_without_personal_values(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
     contacts(client, with_contact, SUPPORT)
-    answer = client.call("list_audit", "GET", headers=AUDITOR,
-                         route={"tenantId": with_contact["tenantId"]},
-                         params={"action": "contacts.read"})
+    answer = client.call(
+        "list_audit",
+        "GET",
+        headers=AUDITOR,
+        route={"tenantId": with_contact["tenantId"]},
+        params={"action": "contacts.read"},
+    )
     assert answer.status == 200 and len(answer.json()["items"]) == 1
-    full = client.call("list_audit", "GET", headers=AUDITOR,
-                       route={"tenantId": with_contact["tenantId"]}).body.decode()
+    full = client.call(
+        "list_audit", "GET", headers=AUDITOR, route={"tenantId": with_contact["tenantId"]}
+    ).body.decode()
     assert "jean" not in full.lower() and "612345678" not in full
 
 
 def verify(client: AppClient, tenant: dict[str, Any]) -> Any:
-    return client.call("verify_audit", "GET", headers=AUDITOR,
-                       route={"tenantId": tenant["tenantId"]}).json()
+    return client.call(
+        "verify_audit", "GET", headers=AUDITOR, route={"tenantId": tenant["tenantId"]}
+    ).json()
 
 
 def test_untouched_chain_verifies(client: AppClient, with_contact: dict[str, Any]) -> None:
@@ -83,15 +101,17 @@ def test_deleting_an_entry_is_reported(client: AppClient, with_contact: dict[str
     assert result["valid"] is False and result["firstBrokenAt"] == entry_id(2)
 
 
-def test_deleting_the_newest_entry_is_reported(client: AppClient,
-                                               with_contact: dict[str, Any]) -> None:
+def test_deleting_the_newest_entry_is_reported(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
     head = client.services.store.read(AUDIT.name, (with_contact["tenantId"],), "head")
     client.services.store.delete(AUDIT.name, (with_contact["tenantId"],), entry_id(head["seq"]))
     assert verify(client, with_contact)["valid"] is False
 
 
-def test_deleting_the_first_entry_is_reported(client: AppClient,
-                                              with_contact: dict[str, Any]) -> None:
+def test_deleting_the_first_entry_is_reported(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
     client.services.store.delete(AUDIT.name, (with_contact["tenantId"],), entry_id(1))
     result = verify(client, with_contact)
     assert result["valid"] is False and result["firstBrokenAt"] == entry_id(1)

@@ -25,5 +25,8 @@ def test_openapi_document_is_valid_and_lists_every_http_route(client: AppClient)
 
 def test_health_names_region_and_backends(client: AppClient) -> None:
     body = client.call("health", "GET").json()
-    assert body == {"status": "ok", "region": "eu",
-                    "backends": {"store": "sqlite", "bus": "sqlite", "keys": "files"}}
+    assert body == {
+        "status": "ok",
+        "region": "eu",
+        "backends": {"store": "sqlite", "bus": "sqlite", "keys": "files"},
+    }

@@ -30,8 +30,9 @@ def assert_problem(answer: Any, status: int, *planted: str) -> dict[str, Any]:
     return dict(body)
 
 
-def test_collect_answers_202_and_stores_encrypted_minimised_events(client: AppClient,
-                                                                   tenant: dict[str, Any]) -> None:
+def test_collect_answers_202_and_stores_encrypted_minimised_events(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
     answer = client.call("collect", body=collect_body(3), headers=widget_headers(tenant))
     assert answer.status == 202 and answer.json() == {"accepted": 3, "duplicates": 0}
     assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
@@ -46,8 +47,9 @@ def test_collect_answers_202_and_stores_encrypted_minimised_events(client: AppCl
     assert "jean" not in raw and IP not in raw and "203.0.113.0" not in raw
 
 
-def test_the_same_request_twice_stores_each_event_once(client: AppClient,
-                                                       tenant: dict[str, Any]) -> None:
+def test_the_same_request_twice_stores_each_event_once(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
     body = collect_body(5)
     first = client.call("collect", body=body, headers=widget_headers(tenant))
     second = client.call("collect", body=body, headers=widget_headers(tenant))
@@ -57,8 +59,9 @@ def test_the_same_request_twice_stores_each_event_once(client: AppClient,
     assert len(stored_items(client, tenant["tenantId"], "event")) == 5
 
 
-def test_redelivered_message_stores_nothing_twice(client: AppClient,
-                                                  tenant: dict[str, Any]) -> None:
+def test_redelivered_message_stores_nothing_twice(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
     client.call("collect", body=collect_body(4), headers=widget_headers(tenant))
     bus, queue = client.services.bus, client.services.settings.ingest_queue
     message = bus.receive(queue)[0]
@@ -68,12 +71,22 @@ def test_redelivered_message_stores_nothing_twice(client: AppClient,
     assert len(stored_items(client, tenant["tenantId"], "event")) == 4
 
 
-def test_contact_is_stored_encrypted_indexed_and_audited(client: AppClient,
-                                                         tenant: dict[str, Any]) -> None:
-    answer = client.call("submit_contact", headers=widget_headers(tenant), body={
-        "visitorId": "v-1", "email": EMAIL, "phone": PHONE, "name": "Jean Dupont",
-        "message": "Call me", "callbackRequested": True,
-        "consent": {"granted": True, "purposes": ["callback"], "textVersion": "2026-01"}})
+def test_contact_is_stored_encrypted_indexed_and_audited(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    answer = client.call(
+        "submit_contact",
+        headers=widget_headers(tenant),
+        body={
+            "visitorId": "v-1",
+            "email": EMAIL,
+            "phone": PHONE,
+            "name": "Jean Dupont",
+            "message": "Call me",
+            "callbackRequested": True,
+            "consent": {"granted": True, "purposes": ["callback"], "textVersion": "2026-01"},
+        },
+    )
     assert answer.status == 202 and answer.json()["contactId"]
     client.drain()
     contacts = stored_items(client, tenant["tenantId"], "contact")
@@ -86,33 +99,59 @@ def test_contact_is_stored_encrypted_indexed_and_audited(client: AppClient,
     assert "contact.created" in actions and "consent.recorded" in actions
 
 
-def test_message_and_consent_and_privacy_request_are_accepted(client: AppClient,
-                                                              tenant: dict[str, Any]) -> None:
+def test_message_and_consent_and_privacy_request_are_accepted(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
     headers = widget_headers(tenant)
-    assert client.call("submit_consent", headers=headers, body={
-        "visitorId": "v-1", "purposes": {"analytics": False}, "textVersion": "1"}).status == 202
-    assert client.call("submit_message", headers=headers, route={"conversationId": "conv-1"},
-                       body={"visitorId": "v-1", "author": "visitor", "text": "Bonjour",
-                             "ts": "2026-11-02T09:00:00Z"}).status == 202
-    request = client.call("submit_privacy_request", headers=headers,
-                          body={"email": EMAIL, "type": "erasure", "message": "delete me"})
+    assert (
+        client.call(
+            "submit_consent",
+            headers=headers,
+            body={"visitorId": "v-1", "purposes": {"analytics": False}, "textVersion": "1"},
+        ).status
+        == 202
+    )
+    assert (
+        client.call(
+            "submit_message",
+            headers=headers,
+            route={"conversationId": "conv-1"},
+            body={
+                "visitorId": "v-1",
+                "author": "visitor",
+                "text": "Bonjour",
+                "ts": "2026-11-02T09:00:00Z",
+            },
+        ).status
+        == 202
+    )
+    request = client.call(
+        "submit_privacy_request",
+        headers=headers,
+        body={"email": EMAIL, "type": "erasure", "message": "delete me"},
+    )
     assert request.status == 202
     client.drain()
     messages = stored_items(client, tenant["tenantId"], "message")
     assert messages[0]["ttl"] == 90 * 86400 and "Bonjour" not in json.dumps(messages)
-    doc = client.services.store.read("privacy_requests", (tenant["tenantId"],),
-                                     request.json()["requestId"])
+    doc = client.services.store.read(
+        "privacy_requests", (tenant["tenantId"],), request.json()["requestId"]
+    )
     assert doc["status"] == "received" and doc["type"] == "erasure"
     assert EMAIL not in json.dumps(doc) and "delete me" not in json.dumps(doc)
 
 
 @pytest.mark.parametrize(
     ("body", "path"),
-    [({"visitorId": "v", "sessionId": "s", "events": []}, "/context"),
-     (collect_body(0), "/events"), (collect_body(101), "/events")],
+    [
+        ({"visitorId": "v", "sessionId": "s", "events": []}, "/context"),
+        (collect_body(0), "/events"),
+        (collect_body(101), "/events"),
+    ],
 )
-def test_schema_violations_are_400_with_paths(client: AppClient, tenant: dict[str, Any],
-                                              body: dict[str, Any], path: str) -> None:
+def test_schema_violations_are_400_with_paths(
+    client: AppClient, tenant: dict[str, Any], body: dict[str, Any], path: str
+) -> None:
     problem = assert_problem(client.call("collect", body=body, headers=widget_headers(tenant)), 400)
     assert any(e["path"] == path for e in problem["errors"])
     assert client.drain() == 0
@@ -122,11 +161,19 @@ def test_malformed_json_is_400(client: AppClient, tenant: dict[str, Any]) -> Non
     assert_problem(client.call("collect", raw=b"{not json", headers=widget_headers(tenant)), 400)
 
 
-def test_invalid_contact_values_are_refused_without_echo(client: AppClient,
-                                                         tenant: dict[str, Any]) -> None:
-    answer = client.call("submit_contact", headers=widget_headers(tenant), body={
-        "visitorId": "v-1", "email": "jean.dupont@", "phone": "+33 6 12",
-        "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"}})
+def test_invalid_contact_values_are_refused_without_echo(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    answer = client.call(
+        "submit_contact",
+        headers=widget_headers(tenant),
+        body={
+            "visitorId": "v-1",
+            "email": "jean.dupont@",
+            "phone": "+33 6 12",
+            "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
+        },
+    )
     problem = assert_problem(answer, 400, "jean.dupont@", "+33 6 12")
     assert {e["path"] for e in problem["errors"]} == {"/email", "/phone"}
     assert client.drain() == 0
@@ -134,13 +181,17 @@ def test_invalid_contact_values_are_refused_without_echo(client: AppClient,
 
 def test_unknown_or_missing_key_is_401(client: AppClient, tenant: dict[str, Any]) -> None:
     assert_problem(client.call("collect", body=collect_body(), headers={"Origin": ORIGIN}), 401)
-    assert_problem(client.call("collect", body=collect_body(),
-                               headers={"X-Widget-Key": "wk_eu_nope"}), 401)
+    assert_problem(
+        client.call("collect", body=collect_body(), headers={"X-Widget-Key": "wk_eu_nope"}), 401
+    )
 
 
 def test_foreign_origin_is_403(client: AppClient, tenant: dict[str, Any]) -> None:
-    answer = client.call("collect", body=collect_body(),
-                         headers=widget_headers(tenant, Origin="https://evil.example"))
+    answer = client.call(
+        "collect",
+        body=collect_body(),
+        headers=widget_headers(tenant, Origin="https://evil.example"),
+    )
     assert_problem(answer, 403)
     assert "Access-Control-Allow-Origin" not in answer.headers
 
@@ -151,44 +202,67 @@ def test_body_over_64_kib_is_413(client: AppClient, tenant: dict[str, Any]) -> N
 
 
 def test_tenant_of_another_region_is_421_naming_its_endpoint(client: AppClient) -> None:
-    created = client.call("create_tenant", headers=PLATFORM, body={
-        "name": "US shop", "region": "us", "allowedOrigins": [ORIGIN]}).json()
-    problem = assert_problem(client.call("collect", body=collect_body(),
-                                         headers=widget_headers(created)), 421)
+    created = client.call(
+        "create_tenant",
+        headers=PLATFORM,
+        body={"name": "US shop", "region": "us", "allowedOrigins": [ORIGIN]},
+    ).json()
+    problem = assert_problem(
+        client.call("collect", body=collect_body(), headers=widget_headers(created)), 421
+    )
     assert problem["region"] == "us" and problem["endpoint"] == "https://privacy-us.example/api"
 
 
 def test_rate_limit_is_429_with_retry_after(client: AppClient) -> None:
-    created = client.call("create_tenant", headers=PLATFORM, body={
-        "name": "Slow", "region": "eu", "allowedOrigins": [ORIGIN],
-        "rateLimit": {"perSecond": 1, "burst": 2}}).json()
-    answers = [client.call("collect", body=collect_body(1), headers=widget_headers(created))
-               for _ in range(3)]
+    created = client.call(
+        "create_tenant",
+        headers=PLATFORM,
+        body={
+            "name": "Slow",
+            "region": "eu",
+            "allowedOrigins": [ORIGIN],
+            "rateLimit": {"perSecond": 1, "burst": 2},
+        },
+    ).json()
+    answers = [
+        client.call("collect", body=collect_body(1), headers=widget_headers(created))
+        for _ in range(3)
+    ]
     assert [a.status for a in answers] == [202, 202, 429]
     assert_problem(answers[2], 429)
     assert int(answers[2].headers["Retry-After"]) >= 1
 
 
-def test_restricted_subject_is_409_and_nothing_is_stored(client: AppClient,
-                                                         tenant: dict[str, Any]) -> None:
+def test_restricted_subject_is_409_and_nothing_is_stored(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
     client.call("collect", body=collect_body(1, visitor="v-9"), headers=widget_headers(tenant))
     client.drain()
     event = stored_items(client, tenant["tenantId"], "event")[0]
     doc = client.services.subject_keys.subject(tenant["tenantId"], event["subjectId"])
     assert doc is not None
     client.services.store.replace(SUBJECTS.name, {**doc, "flags": {"restricted": True}})
-    assert_problem(client.call("collect", body=collect_body(2, visitor="v-9"),
-                               headers=widget_headers(tenant)), 409)
+    assert_problem(
+        client.call("collect", body=collect_body(2, visitor="v-9"), headers=widget_headers(tenant)),
+        409,
+    )
     assert client.drain() == 0
 
 
-def test_preflight_is_answered_for_allowed_origins_only(client: AppClient,
-                                                        tenant: dict[str, Any]) -> None:
-    allowed = client.call("collect", method="OPTIONS", headers={
-        "Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+def test_preflight_is_answered_for_allowed_origins_only(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    allowed = client.call(
+        "collect",
+        method="OPTIONS",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
     assert allowed.status == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "X-Widget-Key" in allowed.headers["Access-Control-Allow-Headers"]
-    denied = client.call("collect", method="OPTIONS", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    denied = client.call(
+        "collect",
+        method="OPTIONS",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert denied.status == 403 and "Access-Control-Allow-Origin" not in denied.headers

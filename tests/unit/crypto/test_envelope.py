@@ -26,11 +26,16 @@ def test_same_value_encrypts_differently_each_time() -> None:
 
 @pytest.mark.parametrize(
     ("tenant", "subject", "item", "field"),
-    [("t-2", "s-1", "item-1", "email"), ("t-1", "s-2", "item-1", "email"),
-     ("t-1", "s-1", "item-2", "email"), ("t-1", "s-1", "item-1", "phone")],
+    [
+        ("t-2", "s-1", "item-1", "email"),
+        ("t-1", "s-2", "item-1", "email"),
+        ("t-1", "s-1", "item-2", "email"),
+        ("t-1", "s-1", "item-1", "phone"),
+    ],
 )
-def test_ciphertext_moved_to_another_record_fails(tenant: str, subject: str, item: str,
-                                                  field: str) -> None:
+def test_ciphertext_moved_to_another_record_fails(
+    tenant: str, subject: str, item: str, field: str
+) -> None:
     key = new_data_key()
     token = FieldCipher(key, "t-1", "s-1").encrypt("item-1", "email", "jean@example.com")
     with pytest.raises(DecryptionFailed):

@@ -17,8 +17,13 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 def test_defaults_match_the_published_retention_table() -> None:
     assert DEFAULT_RETENTION_DAYS == {
-        Category.BEHAVIOUR: 30, Category.TECHNICAL: 30, Category.CONTACT: None,
-        Category.CONVERSATION: 90, Category.CONSENT: None, Category.AUDIT: 365}
+        Category.BEHAVIOUR: 30,
+        Category.TECHNICAL: 30,
+        Category.CONTACT: None,
+        Category.CONVERSATION: 90,
+        Category.CONSENT: None,
+        Category.AUDIT: 365,
+    }
 
 
 def test_a_fresh_item_gets_its_full_period() -> None:

@@ -1,0 +1,338 @@
+"""The embedded ``DocumentStore``: one SQLite file that behaves like the Cosmos DB adapter.
+
+WAL with ``synchronous=NORMAL`` survives a killed process (not a power cut), which is what the
+embedded host needs. TTL is enforced at read time from a precomputed ``expires_at`` so expired
+items vanish at once, as in Cosmos, while ``purge_expired`` deletes them physically later.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from shared.adapters._sqlite_json import (
+    VISIBLE,
+    apply_patch,
+    check_batch,
+    check_spec,
+    dumps,
+    encode_token,
+    expires_at,
+    item_key,
+    page_sql,
+    pk_text,
+)
+from shared.ports.clock import Clock
+from shared.ports.document_store import (
+    BadRequest,
+    BatchFailed,
+    BatchOp,
+    BatchResult,
+    Conflict,
+    ContainerSpec,
+    Item,
+    NotFound,
+    Page,
+    PartitionKey,
+    PatchOp,
+    PreconditionFailed,
+    Query,
+    StoreError,
+    StoreMetrics,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS containers (
+    name TEXT PRIMARY KEY, pk_paths TEXT NOT NULL, default_ttl INTEGER);
+CREATE TABLE IF NOT EXISTS items (
+    container TEXT NOT NULL, pk TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+    etag TEXT NOT NULL, ts INTEGER NOT NULL, expires_at REAL,
+    PRIMARY KEY (container, pk, id));
+CREATE INDEX IF NOT EXISTS items_expiry ON items (container, expires_at)
+    WHERE expires_at IS NOT NULL;
+"""
+_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "secure_delete=ON")
+_UPSERT = (
+    "INSERT INTO items (container, pk, id, body, etag, ts, expires_at) VALUES (?,?,?,?,?,?,?) "
+    "ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag, "
+    "ts = excluded.ts, expires_at = excluded.expires_at"
+)
+# The rules of expires_at(), applied in SQL when a container's default TTL changes.
+_RECOMPUTE_TTL = """
+UPDATE items SET expires_at = CASE
+    WHEN :d IS NULL THEN NULL
+    WHEN json_type(body, '$.ttl') = 'integer' THEN CASE json_extract(body, '$.ttl')
+        WHEN -1 THEN NULL ELSE ts + json_extract(body, '$.ttl') END
+    WHEN :d = -1 THEN NULL
+    ELSE ts + :d END
+WHERE container = :c
+"""
+_EVERYTHING = Query()
+_BATCH_STATUS = {"create": 201, "delete": 204}
+
+
+class SqliteDocumentStore:
+    """``DocumentStore`` on one SQLite file; one connection shared by threads under a lock."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=10
+        )
+        for pragma in _PRAGMAS:
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.executescript(_SCHEMA)
+        self._specs: dict[str, ContainerSpec] = {}
+        self.metrics = StoreMetrics()
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, kind: str, begin: str = "IMMEDIATE") -> Iterator[float]:
+        """Count the request, hold the lock, run in one transaction (reentrant); yields now.
+
+        Writes begin IMMEDIATE so a read-check-write cannot interleave with another process.
+        """
+        with self._lock:
+            self.metrics.operations[kind] = self.metrics.operations.get(kind, 0) + 1
+            now = self._clock.now().timestamp()
+            if self._db.in_transaction:
+                yield now
+                return
+            self._db.execute(f"BEGIN {begin}")
+            try:
+                yield now
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:  # also after a failed COMMIT: never leave it open
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _spec(self, container: str) -> ContainerSpec:
+        spec = self._specs.get(container)
+        if spec is None:
+            row = self._db.execute(
+                "SELECT pk_paths, default_ttl FROM containers WHERE name = ?", (container,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"container {container} does not exist")
+            spec = ContainerSpec(container, tuple(json.loads(row[0])), row[1])
+            self._specs[container] = spec
+        return spec
+
+    def _current(self, c: str, pk: str, item_id: str, now: float) -> tuple[str, str] | None:
+        sql = f"SELECT body, etag FROM items WHERE container=? AND pk=? AND id=? AND {VISIBLE}"
+        row = self._db.execute(sql, (c, pk, item_id, now)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def _existing(
+        self, c: str, pk: str, item_id: str, now: float, if_match: str | None
+    ) -> dict[str, Any]:
+        cur = self._current(c, pk, item_id, now)
+        if cur is None:
+            raise NotFound(f"item {item_id} not found in {c}")
+        if if_match is not None and cur[1] != if_match:
+            raise PreconditionFailed(f"etag mismatch for item {item_id}")
+        body: dict[str, Any] = json.loads(cur[0])
+        return body
+
+    def _write(self, spec: ContainerSpec, item: Item, now: float) -> Item:
+        """Store a new version with fresh ``_ts``/``_etag``; returns a detached copy."""
+        pk, item_id = item_key(spec, item)
+        ts = math.floor(now)
+        etag = f'"{uuid.uuid4().hex}"'
+        text = dumps({**item, "_ts": ts, "_etag": etag})
+        row = (spec.name, pk, item_id, text, etag, ts, expires_at(spec, item, ts))
+        self._db.execute(_UPSERT, row)
+        stored: Item = json.loads(text)
+        return stored
+
+    # ---- operations on one item (inside a transaction) ---------------------------------------
+
+    def _create(self, spec: ContainerSpec, item: Item, now: float) -> Item:
+        pk, item_id = item_key(spec, item)
+        if self._current(spec.name, pk, item_id, now) is not None:
+            raise Conflict(f"item {item_id} already exists in {spec.name}")
+        return self._write(spec, item, now)
+
+    def _upsert(self, spec: ContainerSpec, item: Item, now: float, if_match: str | None) -> Item:
+        if if_match is not None:  # Cosmos: a conditional upsert needs an existing item
+            pk, item_id = item_key(spec, item)
+            cur = self._current(spec.name, pk, item_id, now)
+            if cur is None or cur[1] != if_match:
+                raise PreconditionFailed(f"etag mismatch for item {item_id}")
+        return self._write(spec, item, now)
+
+    def _replace(self, spec: ContainerSpec, item: Item, now: float, if_match: str | None) -> Item:
+        self._existing(spec.name, *item_key(spec, item), now, if_match)
+        return self._write(spec, item, now)
+
+    def _patch(
+        self,
+        spec: ContainerSpec,
+        pk: str,
+        item_id: str,
+        ops: Sequence[PatchOp],
+        now: float,
+        if_match: str | None,
+    ) -> Item:
+        body = self._existing(spec.name, pk, item_id, now, if_match)
+        return self._write(spec, apply_patch(spec, body, ops), now)
+
+    def _delete(
+        self, spec: ContainerSpec, pk: str, item_id: str, now: float, if_match: str | None
+    ) -> None:
+        self._existing(spec.name, pk, item_id, now, if_match)
+        self._db.execute(
+            "DELETE FROM items WHERE container = ? AND pk = ? AND id = ?", (spec.name, pk, item_id)
+        )
+
+    # ---- the port ----------------------------------------------------------------------------
+
+    def ensure_container(self, spec: ContainerSpec) -> None:
+        check_spec(spec)
+        paths = spec.partition_key_paths
+        with self._tx("ensure_container"):
+            row = self._db.execute(
+                "SELECT pk_paths, default_ttl FROM containers WHERE name = ?", (spec.name,)
+            ).fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO containers VALUES (?, ?, ?)",
+                    (spec.name, json.dumps(list(paths)), spec.default_ttl),
+                )
+            elif tuple(json.loads(row[0])) != paths:
+                raise BadRequest(f"partition key paths of {spec.name} cannot change")
+            elif row[1] != spec.default_ttl:
+                self._db.execute(
+                    "UPDATE containers SET default_ttl = ? WHERE name = ?",
+                    (spec.default_ttl, spec.name),
+                )
+                self._db.execute(_RECOMPUTE_TTL, {"d": spec.default_ttl, "c": spec.name})
+            self._specs[spec.name] = spec
+
+    def read(self, container: str, pk: PartitionKey, item_id: str) -> Item:
+        with self._tx("read", "DEFERRED") as now:
+            spec = self._spec(container)
+            return self._existing(container, pk_text(spec, pk), item_id, now, None)
+
+    def read_many(self, container: str, pk: PartitionKey, ids: Sequence[str]) -> list[Item]:
+        with self._tx("read_many", "DEFERRED") as now:
+            key = pk_text(self._spec(container), pk)
+            wanted = list(dict.fromkeys(ids))
+            found: dict[str, Item] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                sql = (
+                    f"SELECT id, body FROM items WHERE container = ? AND pk = ? AND {VISIBLE}"
+                    f" AND id IN ({','.join('?' * len(chunk))})"
+                )
+                for item_id, body in self._db.execute(sql, (container, key, now, *chunk)):
+                    found[item_id] = json.loads(body)
+            return [found[i] for i in wanted if i in found]
+
+    def create(self, container: str, item: Item) -> Item:
+        with self._tx("create") as now:
+            return self._create(self._spec(container), item, now)
+
+    def upsert(self, container: str, item: Item, if_match: str | None = None) -> Item:
+        with self._tx("upsert") as now:
+            return self._upsert(self._spec(container), item, now, if_match)
+
+    def replace(self, container: str, item: Item, if_match: str | None = None) -> Item:
+        with self._tx("replace") as now:
+            return self._replace(self._spec(container), item, now, if_match)
+
+    def patch(
+        self,
+        container: str,
+        pk: PartitionKey,
+        item_id: str,
+        ops: Sequence[PatchOp],
+        if_match: str | None = None,
+    ) -> Item:
+        with self._tx("patch") as now:
+            spec = self._spec(container)
+            return self._patch(spec, pk_text(spec, pk), item_id, ops, now, if_match)
+
+    def delete(
+        self, container: str, pk: PartitionKey, item_id: str, if_match: str | None = None
+    ) -> None:
+        with self._tx("delete") as now:
+            spec = self._spec(container)
+            self._delete(spec, pk_text(spec, pk), item_id, now, if_match)
+
+    def query(
+        self,
+        container: str,
+        pk: PartitionKey,
+        query: Query = _EVERYTHING,
+        max_items: int = 100,
+        continuation: str | None = None,
+    ) -> Page:
+        with self._tx("query", "DEFERRED") as now:
+            if max_items < 1:
+                raise BadRequest("max_items must be positive")
+            spec = self._spec(container)
+            sql, params, fingerprint = page_sql(spec, pk, query, continuation, now)
+            rows = self._db.execute(sql, (*params, max_items + 1)).fetchall()
+            more = len(rows) > max_items
+            rows = rows[:max_items]
+            token = encode_token(fingerprint, rows[-1][1:]) if more else None
+            return Page([json.loads(r[0]) for r in rows], token)
+
+    def batch(self, container: str, pk: PartitionKey, ops: Sequence[BatchOp]) -> list[BatchResult]:
+        with self._tx("batch") as now:
+            spec = self._spec(container)
+            key = pk_text(spec, pk)
+            check_batch(spec, key, ops)
+            results = []
+            for index, op in enumerate(ops):
+                try:
+                    results.append(
+                        BatchResult(_BATCH_STATUS.get(op.op, 200), self._run(spec, key, op, now))
+                    )
+                except StoreError as exc:  # _tx rolls back every earlier operation
+                    raise BatchFailed(index, exc) from exc
+            return results
+
+    def _run(self, spec: ContainerSpec, key: str, op: BatchOp, now: float) -> Item | None:
+        item, item_id = op.item or {}, op.id or ""
+        run: dict[str, Callable[[], Item | None]] = {
+            "create": lambda: self._create(spec, item, now),
+            "upsert": lambda: self._upsert(spec, item, now, op.if_match),
+            "replace": lambda: self._replace(spec, item, now, op.if_match),
+            "read": lambda: self._existing(spec.name, key, item_id, now, op.if_match),
+            "patch": lambda: self._patch(spec, key, item_id, op.patch, now, op.if_match),
+            "delete": lambda: self._delete(spec, key, item_id, now, op.if_match),
+        }
+        if op.op not in run:
+            raise BadRequest(f"unknown batch operation {op.op!r}")
+        return run[op.op]()
+
+    def purge_expired(self, limit: int = 1000) -> int:
+        with self._tx("purge_expired") as now:
+            removed = 0
+            names = [r[0] for r in self._db.execute("SELECT name FROM containers")]
+            for name in names:
+                if removed >= limit:
+                    break
+                removed += self._db.execute(
+                    "DELETE FROM items WHERE rowid IN (SELECT rowid FROM items"
+                    " WHERE container = ? AND expires_at <= ? LIMIT ?)",
+                    (name, now, limit - removed),
+                ).rowcount
+            return removed
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.host_process import HostProcess
+
+E2E_ENV = {
+    "PRIVACY_WIDGET_RATE_PER_SECOND": "10000",
+    "PRIVACY_WIDGET_RATE_BURST": "10000",
+    "PRIVACY_REGION_ENDPOINTS": '{"us": "https://privacy-us.example/api"}',
+}
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Iterator[HostProcess]:
+    process = HostProcess(tmp_path / "data", tmp_path / "host.log", E2E_ENV)
+    process.start()
+    yield process
+    process.stop()
