@@ -83,8 +83,8 @@ class AppClient:
                 )
                 try:
                     FUNCTIONS["process_ingest"].get_user_function()(message)
-                except Exception:
-                    bus.abandon(queue, msg.lock_token)
+                except Exception as exc:
+                    bus.abandon(queue, msg.lock_token, {"lastError": type(exc).__name__})
                 else:
                     bus.complete(queue, msg.lock_token)
         return handled

@@ -71,7 +71,15 @@ class MessageBus(Protocol):
 
     def complete(self, queue: str, lock_token: str) -> None: ...
 
-    def abandon(self, queue: str, lock_token: str) -> None: ...
+    def abandon(
+        self,
+        queue: str,
+        lock_token: str,
+        properties_to_modify: dict[str, str | int] | None = None,
+    ) -> None:
+        """Release the lock now; ``properties_to_modify`` merges into the application
+        properties (as Service Bus does), e.g. the last error's type for the dead-letter."""
+        ...
 
     def dead_letter(
         self, queue: str, lock_token: str, reason: str, description: str = ""

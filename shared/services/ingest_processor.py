@@ -80,7 +80,7 @@ class IngestProcessor:
     ) -> FieldCipher | None:
         """The subject's cipher; None when processing is restricted (then nothing is stored)."""
         assert env.subjectId is not None
-        cipher, created = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
+        cipher, doc, created = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
         if created:
             self._index.link(
                 tenant.tenantId,
@@ -88,7 +88,7 @@ class IngestProcessor:
                 self._digest(tenant, "visitor", visitor_id),
                 env.subjectId,
             )
-        flags = (self._subjects.subject(tenant.tenantId, env.subjectId) or {}).get("flags", {})
+        flags = doc.get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             return None
         return cipher

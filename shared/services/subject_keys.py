@@ -48,8 +48,10 @@ class SubjectKeys:
         doc = self.subject(tenant_id, subject_id)
         return self._cipher_from(doc) if doc else None
 
-    def cipher_or_create(self, tenant_id: str, subject_id: str) -> tuple[FieldCipher, bool]:
-        """The subject's cipher, creating subject and key on first sight; True when created."""
+    def cipher_or_create(
+        self, tenant_id: str, subject_id: str
+    ) -> tuple[FieldCipher, dict[str, Any], bool]:
+        """The subject's cipher and document, creating both on first sight; True when created."""
         doc = self.subject(tenant_id, subject_id)
         created = False
         if doc is None:
@@ -76,7 +78,7 @@ class SubjectKeys:
                 doc = self._store.read(
                     SUBJECTS.name, subject_pk(tenant_id, subject_id), SUBJECT_DOC_ID
                 )
-        return self._cipher_from(doc), created
+        return self._cipher_from(doc), doc, created
 
     def _cipher_from(self, doc: dict[str, Any]) -> FieldCipher:
         meta = doc["dataKey"]

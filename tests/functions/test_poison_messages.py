@@ -24,6 +24,7 @@ def test_poison_message_is_dead_lettered_after_the_retry_limit(
 
     [dead] = bus.dead_letters(queue)
     assert dead.message_id == "poison-1" and dead.reason == "MaxDeliveryCountExceeded"
+    assert dead.description.endswith("last error: DecryptionFailed")
     assert dead.delivery_count == client.services.settings.ingest_max_delivery
     assert bus.active_count(queue) == 0
     query = Query(filters=[Filter("type", "=", "event")])

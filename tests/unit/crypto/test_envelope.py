@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,9 +47,12 @@ def test_ciphertext_moved_to_another_record_fails(
 def test_tampered_ciphertext_fails() -> None:
     cipher = FieldCipher(new_data_key(), "t", "s")
     token = cipher.encrypt("i", "f", "secret")
-    flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
-    with pytest.raises(DecryptionFailed):
-        cipher.decrypt("i", "f", flipped)
+    prefix, _, payload = token.partition(".")
+    for position in (0, 12, -1):  # nonce, ciphertext, tag
+        raw = bytearray(base64.b64decode(payload))
+        raw[position] ^= 0x01
+        with pytest.raises(DecryptionFailed):
+            cipher.decrypt("i", "f", f"{prefix}.{base64.b64encode(bytes(raw)).decode()}")
 
 
 def test_another_subjects_key_fails() -> None:

@@ -1,0 +1,80 @@
+"""``python -m infra.embedded_host``: run the real function app locally without Core Tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from infra.embedded_host.json_logging import configure_logging
+from infra.embedded_host.settings_loader import (
+    MissingAppSetting,
+    load_host_json,
+    prepare_environment,
+)
+
+logger = logging.getLogger("embedded_host")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m infra.embedded_host", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7071)
+    parser.add_argument("--data-dir", default=".data", type=Path)
+    parser.add_argument("--app", default="function_app", help="module that defines `app`")
+    return parser.parse_args(argv)
+
+
+class _Server(uvicorn.Server):
+    """Logs the listening URL once the socket is bound (lifespan startup runs before that)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            logger.info("embedded host listening", extra={"url": f"http://{host}:{port}"})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    root = Path.cwd()
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    configure_logging()
+    data_dir: Path = args.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    loaded = prepare_environment(root, data_dir)
+    logger.info("settings loaded", extra={"file": loaded.name if loaded else None})
+    if os.environ.get("PRIVACY_DEV_AUTH", "").lower() in ("1", "true", "yes"):
+        logger.warning("DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
+                       "Never use this for production.")
+    from infra.embedded_host.app_loader import load_app
+    from infra.embedded_host.host import EmbeddedHost
+    from shared.bootstrap import get_services, reset_services
+
+    try:
+        _, functions = load_app(args.app)
+    except MissingAppSetting as exc:
+        logger.error(str(exc))
+        return 2
+    host = EmbeddedHost(functions, bus=get_services().bus, data_dir=data_dir,
+                        host_json=load_host_json(root), on_stopped=reset_services)
+    config = uvicorn.Config(host.asgi_app(), host=args.host, port=args.port, log_config=None,
+                            access_log=False, lifespan="on", timeout_graceful_shutdown=10)
+    server = _Server(config)
+    # uvicorn re-raises the captured signal after a graceful shutdown; handle it, exit 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The host's admin API: run non-HTTP functions on demand, list functions, host status.
+
+Same paths as the real Functions host, so scripts work against both. Admin calls need the
+master key (``x-functions-key`` or ``code``) unless they come from the loopback interface,
+which matches Core Tools' local behaviour without opening the API to the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import anyio.to_thread
+from azure.functions.timer import TimerRequest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from infra.embedded_host.app_loader import (
+    HTTP_TRIGGER,
+    SERVICE_BUS_TRIGGER,
+    TIMER_TRIGGER,
+    FunctionDescriptor,
+    call_sync,
+)
+from infra.embedded_host.host_keys import HostKeys
+from infra.embedded_host.http_conversion import problem
+from infra.embedded_host.queue_runner import to_service_bus_message
+from shared.ports.message_bus import ReceivedMessage
+
+logger = logging.getLogger("embedded_host.admin")
+
+
+def presented_key(request: Request) -> str | None:
+    return request.headers.get("x-functions-key") or request.query_params.get("code")
+
+
+def admin_denied(request: Request, keys: HostKeys) -> Response | None:
+    """None when the caller may use admin routes; a 401 problem otherwise. For extra routes."""
+    host = request.client.host if request.client else ""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return None if keys.allows("admin", presented_key(request)) else problem(401, "Unauthorized")
+
+
+def _argument(function: FunctionDescriptor, payload: object) -> object:
+    """What the trigger would pass: a TimerRequest, or a ServiceBusMessage of the input."""
+    if function.trigger_type == TIMER_TRIGGER:
+        return TimerRequest(past_due=False)
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    now = datetime.now(UTC)
+    return to_service_bus_message(ReceivedMessage(
+        body=text.encode("utf-8"), message_id=str(uuid.uuid4()), lock_token=str(uuid.uuid4()),
+        delivery_count=1, sequence_number=0, enqueued_time=now, locked_until=now,
+    ))
+
+
+def admin_routes(functions: Sequence[FunctionDescriptor], keys: HostKeys) -> list[BaseRoute]:
+    by_name = {f.name.lower(): f for f in functions}
+
+    async def list_functions(request: Request) -> Response:
+        if denied := admin_denied(request, keys):
+            return denied
+        return JSONResponse([{"name": f.name, "trigger": f.trigger_type} for f in functions])
+
+    async def status(request: Request) -> Response:
+        if denied := admin_denied(request, keys):
+            return denied
+        return JSONResponse({"state": "Running"})
+
+    async def run_function(request: Request) -> Response:
+        """Runs the function to completion before answering 202, so callers can rely on it."""
+        if denied := admin_denied(request, keys):
+            return denied
+        function = by_name.get(request.path_params["name"].lower())
+        if function is None:
+            return problem(404, "Function not found")
+        if function.trigger_type not in (TIMER_TRIGGER, SERVICE_BUS_TRIGGER):
+            title = "Use the HTTP route" if function.trigger_type == HTTP_TRIGGER else "Unsupported"
+            return problem(400, title)
+        try:
+            payload = json.loads(await request.body() or b"{}").get("input")
+        except (ValueError, AttributeError):
+            return problem(400, "Body must be a JSON object like {\"input\": ...}")
+        try:
+            await anyio.to_thread.run_sync(call_sync, function, _argument(function, payload))
+        except Exception as exc:
+            logger.error("admin invocation failed",
+                         extra={"function": function.name, "error_type": type(exc).__name__})
+            return problem(500, "Function failed")
+        return Response(status_code=202)
+
+    return [
+        Route("/admin/functions", list_functions, methods=["GET"]),
+        Route("/admin/functions/{name}", run_function, methods=["POST"]),
+        Route("/admin/host/status", status, methods=["GET"]),
+    ]

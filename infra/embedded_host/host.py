@@ -1,0 +1,88 @@
+"""The embedded host: HTTP server, queue and timer runners around one function app.
+
+Extension point for later features (test clock, Durable Functions HTTP API): build the host,
+then ``add_routes(...)`` before ``asgi_app()``; routes can reach ``host.clock``,
+``host.timer_runner`` (call ``wake()`` after moving a test clock), ``host.bus`` and
+``host.keys`` (use ``admin_denied`` from ``admin_routes`` to guard them).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from infra.embedded_host.app_loader import FunctionDescriptor
+from infra.embedded_host.host_keys import load_or_create_host_keys
+from infra.embedded_host.http_server import create_http_app
+from infra.embedded_host.queue_runner import QueueRunner
+from infra.embedded_host.settings_loader import HostJson
+from infra.embedded_host.timer_runner import TimerRunner
+from shared.ports.clock import Clock, SystemClock
+from shared.ports.message_bus import MessageBus
+
+logger = logging.getLogger("embedded_host")
+
+
+class EmbeddedHost:
+    def __init__(
+        self,
+        functions: Sequence[FunctionDescriptor],
+        *,
+        bus: MessageBus,
+        data_dir: Path,
+        host_json: HostJson | None = None,
+        clock: Clock | None = None,
+        extra_routes: Sequence[BaseRoute] = (),
+        on_stopped: Callable[[], None] | None = None,
+    ) -> None:
+        """``clock`` drives timer schedules only; ``on_stopped`` runs after the runners stop."""
+        self.functions = list(functions)
+        self.bus = bus
+        self.host_json = host_json or HostJson()
+        self.clock: Clock = clock or SystemClock()
+        self.keys = load_or_create_host_keys(data_dir)
+        self.queue_runner = QueueRunner(
+            self.functions, bus, concurrency=self.host_json.max_concurrent_calls
+        )
+        self.timer_runner = TimerRunner(self.functions, self.clock)
+        self._extra_routes: list[BaseRoute] = list(extra_routes)
+        self._on_stopped = on_stopped
+
+    def add_routes(self, routes: Sequence[BaseRoute]) -> None:
+        """Add extension routes; they take precedence over function routes."""
+        self._extra_routes.extend(routes)
+
+    def asgi_app(self) -> Starlette:
+        return create_http_app(
+            self.functions,
+            self.keys,
+            route_prefix=self.host_json.route_prefix,
+            extra_routes=self._extra_routes,
+            lifespan=self._lifespan,
+        )
+
+    def start(self) -> None:
+        self.queue_runner.start()
+        self.timer_runner.start()
+
+    def stop(self) -> None:
+        """Stop taking work, let in-flight invocations finish, then release resources."""
+        self.timer_runner.stop()
+        self.queue_runner.stop()
+        if self._on_stopped is not None:
+            self._on_stopped()
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.start()
+        try:
+            yield
+        finally:
+            logger.info("stopping runners")
+            await anyio.to_thread.run_sync(self.stop)

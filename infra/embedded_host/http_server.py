@@ -1,0 +1,104 @@
+"""A Starlette app serving the function app's HTTP triggers from their own metadata.
+
+Routes, methods and auth levels come from the decorators in the app (no second routing
+table). Extra Starlette routes can be passed in for host extensions (test clock, Durable
+Functions HTTP API); they are matched after the admin API and before function routes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Lifespan
+
+from infra.embedded_host.admin_routes import admin_routes, presented_key
+from infra.embedded_host.app_loader import HTTP_TRIGGER, FunctionDescriptor
+from infra.embedded_host.host_keys import HostKeys
+from infra.embedded_host.http_conversion import problem, to_function_request, to_response
+from infra.embedded_host.json_logging import AccessLogMiddleware, record_access
+from infra.embedded_host.routes import MethodNotAllowed, RouteTable
+
+logger = logging.getLogger("embedded_host.http")
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+HTTP_THREADS = 40
+
+
+def split_path(path: str, route_prefix: str) -> list[str] | None:
+    """Path segments (already decoded by the server) below the route prefix, or None."""
+    parts = [p for p in path.split("/") if p]
+    prefix = [p for p in route_prefix.split("/") if p]
+    if [p.lower() for p in parts[: len(prefix)]] != [p.lower() for p in prefix]:
+        return None
+    return parts[len(prefix):]
+
+
+class FunctionDispatcher:
+    """Finds the function for a request, checks its auth level and invokes it."""
+
+    def __init__(
+        self, functions: Sequence[FunctionDescriptor], keys: HostKeys, route_prefix: str
+    ) -> None:
+        http = [f for f in functions if f.trigger_type == HTTP_TRIGGER]
+        self._table = RouteTable.build((f.route or f.name, f.methods, f) for f in http)
+        self._keys = keys
+        self._prefix = route_prefix
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def handle(self, request: Request) -> Response:
+        segments = split_path(request.scope["path"], self._prefix)
+        found = None if segments is None else self._table.match(segments, request.method)
+        record_access(request.scope, route=None, function=None)
+        if found is None:
+            return problem(404, "Not Found")
+        if isinstance(found, MethodNotAllowed):
+            return problem(405, "Method Not Allowed", {"Allow": ", ".join(sorted(found.allowed))})
+        function = found.target
+        record_access(request.scope, route=found.template, function=function.name)
+        if not self._keys.allows(function.auth_level, presented_key(request)):
+            return problem(401, "Unauthorized")
+        try:
+            return to_response(await self._invoke(function, request, found.params))
+        except Exception as exc:
+            logger.error("function failed",
+                         extra={"function": function.name, "error_type": type(exc).__name__})
+            return problem(500, "Internal Server Error")
+
+    async def _invoke(
+        self, function: FunctionDescriptor, request: Request, params: dict[str, str]
+    ) -> object:
+        """Async functions run on the loop; sync ones in a bounded thread pool, as the worker."""
+        argument = {function.arg_name: await to_function_request(request, params)}
+        if function.is_async:
+            return await function.user_function(**argument)
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(HTTP_THREADS)
+        return await anyio.to_thread.run_sync(
+            lambda: function.user_function(**argument), limiter=self._limiter
+        )
+
+
+def create_http_app(
+    functions: Sequence[FunctionDescriptor],
+    keys: HostKeys,
+    *,
+    route_prefix: str = "api",
+    extra_routes: Sequence[BaseRoute] = (),
+    lifespan: Lifespan[Starlette] | None = None,
+) -> Starlette:
+    dispatcher = FunctionDispatcher(functions, keys, route_prefix)
+    routes: list[BaseRoute] = [
+        *admin_routes(functions, keys),
+        *extra_routes,
+        Route("/{path:path}", dispatcher.handle, methods=ALL_METHODS),
+    ]
+    return Starlette(
+        routes=routes, middleware=[Middleware(AccessLogMiddleware)], lifespan=lifespan
+    )

@@ -1,0 +1,98 @@
+"""Timer triggers on six-field NCRONTAB schedules (``second minute hour day month weekday``).
+
+Time comes from a ``Clock`` so a test clock can drive schedules: after moving it, call
+``wake()`` and every timer re-evaluates at once. Occurrences missed while the host was down
+(or the clock jumped) collapse into one late run with ``past_due=True``, as in Azure.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from azure.functions.timer import TimerRequest
+from croniter import croniter
+
+from infra.embedded_host.app_loader import TIMER_TRIGGER, FunctionDescriptor, call_sync
+from shared.ports.clock import Clock, SystemClock
+
+logger = logging.getLogger("embedded_host.timer")
+PAST_DUE_AFTER = timedelta(seconds=1)
+
+
+def next_occurrence(schedule: str, after: datetime) -> datetime:
+    """The first occurrence strictly after ``after`` (seconds field first, NCRONTAB style)."""
+    result: datetime = croniter(schedule, after, second_at_beginning=True).get_next(datetime)
+    return result
+
+
+def run_timer(function: FunctionDescriptor, *, past_due: bool) -> bool:
+    """Invoke a timer function; log failures by type only. True when it succeeded."""
+    try:
+        call_sync(function, TimerRequest(past_due=past_due))
+    except Exception as exc:
+        logger.error("timer function failed",
+                     extra={"function": function.name, "error_type": type(exc).__name__})
+        return False
+    return True
+
+
+class TimerRunner:
+    """One thread per timer function, sleeping until the next occurrence by ``clock``."""
+
+    def __init__(
+        self,
+        functions: Sequence[FunctionDescriptor],
+        clock: Clock | None = None,
+        *,
+        max_sleep: float = 30.0,
+    ) -> None:
+        self._functions = [f for f in functions if f.trigger_type == TIMER_TRIGGER]
+        for function in self._functions:
+            if not croniter.is_valid(function.schedule or "", second_at_beginning=True):
+                raise ValueError(f"function {function.name!r}: invalid schedule")
+        self.clock: Clock = clock or SystemClock()
+        self._max_sleep = max_sleep
+        self._stopping = threading.Event()
+        self._wakes: list[threading.Event] = []
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for function in self._functions:
+            wake = threading.Event()
+            thread = threading.Thread(
+                target=self._run, args=(function, wake), name=f"timer-{function.name}", daemon=True
+            )
+            self._wakes.append(wake)
+            self._threads.append(thread)
+            thread.start()
+
+    def wake(self) -> None:
+        """Re-evaluate every schedule now (e.g. after a test clock was moved)."""
+        for wake in self._wakes:
+            wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fire no more timers; wait for running ones to finish."""
+        self._stopping.set()
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+        self._wakes.clear()
+
+    def _run(self, function: FunctionDescriptor, wake: threading.Event) -> None:
+        schedule = function.schedule or ""
+        if function.run_on_startup:
+            run_timer(function, past_due=False)
+        due = next_occurrence(schedule, self.clock.now())
+        while not self._stopping.is_set():
+            now = self.clock.now()
+            if now < due:
+                wake.wait(min((due - now).total_seconds(), self._max_sleep))
+                wake.clear()
+                continue
+            run_timer(function, past_due=now - due > PAST_DUE_AFTER)
+            due = next_occurrence(schedule, max(now, due))
