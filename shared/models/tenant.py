@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.policies.minimisation import IpPolicy
 
-Origin = Annotated[str, Field(max_length=255, pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")]
+Origin = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().rstrip("/").lower() if isinstance(v, str) else v),
+    Field(max_length=255, pattern=r"^https?://[a-z0-9.\-]+(:\d{1,5})?$"),
+]
+"""A web origin (scheme, host, optional port), compared case-insensitively."""
+Region = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+    Field(min_length=2, max_length=32, pattern=r"^[a-z0-9\-]+$"),
+]
 RetentionDays = dict[
     Literal["behaviour", "technical", "contact", "conversation", "consent", "audit"], int
 ]
@@ -25,7 +35,7 @@ class RateLimit(BaseModel):
 class TenantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    region: str = Field(min_length=2, max_length=32, pattern=r"^[a-z0-9\-]+$")
+    region: Region
     allowedOrigins: list[Origin] = Field(max_length=100)
     retention: RetentionDays = Field(default_factory=dict)
     recordingEnabled: bool = False

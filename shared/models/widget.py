@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 PseudoId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
 ShortText = Annotated[str, Field(max_length=256)]
+Purpose = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
 
 
 def _http_url(value: str) -> str:
@@ -57,9 +58,9 @@ class Screen(Strict):
 
 class Context(Strict):
     userAgent: str = Field(max_length=1024)
-    language: str = Field(max_length=35, pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+    language: str = Field(max_length=35, pattern=r"^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$")
     screen: Screen
-    timezone: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$")
+    timezone: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_+\-/:]+$")
 
 
 class Event(Strict):
@@ -81,7 +82,7 @@ class CollectRequest(Strict):
 
 class ContactConsent(Strict):
     granted: bool
-    purposes: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(max_length=20)
+    purposes: list[Purpose] = Field(max_length=20)
     textVersion: str = Field(min_length=1, max_length=64)
 
 
@@ -103,7 +104,7 @@ class ContactRequest(Strict):
 
 class ConsentRequest(Strict):
     visitorId: PseudoId
-    purposes: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")], bool] = Field(
+    purposes: dict[Purpose, bool] = Field(
         min_length=1, max_length=20
     )
     textVersion: str = Field(min_length=1, max_length=64)
