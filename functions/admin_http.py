@@ -19,8 +19,9 @@ CONTACT_READERS = {Role.SUPPORT_AGENT, Role.PRIVACY_ADMIN}
 AUDIT_READERS = {Role.AUDITOR, Role.PRIVACY_ADMIN}
 
 
-def _time(req: func.HttpRequest, name: str) -> datetime | None:
-    raw = req.params.get(name)
+def _time(req: func.HttpRequest, name: str, alias: str) -> datetime | None:
+    """An RFC 3339 query parameter (``alias`` accepted too, e.g. ``since`` for ``from``)."""
+    raw = req.params.get(name) or req.params.get(alias)
     try:
         value = datetime.fromisoformat(raw) if raw else None
     except ValueError:
@@ -84,8 +85,8 @@ def list_audit(req: func.HttpRequest) -> func.HttpResponse:
         services(),
         principal,
         tenant_id,
-        _time(req, "from"),
-        _time(req, "to"),
+        _time(req, "from", "since"),
+        _time(req, "to", "until"),
         req.params.get("action"),
         query_int(req, "limit", 100, 1, 1000),
         req.params.get("continuation"),

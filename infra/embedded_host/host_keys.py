@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.adapters.secret_files import create_secret_file
 
 KEYS_FILE = "host-keys.json"
 
@@ -47,15 +48,4 @@ def _create(path: Path) -> None:
         "masterKey": secrets.token_urlsafe(32),
         "functionKeys": {"default": secrets.token_urlsafe(32)},
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    create_secret_file(path, json.dumps(content, indent=2).encode())

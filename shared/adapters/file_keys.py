@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from shared.adapters.secret_files import create_secret_file
 from shared.ports.key_provider import KeyUnavailable, SecretName, WrappedKey
 
 KEK_NAME = "kek-v1"
@@ -33,18 +34,7 @@ class FileKeyProvider:
     @staticmethod
     def _load_or_create(path: Path) -> bytes:
         if not path.exists():
-            tmp = path.with_suffix(f".{os.getpid()}.{secrets.token_hex(4)}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
+            create_secret_file(path, secrets.token_bytes(32))
         data = path.read_bytes()
         if len(data) != 32:
             raise KeyUnavailable(f"key file {path.name} is damaged")
