@@ -125,3 +125,33 @@ def test_reordering_entries_is_reported(client: AppClient, with_contact: dict[st
     client.services.store.replace(AUDIT.name, swapped_b)
     result = verify(client, with_contact)
     assert result["valid"] is False and result["firstBrokenAt"] == entry_id(2)
+
+
+def test_audit_lists_newest_first_and_filters_by_time(
+    client: AppClient, tenant: dict[str, Any], clock: Any
+) -> None:
+    clock.advance(3600)
+    cutoff = clock.now().isoformat()
+    clock.advance(1)
+    client.call("get_tenant", "GET", headers=SUPPORT, route={"tenantId": tenant["tenantId"]})
+    answer = client.call(
+        "list_audit", "GET", headers=AUDITOR, route={"tenantId": tenant["tenantId"]}
+    )
+    seqs = [e["seq"] for e in answer.json()["items"]]
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) >= 2
+    recent = client.call(
+        "list_audit",
+        "GET",
+        headers=AUDITOR,
+        route={"tenantId": tenant["tenantId"]},
+        params={"from": cutoff},
+    ).json()["items"]
+    assert [e["action"] for e in recent] == ["audit.read", "tenant.read"]
+    bad = client.call(
+        "list_audit",
+        "GET",
+        headers=AUDITOR,
+        route={"tenantId": tenant["tenantId"]},
+        params={"from": "yesterday"},
+    )
+    assert bad.status == 400
