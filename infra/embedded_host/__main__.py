@@ -29,6 +29,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--data-dir", default=".data", type=Path)
     parser.add_argument("--app", default="function_app", help="module that defines `app`")
+    parser.add_argument("--test-clock", action="store_true",
+                        help="enable GET/POST /admin/clock to move time forward (tests, demos)")
     return parser.parse_args(argv)
 
 
@@ -57,7 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                        "Never use this for production.")
     from infra.embedded_host.app_loader import load_app
     from infra.embedded_host.host import EmbeddedHost
-    from shared.bootstrap import get_services, reset_services
+    from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
+    from shared.bootstrap import build_services, get_services, install_services, reset_services
+    from shared.ports.clock import Clock, SystemClock
+    from shared.settings import get_settings
+
+    clock: Clock = OffsetClock(data_dir / STATE_FILE) if args.test_clock else SystemClock()
+    if args.test_clock:
+        logger.warning("TEST CLOCK IS ON: POST /admin/clock moves time for every component.")
+    install_services(build_services(get_settings(), clock=clock))
 
     try:
         _, functions = load_app(args.app)
@@ -65,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error(str(exc))
         return 2
     host = EmbeddedHost(functions, bus=get_services().bus, data_dir=data_dir,
-                        host_json=load_host_json(root), on_stopped=reset_services)
+                        host_json=load_host_json(root), clock=clock, on_stopped=reset_services)
+    if isinstance(clock, OffsetClock):
+        host.add_routes(clock_routes(clock, host.keys, [host.timer_runner.wake]))
     config = uvicorn.Config(host.asgi_app(), host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=10)
     server = _Server(config)

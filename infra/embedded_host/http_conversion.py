@@ -15,10 +15,15 @@ from starlette.responses import JSONResponse, Response
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
-def problem(status: int, title: str, headers: dict[str, str] | None = None) -> Response:
+def problem(
+    status: int, title: str, headers: dict[str, str] | None = None, detail: str | None = None
+) -> Response:
     """An RFC 9457 problem response, the shape every error of the host has."""
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
     return JSONResponse(
-        {"type": "about:blank", "title": title, "status": status},
+        body,
         status_code=status,
         headers=headers,
         media_type="application/problem+json",

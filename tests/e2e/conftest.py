@@ -20,3 +20,12 @@ def host(tmp_path: Path) -> Iterator[HostProcess]:
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def clock_host(tmp_path: Path) -> Iterator[HostProcess]:
+    """The host with ``--test-clock``: ``POST /admin/clock`` moves time for every component."""
+    process = HostProcess(tmp_path / "data", tmp_path / "host.log", E2E_ENV, ("--test-clock",))
+    process.start()
+    yield process
+    process.stop()
