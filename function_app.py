@@ -2,7 +2,15 @@
 
 import azure.functions as func
 
-from functions import admin_http, ingest_queue, maintenance_timers, meta_http, widget_http
+from functions import (
+    admin_http,
+    ingest_queue,
+    maintenance_timers,
+    meta_http,
+    retention_http,
+    retention_timers,
+    widget_http,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in (
@@ -11,5 +19,7 @@ for blueprint in (
     admin_http.bp,
     meta_http.bp,
     maintenance_timers.bp,
+    retention_http.bp,
+    retention_timers.bp,
 ):
     app.register_functions(blueprint)

@@ -19,9 +19,15 @@ from shared.ports.message_bus import MessageBus
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from shared.ports.blob_store import BlobStore
     from shared.services.audit_trail import AuditTrail
+    from shared.services.blind_index_entries import BlindIndexEntries
     from shared.services.ingest_processor import IngestProcessor
+    from shared.services.legal_holds import LegalHolds
+    from shared.services.offboarding import OffboardingService
+    from shared.services.retention_jobs import Budget, RetentionJobs
     from shared.services.subject_keys import SubjectKeys
+    from shared.services.sweeps import Sweeps
     from shared.services.tenant_directory import TenantDirectory
     from shared.services.widget_gate import WidgetGate
     from shared.services.widget_ingest import WidgetIngest
@@ -100,8 +106,55 @@ class Services:
         )
 
     @cached_property
-    def processor(self) -> IngestProcessor:
+    def blobs(self) -> BlobStore:
+        from shared.adapters.dir_blobs import DirectoryBlobStore
+
+        return DirectoryBlobStore(region_dir(self.settings) / "blobs")
+
+    @cached_property
+    def index(self) -> BlindIndexEntries:
         from shared.services.blind_index_entries import BlindIndexEntries
+
+        return BlindIndexEntries(self.store)
+
+    def budget(self) -> Budget:
+        """The bound of one timer run (items and seconds), from settings."""
+        from shared.services.retention_jobs import Budget
+
+        return Budget(self.settings.sweep_max_items, self.settings.sweep_max_seconds)
+
+    @cached_property
+    def retention_jobs(self) -> RetentionJobs:
+        from shared.services.retention_jobs import RetentionJobs
+
+        return RetentionJobs(self.tenants, self.store, self.audit_for(self.settings.region),
+                             self.clock, self.settings.region)
+
+    @cached_property
+    def legal_holds(self) -> LegalHolds:
+        from shared.services.legal_holds import LegalHolds
+
+        return LegalHolds(self.tenants, self.index, self.keys, self.audit_for, self.clock)
+
+    @cached_property
+    def sweeps(self) -> Sweeps:
+        from shared.services.sweeps import Sweeps
+
+        return Sweeps(self.tenants, self.store, self.bus, self.legal_holds, self.audit_for,
+                      self.clock, self.settings.region, [self.settings.ingest_queue],
+                      self.settings.dead_letter_days)
+
+    @cached_property
+    def offboarding(self) -> OffboardingService:
+        from shared.services.offboarding import OffboardingService
+
+        return OffboardingService(self.tenants, self.store, self.subject_keys, self.blobs,
+                                  self.audit_for, self.clock, self.settings.region,
+                                  self.settings.export_window_days,
+                                  self.settings.consent_proof_years)
+
+    @cached_property
+    def processor(self) -> IngestProcessor:
         from shared.services.ingest_processor import IngestProcessor
 
         return IngestProcessor(
@@ -109,7 +162,7 @@ class Services:
             self.store,
             self.keys,
             self.subject_keys,
-            BlindIndexEntries(self.store),
+            self.index,
             self.audit_for(self.settings.region),
             self.clock,
         )

@@ -15,12 +15,14 @@ INDEX = ContainerSpec("blind_index", ("/tenantId",), default_ttl=-1)
 """Blind-index entries (``kind:hmac`` -> subject ids); point reads, never plaintext."""
 AUDIT = ContainerSpec("audit", ("/tenantId",), default_ttl=-1)
 REQUESTS = ContainerSpec("privacy_requests", ("/tenantId",), default_ttl=-1)
+MAINTENANCE = ContainerSpec("maintenance", ("/tenantId",), default_ttl=-1)
+"""Sweep positions and run logs (no personal data), so bounded runs resume where they stopped."""
 
 TENANTS = ContainerSpec("tenants", ("/tenantId",), default_ttl=None)
 WIDGET_KEYS = ContainerSpec("widget_keys", ("/keyHash",), default_ttl=None)
 ORIGINS = ContainerSpec("origins", ("/originHash",), default_ttl=None)
 
-REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS)
+REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS, MAINTENANCE)
 DIRECTORY_CONTAINERS = (TENANTS, WIDGET_KEYS, ORIGINS)
 
 

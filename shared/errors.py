@@ -54,6 +54,10 @@ class Conflict(ApiError):
     status, title = 409, "Conflict"
 
 
+class Gone(ApiError):
+    status, title = 410, "Gone"
+
+
 class PayloadTooLarge(ApiError):
     status, title = 413, "Payload Too Large"
 

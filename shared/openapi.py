@@ -12,7 +12,16 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.models.admin import AuditPage, AuditVerification, Health, Problem
-from shared.models.tenant import Tenant, TenantCreate, TenantCreated, TenantPatch
+from shared.models.tenant import (
+    LegalHoldCreate,
+    LegalHoldCreated,
+    Offboarding,
+    OffboardingCreate,
+    Tenant,
+    TenantCreate,
+    TenantCreated,
+    TenantPatch,
+)
 from shared.models.widget import (
     CollectAccepted,
     CollectRequest,
@@ -44,6 +53,7 @@ class Operation:
     widget: bool = False
     errors: tuple[int, ...] = ADMIN_ERRORS
     query: tuple[str, ...] = field(default=())
+    media: str = "application/json"
 
 
 _T = "/api/v1/tenants/{tenantId}"
@@ -155,6 +165,56 @@ OPERATIONS: tuple[Operation, ...] = (
         AuditVerification,
         roles=("Auditor",),
     ),
+    Operation(
+        "post",
+        f"{_T}/legal-holds",
+        "create_legal_hold",
+        "Pause deletion for the tenant or for subjects (found through the blind index)",
+        201,
+        LegalHoldCreated,
+        LegalHoldCreate,
+        ("Privacy.Admin",),
+    ),
+    Operation(
+        "delete",
+        f"{_T}/legal-holds/{{holdId}}",
+        "release_legal_hold",
+        "Release a hold; held items resume their remaining retention",
+        204,
+        None,
+        roles=("Privacy.Admin",),
+    ),
+    Operation(
+        "post",
+        f"{_T}/offboarding",
+        "start_offboarding",
+        "Contract end: export window of 30 days, then purge",
+        202,
+        Offboarding,
+        OffboardingCreate,
+        ("Privacy.Admin",),
+        errors=(*ADMIN_ERRORS, 409),
+    ),
+    Operation(
+        "get",
+        f"{_T}/offboarding",
+        "get_offboarding",
+        "Offboarding phase, export manifest and deletion certificate",
+        200,
+        Offboarding,
+        roles=("Privacy.Admin", "Platform.Admin"),
+    ),
+    Operation(
+        "get",
+        f"{_T}/offboarding/export",
+        "download_offboarding_export",
+        "The export package (zip: manifest.json and JSON lines per category)",
+        200,
+        None,
+        roles=("Privacy.Admin",),
+        errors=(*ADMIN_ERRORS, 409, 410),
+        media="application/zip",
+    ),
     Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
 )
@@ -163,7 +223,7 @@ OPERATIONS: tuple[Operation, ...] = (
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("tenantId", "conversationId")
+        for name in ("tenantId", "conversationId", "holdId")
         if "{" + name + "}" in op.path
     ]
     params += [
@@ -181,9 +241,14 @@ def _operation(op: Operation) -> dict[str, Any]:
     ref = "#/components/schemas/{}"
     ok: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
-        ok["content"] = {"application/json": {"schema": {"$ref": ref.format(op.response.__name__)}}}
-    else:
-        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+        ok["content"] = {op.media: {"schema": {"$ref": ref.format(op.response.__name__)}}}
+    elif op.status != 204:
+        schema = (
+            {"type": "string", "format": "binary"}
+            if op.media != "application/json"
+            else {"type": "object"}
+        )
+        ok["content"] = {op.media: {"schema": schema}}
     responses: dict[str, Any] = {str(op.status): ok}
     for code in op.errors:
         responses[str(code)] = {

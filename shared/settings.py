@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     retention_ceilings: dict[str, int] = Field(default_factory=dict)
     """JSON map category -> longest period (days) a tenant may set."""
     purge_cron: str = "0 */5 * * * *"
+    sweep_cron: str = "0 15 * * * *"
+    """Backstop sweep of expired subject data and lapsed holds (hourly)."""
+    retention_job_cron: str = "*/30 * * * * *"
+    """Re-stamp jobs after retention or hold changes (every 30 s)."""
+    housekeeping_cron: str = "0 30 3 * * *"
+    """Audit retention and dead-letter retention (daily)."""
+    offboarding_cron: str = "0 */10 * * * *"
+    """Offboarding phase transitions, export and purge (every 10 min)."""
+    sweep_max_items: int = 50_000
+    sweep_max_seconds: float = 60.0
+    dead_letter_days: int = 14
+    export_window_days: int = 30
+    consent_proof_years: int = 3
 
     @property
     def region_list(self) -> list[str]:

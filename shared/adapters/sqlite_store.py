@@ -319,6 +319,14 @@ class SqliteDocumentStore:
             raise BadRequest(f"unknown batch operation {op.op!r}")
         return run[op.op]()
 
+    def delete_many(self, container: str, refs: Sequence[tuple[PartitionKey, str]]) -> int:
+        with self._tx("delete_many"):
+            spec = self._spec(container)
+            rows = [(container, pk_text(spec, pk), item_id) for pk, item_id in refs]
+            before = self._db.total_changes
+            self._db.executemany("DELETE FROM items WHERE container=? AND pk=? AND id=?", rows)
+            return self._db.total_changes - before
+
     def purge_expired(self, limit: int = 1000) -> int:
         with self._tx("purge_expired") as now:
             removed = 0

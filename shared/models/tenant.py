@@ -59,6 +59,70 @@ class TenantPatch(BaseModel):
     rateLimit: RateLimit | None = None
 
 
+class HoldIdentifiers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    visitorId: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class LegalHoldCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scope: Literal["tenant", "subject"]
+    identifiers: HoldIdentifiers | None = None
+    reason: str = Field(min_length=1, max_length=500)
+    until: AwareDatetime | None = None
+
+
+class LegalHold(BaseModel):
+    """Pauses deletion: held items carry ``ttl = -1`` and sweeps and erasure skip them."""
+
+    holdId: str
+    scope: Literal["tenant", "subject"]
+    subjectIds: list[str] = Field(default_factory=list)
+    reason: str
+    until: AwareDatetime | None = None
+    createdAt: AwareDatetime
+    createdBy: str
+
+
+class LegalHoldCreated(BaseModel):
+    holdId: str
+    subjectCount: int
+
+
+class RetentionJob(BaseModel):
+    """Re-stamps existing items after a policy or hold change, in bounded resumable steps."""
+
+    jobId: str
+    status: Literal["pending", "running", "completed"]
+    reasons: list[str]
+    subjectIds: list[str] | None = None
+    """None: the whole tenant."""
+    continuation: str | None = None
+    processed: int = 0
+    restamped: int = 0
+    deleted: int = 0
+    requestedAt: AwareDatetime
+    updatedAt: AwareDatetime
+    completedAt: AwareDatetime | None = None
+
+
+class OffboardingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contractEnd: AwareDatetime
+
+
+class Offboarding(BaseModel):
+    phase: Literal["scheduled", "export_available", "purging", "purged", "closed"]
+    contractEnd: AwareDatetime
+    exportAvailableUntil: AwareDatetime
+    consentPurgeAt: AwareDatetime
+    export: dict[str, object] | None = None
+    continuation: str | None = None
+    certificate: dict[str, object] | None = None
+
+
 class Tenant(BaseModel):
     """A tenant's settings as stored in the directory and shown to admins."""
 
@@ -75,6 +139,9 @@ class Tenant(BaseModel):
     rateLimit: RateLimit | None = None
     status: Literal["active", "offboarding", "offboarded"] = "active"
     contractEnd: AwareDatetime | None = None
+    legalHolds: list[LegalHold] = Field(default_factory=list)
+    retentionJob: RetentionJob | None = None
+    offboarding: Offboarding | None = None
     createdAt: datetime
     updatedAt: datetime
 

@@ -56,6 +56,19 @@ def validate_overrides(overrides: Mapping[str, int], ceilings: Mapping[str, int]
             raise RetentionRejected(name, f"audit retention cannot be below {MIN_AUDIT_DAYS} days")
 
 
+def item_ttl(
+    category: Category,
+    created_at: datetime,
+    now: datetime,
+    overrides: Mapping[str, int],
+    held: bool,
+) -> int:
+    """The TTL any write of an item must carry: -1 under a legal hold, else the time left."""
+    if held:
+        return NEVER
+    return remaining_ttl(effective_days(category, overrides), created_at, now)
+
+
 def remaining_ttl(days: int | None, created_at: datetime, now: datetime) -> int:
     """TTL (seconds) for a write at ``now`` of an item created at ``created_at``.
 

@@ -196,6 +196,11 @@ class DocumentStore(Protocol):
         """All operations in one partition, atomically (at most 100); BatchFailed rolls back."""
         ...
 
+    def delete_many(self, container: str, refs: Sequence[tuple[PartitionKey, str]]) -> int:
+        """Bulk delete across partitions, not atomic (sweeps and purges); missing items are
+        skipped. Returns how many were deleted."""
+        ...
+
     def purge_expired(self, limit: int = 1000) -> int:
         """Physically remove expired items (Cosmos does this itself); returns how many."""
         ...

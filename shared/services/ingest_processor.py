@@ -23,9 +23,10 @@ from shared.models.widget import (
     MessageRequest,
     PrivacyRequestIn,
 )
+from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.minimisation import minimise_url, truncate_ip, user_agent_families
-from shared.policies.retention import Category, effective_days, remaining_ttl
+from shared.policies.retention import Category, item_ttl
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
 from shared.ports.key_provider import KeyProvider
@@ -94,9 +95,9 @@ class IngestProcessor:
         return cipher
 
     def _ttl(self, env: IngestEnvelope, tenant: Tenant, category: Category) -> int:
-        return remaining_ttl(
-            effective_days(category, tenant.retention), env.receivedAt, self._clock.now()
-        )
+        now = self._clock.now()
+        held = is_held(tenant.legalHolds, env.subjectId, now)
+        return item_ttl(category, env.receivedAt, now, tenant.retention, held)
 
     def _item(
         self, env: IngestEnvelope, item_id: str, category: Category, tenant: Tenant, **fields: Any

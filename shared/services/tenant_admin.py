@@ -15,6 +15,7 @@ from shared.models.tenant import Tenant, TenantCreate, TenantCreated, TenantPatc
 from shared.ports.document_store import Page
 from shared.services.audit_trail import Verification
 from shared.services.contacts_view import ContactPage, list_contacts
+from shared.services.retention_jobs import request_restamp
 
 
 def _audit(
@@ -61,6 +62,8 @@ def update_tenant(
 ) -> Tenant:
     tenant, changed = services.tenants.update(tenant_id, patch)
     _audit(services, tenant, principal, "tenant.updated", tenant_id, details={"fields": changed})
+    if "retention" in changed:
+        tenant = request_restamp(services.tenants, tenant_id, "retention.changed", services.clock)
     return tenant
 
 
@@ -73,7 +76,7 @@ def record_denial(services: Services, principal: Principal, tenant_id: str, acti
     _audit(services, tenant, principal, action, tenant_id, outcome="denied")
 
 
-def _local(services: Services, tenant_id: str) -> Tenant:
+def local_tenant(services: Services, tenant_id: str) -> Tenant:
     """Subject data is read only in its own region (it never leaves it)."""
     tenant = services.tenants.get(tenant_id)
     if tenant.region != services.settings.region:
@@ -93,7 +96,7 @@ def read_contacts(
     limit: int,
     continuation: str | None,
 ) -> ContactPage:
-    tenant = _local(services, tenant_id)
+    tenant = local_tenant(services, tenant_id)
     page = list_contacts(
         services.store, services.subject_keys, tenant_id, masked, limit, continuation
     )

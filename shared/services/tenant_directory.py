@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from shared.containers import ORIGINS, TENANTS, WIDGET_KEYS
@@ -24,7 +25,7 @@ from shared.policies.retention import (
 )
 from shared.ports.clock import Clock
 from shared.ports.document_store import Conflict as ItemConflict
-from shared.ports.document_store import DocumentStore, PreconditionFailed
+from shared.ports.document_store import DocumentStore, Filter, PreconditionFailed, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.settings import Settings
 
@@ -102,32 +103,46 @@ class TenantDirectory:
         changes = patch.model_dump(mode="json", exclude_unset=True)
         if "retention" in changes:
             self._check_retention(changes["retention"] or {})
-        for _ in range(5):
-            doc = self._doc(tenant_id)
-            old_origins = set(doc.get("allowedOrigins", []))
-            updated = doc | changes | {"updatedAt": self._clock.now().isoformat()}
-            try:
-                self._store.replace(TENANTS.name, updated, if_match=doc["_etag"])
-                break
-            except PreconditionFailed:
-                continue
-        else:
-            raise RuntimeError("tenant update kept conflicting")
+        old_origins = set(self._doc(tenant_id).get("allowedOrigins", []))
+        updated = self.mutate(tenant_id, lambda doc: changes)
         if "allowedOrigins" in changes:
             new_origins = set(changes["allowedOrigins"] or [])
             for origin in new_origins - old_origins:
                 self._link_origin(origin, tenant_id, add=True)
             for origin in old_origins - new_origins:
                 self._link_origin(origin, tenant_id, add=False)
-        self.forget(updated["widgetKeyHash"])
         return _to_tenant(updated), sorted(changes)
 
-    def set_fields(self, tenant_id: str, fields: dict[str, Any]) -> Tenant:
-        """Internal updates (status, contract end) not exposed through PATCH."""
-        doc = self._doc(tenant_id) | fields | {"updatedAt": self._clock.now().isoformat()}
-        self._store.replace(TENANTS.name, doc)
-        self.forget(doc["widgetKeyHash"])
-        return _to_tenant(doc)
+    def mutate(
+        self, tenant_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Read-modify-write under the document's ETag: ``change`` returns the fields to set."""
+        for _ in range(20):
+            doc = self._doc(tenant_id)
+            updated = doc | change(doc) | {"updatedAt": self._clock.now().isoformat()}
+            try:
+                stored = self._store.replace(TENANTS.name, updated, if_match=doc["_etag"])
+            except PreconditionFailed:
+                continue
+            self.forget(stored["widgetKeyHash"])
+            return stored
+        raise RuntimeError("tenant update kept conflicting")
+
+    def update_fields(self, tenant_id: str, fields: Callable[[Tenant], dict[str, Any]]) -> Tenant:
+        """Internal updates (holds, jobs, offboarding) computed from the current tenant."""
+        return _to_tenant(self.mutate(tenant_id, lambda doc: fields(_to_tenant(doc))))
+
+    def in_region(self, region: str) -> list[Tenant]:
+        """Every tenant of a region (control-plane scan; sweeps and jobs, never a hot path)."""
+        tenants: list[Tenant] = []
+        continuation: str | None = None
+        query = Query(filters=[Filter("region", "=", region)], order_by="tenantId")
+        while True:
+            page = self._store.query(TENANTS.name, (), query, 200, continuation)
+            tenants += [_to_tenant(doc) for doc in page.items]
+            continuation = page.continuation
+            if not continuation:
+                return tenants
 
     def by_widget_key(self, widget_key: str) -> Tenant | None:
         digest = key_hash(widget_key)

@@ -549,3 +549,14 @@ def test_sqlite_stores_compact_json(tmp_path: Path, clock: FakeClock) -> None:
         (body,) = db.execute("SELECT body FROM items").fetchone()
     db.close()
     assert ", " not in body and ": " not in body
+
+
+def test_delete_many_removes_across_partitions_and_skips_missing(store: DocumentStore) -> None:
+    store.create("docs", doc("a", subject="s1"))
+    store.create("docs", doc("b", subject="s2"))
+    store.create("docs", doc("c", subject="s2"))
+    removed = store.delete_many(
+        "docs", [(("t1", "s1"), "a"), (("t1", "s2"), "b"), (("t1", "s2"), "missing")]
+    )
+    assert removed == 2
+    assert [i["id"] for i in store.query("docs", ("t1",)).items] == ["c"]

@@ -1,0 +1,57 @@
+"""Admin use cases of retention: legal holds, offboarding and its export download."""
+
+from __future__ import annotations
+
+from shared.auth import Principal
+from shared.bootstrap import Services
+from shared.errors import Conflict, Gone, NotFound
+from shared.models.tenant import LegalHold, LegalHoldCreate, Offboarding, OffboardingCreate
+from shared.services.offboarding_export import export_zip
+from shared.services.tenant_admin import local_tenant
+
+
+def create_hold(
+    services: Services, principal: Principal, tenant_id: str, cmd: LegalHoldCreate
+) -> LegalHold:
+    local_tenant(services, tenant_id)
+    return services.legal_holds.create(principal, tenant_id, cmd)
+
+
+def release_hold(services: Services, principal: Principal, tenant_id: str, hold_id: str) -> None:
+    local_tenant(services, tenant_id)
+    services.legal_holds.release(principal.actor, tenant_id, hold_id)
+
+
+def start_offboarding(
+    services: Services, principal: Principal, tenant_id: str, cmd: OffboardingCreate
+) -> Offboarding:
+    local_tenant(services, tenant_id)
+    tenant = services.offboarding.start(principal, tenant_id, cmd.contractEnd)
+    assert tenant.offboarding is not None
+    return tenant.offboarding
+
+
+def offboarding_export(services: Services, principal: Principal, tenant_id: str) -> bytes:
+    tenant = local_tenant(services, tenant_id)
+    plan = tenant.offboarding
+    if plan is None or plan.phase == "scheduled":
+        raise Conflict("the export package is built at contract end")
+    if plan.phase != "export_available" or services.clock.now() >= plan.exportAvailableUntil:
+        raise Gone("the 30-day export window has closed; the data has been purged")
+    package = export_zip(services.blobs, tenant_id)
+    services.audit_for(tenant.region).append(
+        tenant_id,
+        tenant.retention,
+        actor=principal.actor,
+        action="offboarding.downloaded",
+        target=tenant_id,
+        details={"bytes": len(package)},
+    )
+    return package
+
+
+def offboarding_status(services: Services, tenant_id: str) -> Offboarding:
+    plan = services.tenants.get(tenant_id).offboarding
+    if plan is None:
+        raise NotFound("this tenant is not offboarding")
+    return plan
