@@ -9,6 +9,7 @@ from typing import Any
 
 import azure.functions as func
 from azure.functions.servicebus import ServiceBusMessage
+from azure.functions.timer import TimerRequest
 
 import function_app
 from shared.bootstrap import Services
@@ -62,6 +63,10 @@ class AppClient:
         headers = dict(response.headers)
         headers.setdefault("Content-Type", response.mimetype)
         return Answer(response.status_code, headers, response.get_body())
+
+    def run_timer(self, name: str) -> None:
+        """Run a timer function now, as ``POST /admin/functions/{name}`` does."""
+        FUNCTIONS[name].get_user_function()(TimerRequest(past_due=False))
 
     def drain(self, limit: int = 1000) -> int:
         """Run the queue processor over every ready message; failures are abandoned."""

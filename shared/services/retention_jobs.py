@@ -10,6 +10,7 @@ tenant's current policy and holds, so a step may be repeated and requests simply
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -145,7 +146,7 @@ class RetentionJobs:
             if ttl == 0:
                 deletes.append((pk, item["id"]))
                 counts[f"deleted.{item['category']}"] += 1
-            elif ttl != item.get("ttl"):
+            elif expiry(ttl, math.floor(now.timestamp())) != expiry(item.get("ttl"), item["_ts"]):
                 patches[pk].append(
                     BatchOp("patch", id=item["id"], patch=[PatchOp("set", "/ttl", ttl)])
                 )
@@ -185,6 +186,15 @@ class RetentionJobs:
             return {"retentionJob": job.model_dump(mode="json")}
 
         self._tenants.update_fields(tenant_id, progress)
+
+
+def expiry(ttl: int | None, written: int) -> int | None:
+    """Absolute expiry (epoch seconds) of a TTL stamped at ``written``; None when it never expires.
+
+    Comparing expiries, not TTLs, skips items whose stamp already says the right moment, so a
+    re-run rewrites nothing (each write would cost a request and restart nothing useful).
+    """
+    return None if ttl is None or ttl < 0 else written + ttl
 
 
 def target_ttl(tenant: Tenant, item: dict[str, Any], now: datetime) -> int:

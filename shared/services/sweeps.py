@@ -128,7 +128,8 @@ class Sweeps:
             for i in page.items
             if not is_held(tenant.legalHolds, i["subjectId"], now)
         ]
-        counts[category.value] += self._store.delete_many(SUBJECTS.name, doomed)
+        if deleted := self._store.delete_many(SUBJECTS.name, doomed):
+            counts[category.value] += deleted
         counts["_scanned"] += len(page.items)
         return page.continuation
 
@@ -139,9 +140,9 @@ class Sweeps:
         cutoff = (self._clock.now() - timedelta(days=days)).isoformat()
         query = Query(filters=[Filter("type", "=", "entry"), Filter("at", "<", cutoff)])
         page = self._store.query(AUDIT.name, (tenant.tenantId,), query, 500, token)
-        counts["audit"] += self._store.delete_many(
-            AUDIT.name, [((tenant.tenantId,), i["id"]) for i in page.items]
-        )
+        refs = [((tenant.tenantId,), i["id"]) for i in page.items]
+        if deleted := self._store.delete_many(AUDIT.name, refs):
+            counts["audit"] += deleted
         counts["_scanned"] += len(page.items)
         return page.continuation
 
