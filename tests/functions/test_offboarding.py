@@ -1,0 +1,121 @@
+"""Offboarding in-process: 403 after contract end, checksummed export, purge, certificate."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from datetime import timedelta
+from typing import Any
+
+from shared.containers import AUDIT, INDEX, REQUESTS, SUBJECTS
+from tests.app_client import AppClient
+from tests.conftest import ORIGIN, PLATFORM, PRIVACY_ADMIN, collect_body, widget_headers
+from tests.fakes import FakeClock
+
+EMAIL, PHONE = "leaving.customer@example.org", "+33 6 55 44 33 22"
+
+
+def seed(client: AppClient, tenant: dict[str, Any], visitor: str) -> None:
+    headers = widget_headers(tenant)
+    client.call("collect", body=collect_body(4, visitor), headers=headers)
+    client.call(
+        "submit_contact",
+        headers=headers,
+        body={
+            "visitorId": visitor,
+            "email": EMAIL,
+            "phone": PHONE,
+            "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
+        },
+    )
+    client.drain()
+
+
+def rows(client: AppClient, tenant_id: str, container: str) -> list[dict[str, Any]]:
+    return client.services.store.query(container, (tenant_id,), max_items=10_000).items
+
+
+def lasting(client: AppClient, tenant_id: str) -> set[str]:
+    """Ids of a tenant's items that no TTL removes (keys, contacts, consents, index entries)."""
+    subjects = {
+        i["id"]
+        for i in rows(client, tenant_id, SUBJECTS.name)
+        if i.get("ttl") == -1 and i.get("type") != "receipt"
+    }
+    return subjects | {i["id"] for i in rows(client, tenant_id, INDEX.name)}
+
+
+def test_offboarding_exports_then_purges_only_that_tenant(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock
+) -> None:
+    other = client.call(
+        "create_tenant",
+        headers=PLATFORM,
+        body={"name": "Stays", "region": "eu", "allowedOrigins": [ORIGIN]},
+    ).json()
+    seed(client, tenant, "v-1")
+    seed(client, other, "v-2")
+    tid = tenant["tenantId"]
+    before_other = lasting(client, other["tenantId"])
+    contract_end = clock.now() + timedelta(days=1)
+    answer = client.call(
+        "start_offboarding",
+        headers=PRIVACY_ADMIN,
+        route={"tenantId": tid},
+        body={"contractEnd": contract_end.isoformat()},
+    )
+    assert answer.status == 202 and answer.json()["phase"] == "scheduled"
+    assert (
+        client.call("collect", body=collect_body(1), headers=widget_headers(tenant)).status == 202
+    )
+    client.drain()
+
+    clock.advance(timedelta(days=1, minutes=1))
+    assert (
+        client.call("collect", body=collect_body(1), headers=widget_headers(tenant)).status == 403
+    )
+    client.run_timer("advance_offboarding")
+    download = client.call(
+        "download_offboarding_export", "GET", headers=PRIVACY_ADMIN, route={"tenantId": tid}
+    )
+    assert download.status == 200 and download.headers["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(download.body))
+    manifest = json.loads(archive.read("manifest.json"))
+    for entry in manifest["files"]:
+        data = archive.read(entry["name"])
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data.splitlines()) == entry["records"]
+    records = {f["category"]: f["records"] for f in manifest["files"]}
+    assert records == {"behaviour": 5, "technical": 2, "contact": 1, "consent": 1}
+    assert EMAIL in archive.read("contact.jsonl").decode()
+
+    clock.advance(timedelta(days=30))
+    for _ in range(3):
+        client.run_timer("advance_offboarding")
+    status = client.call("get_offboarding", "GET", headers=PRIVACY_ADMIN, route={"tenantId": tid})
+    plan = status.json()
+    assert plan["phase"] == "purged"
+    assert (
+        client.call(
+            "download_offboarding_export", "GET", headers=PRIVACY_ADMIN, route={"tenantId": tid}
+        ).status
+        == 410
+    )
+    left = rows(client, tid, SUBJECTS.name)
+    assert [i["category"] for i in left] == ["consent"]  # proof, until contract end + 3 years
+    assert rows(client, tid, INDEX.name) == [] and rows(client, tid, REQUESTS.name) == []
+    assert client.services.blobs.list("exports", f"offboarding/{tid}/") == []
+    counts = plan["certificate"]["purge"]["counts"]
+    assert counts["deleted.contact"] == 1 and counts["deleted.dataKeys"] == 1, counts
+    assert counts["kept.consent"] == 1
+    audit = json.dumps(rows(client, tid, AUDIT.name))
+    for planted in (EMAIL, PHONE, "+33655443322"):
+        assert planted not in json.dumps(plan) and planted not in audit
+    assert lasting(client, other["tenantId"]) == before_other
+
+    clock.advance(timedelta(days=3 * 365 + 1))
+    client.run_timer("advance_offboarding")
+    assert rows(client, tid, SUBJECTS.name) == []
+    assert client.services.tenants.get(tid).offboarding.phase == "closed"  # type: ignore[union-attr]
