@@ -102,3 +102,34 @@ def test_patch_rejects_retention_over_the_ceiling_naming_the_category(
         body={"retention": {"behaviour": 99999}},
     )
     assert answer.status == 400 and "behaviour" in answer.json()["detail"]
+
+
+RETENTION_ROUTES: dict[str, tuple[str, set[Role], dict[str, Any] | None]] = {
+    "create_legal_hold": ("POST", {Role.PRIVACY_ADMIN}, {"scope": "tenant", "reason": "x"}),
+    "release_legal_hold": ("DELETE", {Role.PRIVACY_ADMIN}, None),
+    "start_offboarding": ("POST", {Role.PRIVACY_ADMIN}, {"contractEnd": "2030-01-01T00:00:00Z"}),
+    "get_offboarding": ("GET", {Role.PRIVACY_ADMIN, Role.PLATFORM_ADMIN}, None),
+    "download_offboarding_export": ("GET", {Role.PRIVACY_ADMIN}, None),
+}
+
+
+@pytest.mark.parametrize("route", sorted(RETENTION_ROUTES))
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("in_scope", [True, False])
+def test_retention_routes_role_scope_matrix(
+    client: AppClient, tenant: dict[str, Any], route: str, role: Role, in_scope: bool
+) -> None:
+    method, allowed, body = RETENTION_ROUTES[route]
+    scope = (tenant["tenantId"],) if in_scope else ("t-someone-else",)
+    headers = {"X-MS-CLIENT-PRINCIPAL": principal(role.value, tenants=scope)}
+    answer = client.call(
+        route,
+        method,
+        body=body,
+        headers=headers,
+        route={"tenantId": tenant["tenantId"], "holdId": "hold-unknown"},
+    )
+    if role in allowed and in_scope:
+        assert answer.status not in (401, 403), answer.body
+    else:
+        assert answer.status == 403, answer.body
