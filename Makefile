@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 7071
 DATA_DIR ?= .data
+ARGS ?=
 
 .PHONY: run test lint bench clean
 
@@ -16,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m infra.embedded_host --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+	$(PY) -m infra.embedded_host --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR) $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest
