@@ -59,10 +59,11 @@ class OffboardingService:
         tenant = self._tenants.get(tenant_id)
         if tenant.offboarding and tenant.offboarding.phase != "scheduled":
             raise Conflict("offboarding is already under way for this tenant")
+        window_opens = max(contract_end, self._clock.now())  # late notice still gets 30 days
         plan = Offboarding(
             phase="scheduled",
             contractEnd=contract_end,
-            exportAvailableUntil=contract_end + timedelta(days=self._export_days),
+            exportAvailableUntil=window_opens + timedelta(days=self._export_days),
             consentPurgeAt=contract_end + timedelta(days=365 * self._consent_years + 1),
         )
         updated = self._tenants.update_fields(
