@@ -11,39 +11,15 @@ import uuid
 from collections.abc import Callable
 
 from shared.auth import Principal
-from shared.crypto.blind_index import IdentifierKind, blind_index
 from shared.errors import BadRequest, NotFound
-from shared.models.tenant import HoldIdentifiers, LegalHold, LegalHoldCreate, Tenant
-from shared.policies.identifiers import InvalidIdentifier, normalise_email, normalise_phone
+from shared.models.tenant import LegalHold, LegalHoldCreate, Tenant
 from shared.ports.clock import Clock
 from shared.ports.key_provider import KeyProvider
 from shared.services.audit_trail import AuditTrail
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.retention_jobs import request_restamp
+from shared.services.subject_resolution import identifier_digests, subjects_for
 from shared.services.tenant_directory import TenantDirectory
-
-
-def resolve_subjects(
-    index: BlindIndexEntries, keys: KeyProvider, tenant: Tenant, ids: HoldIdentifiers
-) -> list[str]:
-    """Subject ids behind any of the identifiers (several identifiers merge into one set)."""
-    try:
-        normalised: list[tuple[IdentifierKind, str]] = []
-        if ids.email:
-            normalised.append(("email", normalise_email(ids.email)))
-        if ids.phone:
-            normalised.append(("phone", normalise_phone(ids.phone, tenant.defaultCountry)))
-        if ids.visitorId:
-            normalised.append(("visitor", ids.visitorId))
-    except InvalidIdentifier as exc:
-        raise BadRequest(f"an identifier is not valid: {exc}") from None
-    key = keys.secret("blind-index")
-    found: set[str] = set()
-    for kind, value in normalised:
-        found |= set(
-            index.lookup(tenant.tenantId, kind, blind_index(key, tenant.tenantId, kind, value))
-        )
-    return sorted(found)
 
 
 class LegalHolds:
@@ -70,7 +46,8 @@ class LegalHolds:
         if cmd.scope == "subject":
             if cmd.identifiers is None:
                 raise BadRequest("a subject-scoped hold needs identifiers")
-            subject_ids = resolve_subjects(self._index, self._keys, tenant, cmd.identifiers)
+            digests = identifier_digests(self._keys, tenant, cmd.identifiers)
+            subject_ids = subjects_for(self._index, tenant_id, digests)
             if not subject_ids:
                 raise NotFound("no data subject of this tenant matches these identifiers")
         hold = LegalHold(
