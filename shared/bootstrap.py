@@ -127,8 +127,13 @@ class Services:
     def retention_jobs(self) -> RetentionJobs:
         from shared.services.retention_jobs import RetentionJobs
 
-        return RetentionJobs(self.tenants, self.store, self.audit_for(self.settings.region),
-                             self.clock, self.settings.region)
+        return RetentionJobs(
+            self.tenants,
+            self.store,
+            self.audit_for(self.settings.region),
+            self.clock,
+            self.settings.region,
+        )
 
     @cached_property
     def legal_holds(self) -> LegalHolds:
@@ -140,18 +145,33 @@ class Services:
     def sweeps(self) -> Sweeps:
         from shared.services.sweeps import Sweeps
 
-        return Sweeps(self.tenants, self.store, self.bus, self.legal_holds, self.audit_for,
-                      self.clock, self.settings.region, [self.settings.ingest_queue],
-                      self.settings.dead_letter_days)
+        return Sweeps(
+            self.tenants,
+            self.store,
+            self.bus,
+            self.legal_holds,
+            self.audit_for,
+            self.clock,
+            self.settings.region,
+            [self.settings.ingest_queue],
+            self.settings.dead_letter_days,
+        )
 
     @cached_property
     def offboarding(self) -> OffboardingService:
         from shared.services.offboarding import OffboardingService
 
-        return OffboardingService(self.tenants, self.store, self.subject_keys, self.blobs,
-                                  self.audit_for, self.clock, self.settings.region,
-                                  self.settings.export_window_days,
-                                  self.settings.consent_proof_years)
+        return OffboardingService(
+            self.tenants,
+            self.store,
+            self.subject_keys,
+            self.blobs,
+            self.audit_for,
+            self.clock,
+            self.settings.region,
+            self.settings.export_window_days,
+            self.settings.consent_proof_years,
+        )
 
     @cached_property
     def processor(self) -> IngestProcessor:

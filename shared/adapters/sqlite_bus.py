@@ -110,8 +110,7 @@ class SqliteBus:
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
         now = _to_us(self._clock.now())
         rows = [
-            (queue, m.message_id, m.body, m.content_type,
-             json.dumps(m.application_properties), now)
+            (queue, m.message_id, m.body, m.content_type, json.dumps(m.application_properties), now)
             for m in messages
         ]
         with self._write() as db:
@@ -153,12 +152,19 @@ class SqliteBus:
                         " locked_until_us = ? WHERE seq = ?",
                         (count + 1, token, _to_us(until), seq),
                     )
-                    received.append(ReceivedMessage(
-                        body=bytes(body), message_id=message_id, lock_token=token,
-                        delivery_count=count + 1, sequence_number=seq,
-                        enqueued_time=_from_us(enqueued), locked_until=until,
-                        content_type=content_type, application_properties=json.loads(props),
-                    ))
+                    received.append(
+                        ReceivedMessage(
+                            body=bytes(body),
+                            message_id=message_id,
+                            lock_token=token,
+                            delivery_count=count + 1,
+                            sequence_number=seq,
+                            enqueued_time=_from_us(enqueued),
+                            locked_until=until,
+                            content_type=content_type,
+                            application_properties=json.loads(props),
+                        )
+                    )
         return received
 
     @staticmethod
@@ -235,8 +241,13 @@ class SqliteBus:
             ).fetchall()
         return [
             DeadLetteredMessage(
-                body=bytes(body), message_id=mid, sequence_number=seq, delivery_count=count,
-                reason=reason, description=description or "", dead_lettered_time=_from_us(dead),
+                body=bytes(body),
+                message_id=mid,
+                sequence_number=seq,
+                delivery_count=count,
+                reason=reason,
+                description=description or "",
+                dead_lettered_time=_from_us(dead),
             )
             for body, mid, seq, count, reason, description, dead in rows
         ]

@@ -104,9 +104,7 @@ class ContactRequest(Strict):
 
 class ConsentRequest(Strict):
     visitorId: PseudoId
-    purposes: dict[Purpose, bool] = Field(
-        min_length=1, max_length=20
-    )
+    purposes: dict[Purpose, bool] = Field(min_length=1, max_length=20)
     textVersion: str = Field(min_length=1, max_length=64)
 
 
@@ -134,6 +132,8 @@ class PrivacyRequestIn(Strict):
 class CollectAccepted(BaseModel):
     accepted: int
     duplicates: int
+    ignored: int | None = None
+    """Events not collected because the visitor withdrew the analytics consent."""
 
 
 class ContactAccepted(BaseModel):

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.containers import SUBJECTS
-from shared.crypto.blind_index import IdentifierKind, blind_index
+from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
 from shared.crypto.envelope import FieldCipher, unseal
 from shared.models.ingest import IngestEnvelope
 from shared.models.tenant import Tenant
@@ -83,16 +83,16 @@ class IngestProcessor:
         assert env.subjectId is not None
         cipher, doc, created = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
         if created:
-            self._index.link(
-                tenant.tenantId,
-                "visitor",
-                self._digest(tenant, "visitor", visitor_id),
-                env.subjectId,
-            )
+            self._link(tenant, "visitor", visitor_id, env.subjectId)
         flags = doc.get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             return None
         return cipher
+
+    def _link(self, tenant: Tenant, kind: IdentifierKind, value: str, subject_id: str) -> None:
+        digest = self._digest(tenant, kind, value)
+        self._index.link(tenant.tenantId, kind, digest, subject_id)
+        self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest))
 
     def _ttl(self, env: IngestEnvelope, tenant: Tenant, category: Category) -> int:
         now = self._clock.now()
@@ -221,14 +221,16 @@ class IngestProcessor:
             cmd.consent.textVersion,
         )
         self._write_new(env, [contact, consent])
+        self._subjects.record_consents(
+            tenant.tenantId, env.subjectId or "", consent["purposes"], env.receivedAt.isoformat()
+        )
         identifiers: tuple[tuple[IdentifierKind, str | None], ...] = (
             ("email", email),
             ("phone", phone),
         )
         for kind, value in identifiers:
             if value:
-                digest = self._digest(tenant, kind, value)
-                self._index.link(tenant.tenantId, kind, digest, env.subjectId or "")
+                self._link(tenant, kind, value, env.subjectId or "")
         self._audit_widget(tenant, "contact.created", env, contact_id)
         self._audit_widget(tenant, "consent.recorded", env, consent_id)
 
@@ -261,6 +263,9 @@ class IngestProcessor:
             env, tenant, env.requestId, "widget", dict(cmd.purposes), cmd.textVersion
         )
         self._write_new(env, [item])
+        self._subjects.record_consents(
+            tenant.tenantId, env.subjectId or "", dict(cmd.purposes), env.receivedAt.isoformat()
+        )
         self._audit_widget(tenant, "consent.recorded", env, env.requestId)
 
     def _message(self, env: IngestEnvelope, tenant: Tenant) -> None:

@@ -14,10 +14,22 @@ from typing import Any
 from shared.containers import SUBJECTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.ports.clock import Clock
-from shared.ports.document_store import Conflict, DocumentStore, NotFound
+from shared.ports.document_store import (
+    Conflict,
+    DocumentStore,
+    NotFound,
+    PatchOp,
+    PreconditionFailed,
+)
 from shared.ports.key_provider import KeyProvider, WrappedKey
 
 SUBJECT_DOC_ID = "subject"
+BEHAVIOUR_PURPOSE = "analytics"
+"""The consent purpose behaviour collection depends on: withdrawn, nothing is collected."""
+
+
+def consent_withdrawn(doc: dict[str, Any] | None, purpose: str) -> bool:
+    return (doc or {}).get("consents", {}).get(purpose, {}).get("granted") is False
 
 
 def subject_pk(tenant_id: str, subject_id: str) -> tuple[str, str]:
@@ -65,6 +77,7 @@ class SubjectKeys:
                 "createdAt": self._clock.now().isoformat(),
                 "ttl": -1,
                 "flags": {"restricted": False, "objected": False},
+                "indexIds": [],
                 "dataKey": {
                     "keyId": wrapped.key_id,
                     "algorithm": wrapped.algorithm,
@@ -79,6 +92,36 @@ class SubjectKeys:
                     SUBJECTS.name, subject_pk(tenant_id, subject_id), SUBJECT_DOC_ID
                 )
         return self._cipher_from(doc), doc, created
+
+    def record_consents(
+        self, tenant_id: str, subject_id: str, purposes: dict[str, bool], at: str
+    ) -> None:
+        """Keep the latest choice per purpose on the subject (older messages never win), so
+        ingest can honour a withdrawal without reading the consent history."""
+        pk = subject_pk(tenant_id, subject_id)
+        for _ in range(10):
+            doc = self._store.read(SUBJECTS.name, pk, SUBJECT_DOC_ID)
+            current = dict(doc.get("consents", {}))
+            for purpose, granted in purposes.items():
+                if current.get(purpose, {}).get("at", "") <= at:
+                    current[purpose] = {"granted": granted, "at": at}
+            try:
+                self._store.replace(
+                    SUBJECTS.name, doc | {"consents": current}, if_match=doc["_etag"]
+                )
+                return
+            except PreconditionFailed:
+                continue
+        raise RuntimeError("consent state kept conflicting")
+
+    def remember_index(self, tenant_id: str, subject_id: str, index_item_id: str) -> None:
+        """Note a blind-index entry on the subject, so erasure finds every entry to remove."""
+        self._store.patch(
+            SUBJECTS.name,
+            subject_pk(tenant_id, subject_id),
+            SUBJECT_DOC_ID,
+            [PatchOp("add", "/indexIds/-", index_item_id)],
+        )
 
     def _cipher_from(self, doc: dict[str, Any]) -> FieldCipher:
         meta = doc["dataKey"]

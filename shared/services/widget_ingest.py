@@ -8,6 +8,7 @@ enqueue, which the idempotent processor absorbs.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -36,7 +37,7 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.ports.message_bus import MessageBus, OutgoingMessage
-from shared.services.subject_keys import SubjectKeys
+from shared.services.subject_keys import BEHAVIOUR_PURPOSE, SubjectKeys, consent_withdrawn
 from shared.services.widget_gate import WidgetCall, WidgetGate
 from shared.validation import parse_model
 
@@ -67,11 +68,13 @@ class WidgetIngest:
     def _subject_id(self, tenant: Tenant, visitor_id: str) -> str:
         return subject_id_for_visitor(self._keys.secret("blind-index"), tenant.tenantId, visitor_id)
 
-    def _refuse_if_restricted(self, tenant: Tenant, subject_id: str) -> None:
+    def _refuse_if_restricted(self, tenant: Tenant, subject_id: str) -> dict[str, Any] | None:
+        """409 for a restricted or objecting subject; returns the subject document."""
         doc = self._subjects.subject(tenant.tenantId, subject_id)
         flags = (doc or {}).get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             raise Conflict("processing is restricted for this data subject; nothing was stored")
+        return doc
 
     def _enqueue(
         self,
@@ -109,7 +112,8 @@ class WidgetIngest:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, CollectRequest)
         subject_id = self._subject_id(tenant, cmd.visitorId)
-        self._refuse_if_restricted(tenant, subject_id)
+        if consent_withdrawn(self._refuse_if_restricted(tenant, subject_id), BEHAVIOUR_PURPOSE):
+            return CollectAccepted(accepted=0, duplicates=0, ignored=len(cmd.events))
         pk = (tenant.tenantId, subject_id)
         ids = list(dict.fromkeys(str(e.id) for e in cmd.events))
         seen = {

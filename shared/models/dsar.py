@@ -1,0 +1,114 @@
+"""Data-subject requests: what admins send and see, and the one transition table of statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.models.tenant import HoldIdentifiers
+from shared.models.widget import DsarType
+
+
+class DsarStatus(StrEnum):
+    RECEIVED = "received"
+    AWAITING_APPROVAL = "awaiting_approval"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+TRANSITIONS: dict[DsarStatus, frozenset[DsarStatus]] = {
+    DsarStatus.RECEIVED: frozenset(
+        {DsarStatus.AWAITING_APPROVAL, DsarStatus.RUNNING, DsarStatus.REJECTED, DsarStatus.FAILED}
+    ),
+    DsarStatus.AWAITING_APPROVAL: frozenset(
+        {DsarStatus.RUNNING, DsarStatus.REJECTED, DsarStatus.FAILED}
+    ),
+    DsarStatus.RUNNING: frozenset({DsarStatus.COMPLETED, DsarStatus.FAILED}),
+    DsarStatus.COMPLETED: frozenset(),
+    DsarStatus.REJECTED: frozenset(),
+    DsarStatus.FAILED: frozenset(),
+}
+FINISHED = frozenset({DsarStatus.COMPLETED, DsarStatus.REJECTED, DsarStatus.FAILED})
+NEEDS_APPROVAL = frozenset({DsarType.ERASURE, DsarType.RECTIFICATION})
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+def check_transition(current: DsarStatus, target: DsarStatus) -> None:
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(f"a request cannot go from {current} to {target}")
+
+
+class Rectification(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    message: str | None = Field(default=None, max_length=5000)
+
+
+class DsarCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: DsarType
+    identifiers: HoldIdentifiers
+    requester: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=2000)
+    changes: Rectification | None = None
+    reason: str | None = Field(default=None, max_length=40, pattern=r"^[a-z_]+$")
+    """Why, when it matters to the outcome: ``child`` for an under-16 erasure notice."""
+    purposes: list[str] | None = Field(default=None, max_length=20)
+    """consent_withdrawal: the purposes withdrawn (default: every purpose)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> DsarCreate:
+        ids = self.identifiers
+        if not (ids.email or ids.phone or ids.visitorId):
+            raise ValueError("at least one identifier (email, phone or visitorId) is required")
+        if self.type == DsarType.RECTIFICATION and not self.changes:
+            raise ValueError("a rectification needs changes")
+        return self
+
+
+class DsarDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DsarExtension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(ge=1, le=60)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DsarAccepted(BaseModel):
+    requestId: str
+    status: DsarStatus
+    deadline: AwareDatetime
+    statusUrl: str
+
+
+class DsarView(BaseModel):
+    requestId: str
+    type: DsarType
+    status: DsarStatus
+    source: str
+    receivedAt: AwareDatetime
+    deadline: AwareDatetime
+    overdue: bool
+    escalated: bool = False
+    progress: dict[str, Any] = Field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    startedBy: str | None = None
+    decidedBy: str | None = None
+    history: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class DsarPage(BaseModel):
+    items: list[DsarView]
