@@ -4,6 +4,8 @@ import azure.functions as func
 
 from functions import (
     admin_http,
+    dsar_http,
+    dsar_orchestrations,
     ingest_queue,
     maintenance_timers,
     meta_http,
@@ -21,5 +23,7 @@ for blueprint in (
     maintenance_timers.bp,
     retention_http.bp,
     retention_timers.bp,
+    dsar_http.bp,
+    dsar_orchestrations.bp,
 ):
     app.register_functions(blueprint)

@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import azure.functions as func
@@ -62,6 +62,27 @@ def answers_problems(handler: Handler) -> Handler:
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
         try:
             return handler(req)
+        except ApiError as error:
+            return problem(error)
+        except Exception as exc:
+            log.error(
+                "unhandled error", extra={"function": handler.__name__, "error": type(exc).__name__}
+            )
+            return problem(ApiError("an unexpected error occurred; it has been logged"))
+
+    return wrapper
+
+
+AsyncHandler = Callable[..., Awaitable[func.HttpResponse]]
+
+
+def answers_problems_async(handler: AsyncHandler) -> AsyncHandler:
+    """``answers_problems`` for async functions (those holding a Durable client)."""
+
+    @functools.wraps(handler)
+    async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+        try:
+            return await handler(*args, **kwargs)
         except ApiError as error:
             return problem(error)
         except Exception as exc:

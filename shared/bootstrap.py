@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from shared.ports.blob_store import BlobStore
     from shared.services.audit_trail import AuditTrail
     from shared.services.blind_index_entries import BlindIndexEntries
+    from shared.services.dsar_requests import DsarRequests
+    from shared.services.dsar_work import DsarWork
     from shared.services.ingest_processor import IngestProcessor
     from shared.services.legal_holds import LegalHolds
     from shared.services.offboarding import OffboardingService
@@ -171,6 +173,33 @@ class Services:
             self.settings.region,
             self.settings.export_window_days,
             self.settings.consent_proof_years,
+        )
+
+    @cached_property
+    def dsar_requests(self) -> DsarRequests:
+        from shared.services.dsar_requests import DsarRequests
+
+        return DsarRequests(self.store, self.keys, self.clock)
+
+    @cached_property
+    def dsar_work(self) -> DsarWork:
+        from shared.services.dsar_strategies import Strategies
+        from shared.services.dsar_work import DsarWork
+
+        strategies = Strategies(
+            self.store, self.subject_keys, self.index, self.blobs, self.keys, self.clock
+        )
+        return DsarWork(
+            self.dsar_requests,
+            self.tenants,
+            self.store,
+            self.subject_keys,
+            self.index,
+            self.blobs,
+            strategies,
+            self.audit_for,
+            self.clock,
+            self.settings.region,
         )
 
     @cached_property

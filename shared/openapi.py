@@ -12,6 +12,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.models.admin import AuditPage, AuditVerification, Health, Problem
+from shared.models.dsar import (
+    DsarAccepted,
+    DsarCreate,
+    DsarDecision,
+    DsarExtension,
+    DsarPage,
+    DsarView,
+)
 from shared.models.tenant import (
     LegalHoldCreate,
     LegalHoldCreated,
@@ -215,6 +223,67 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(*ADMIN_ERRORS, 409, 410),
         media="application/zip",
     ),
+    Operation(
+        "post",
+        f"{_T}/dsar",
+        "start_dsar",
+        "Start a data-subject request (orchestration; deadline received + 30 days)",
+        202,
+        DsarAccepted,
+        DsarCreate,
+        ("Privacy.Operator", "Privacy.Admin"),
+    ),
+    Operation(
+        "get",
+        f"{_T}/dsar",
+        "list_dsar",
+        "Requests with status and deadline, overdue first",
+        200,
+        DsarPage,
+        roles=("Privacy.Operator", "Privacy.Admin"),
+    ),
+    Operation(
+        "get",
+        f"{_T}/dsar/{{requestId}}",
+        "get_dsar",
+        "Status, deadline, progress and result (certificate)",
+        200,
+        DsarView,
+        roles=("Privacy.Operator", "Privacy.Admin"),
+    ),
+    Operation(
+        "post",
+        f"{_T}/dsar/{{requestId}}/decision",
+        "decide_dsar",
+        "Approve or reject (not by the operator who started it)",
+        202,
+        DsarView,
+        DsarDecision,
+        ("Privacy.Admin",),
+        errors=(*ADMIN_ERRORS, 409),
+    ),
+    Operation(
+        "post",
+        f"{_T}/dsar/{{requestId}}/extension",
+        "extend_dsar",
+        "Extend the deadline (at most two months in total), with a reason",
+        200,
+        DsarView,
+        DsarExtension,
+        ("Privacy.Admin",),
+        errors=(*ADMIN_ERRORS, 409),
+    ),
+    Operation(
+        "get",
+        f"{_T}/dsar/{{requestId}}/export",
+        "download_dsar_export",
+        "Access/portability package (zip of JSON and CSV per category), 7 days",
+        200,
+        None,
+        roles=("Privacy.Operator", "Privacy.Admin"),
+        errors=(*ADMIN_ERRORS, 409, 410),
+        media="application/zip",
+    ),
     Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
 )
@@ -223,7 +292,7 @@ OPERATIONS: tuple[Operation, ...] = (
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("tenantId", "conversationId", "holdId")
+        for name in ("tenantId", "conversationId", "holdId", "requestId")
         if "{" + name + "}" in op.path
     ]
     params += [

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     """Audit retention and dead-letter retention (daily)."""
     offboarding_cron: str = "0 */10 * * * *"
     """Offboarding phase transitions, export and purge (every 10 min)."""
+    dsar_housekeeping_cron: str = "0 */5 * * * *"
+    """Purge finished DSAR orchestration histories; delete access exports after 7 days."""
     sweep_max_items: int = 50_000
     sweep_max_seconds: float = 60.0
     dead_letter_days: int = 14

@@ -52,3 +52,23 @@ class BlindIndexEntries:
             )
         except NotFound:
             return []
+
+    def unlink(self, tenant_id: str, item_id: str, subject_id: str) -> None:
+        """Remove a subject from an entry; the entry goes when no subject is left."""
+        for _ in range(10):
+            try:
+                doc = self._store.read(INDEX.name, (tenant_id,), item_id)
+            except NotFound:
+                return
+            remaining = [s for s in doc["subjectIds"] if s != subject_id]
+            try:
+                if remaining:
+                    self._store.replace(
+                        INDEX.name, doc | {"subjectIds": remaining}, if_match=doc["_etag"]
+                    )
+                else:
+                    self._store.delete(INDEX.name, (tenant_id,), item_id, if_match=doc["_etag"])
+                return
+            except (PreconditionFailed, NotFound):
+                continue
+        raise RuntimeError("blind index update kept conflicting")

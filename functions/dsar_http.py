@@ -1,0 +1,128 @@
+"""DSAR endpoints (API.md): start, read, list, decide, extend, download. The Durable client
+starts the orchestration (instance id = request id) and delivers decisions as events."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from functions._http import admin, answers_problems, answers_problems_async, json_response, services
+from shared.auth import Role
+from shared.models.dsar import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
+from shared.services import dsar_admin
+from shared.validation import parse_model
+
+bp = df.Blueprint()
+log = logging.getLogger("functions.dsar")
+OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
+DECIDERS = {Role.PRIVACY_ADMIN}
+ROUTE = "v1/tenants/{tenantId}/dsar"
+
+
+def _status_url(req: func.HttpRequest, tenant_id: str, request_id: str) -> str:
+    base = req.url.split("/api/", 1)[0]
+    return f"{base}/api/v1/tenants/{tenant_id}/dsar/{request_id}"
+
+
+@bp.route(route=ROUTE, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.durable_client_input(client_name="client")
+@answers_problems_async
+async def start_dsar(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, OPERATORS, tenant_id, "dsar.start")
+    cmd = parse_model(req.get_body(), DsarCreate)
+    request_id = dsar_admin.submit(services(), principal, tenant_id, cmd)
+    await client.start_new(
+        dsar_admin.ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
+    )
+    view = dsar_admin.view(services(), tenant_id, request_id)
+    accepted = DsarAccepted(
+        requestId=request_id,
+        status=view.status,
+        deadline=view.deadline,
+        statusUrl=_status_url(req, tenant_id, request_id),
+    )
+    return json_response(accepted, status=202)
+
+
+@bp.route(route=ROUTE, methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@answers_problems
+def list_dsar(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    admin(req, OPERATORS, tenant_id, "dsar.list")
+    return json_response(DsarPage(items=dsar_admin.listing(services(), tenant_id)))
+
+
+@bp.route(route=ROUTE + "/{requestId}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@answers_problems
+def get_dsar(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    admin(req, OPERATORS, tenant_id, "dsar.read")
+    return json_response(dsar_admin.view(services(), tenant_id, req.route_params["requestId"]))
+
+
+@bp.route(
+    route=ROUTE + "/{requestId}/decision", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
+)
+@bp.durable_client_input(client_name="client")
+@answers_problems_async
+async def decide_dsar(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
+    principal = admin(req, DECIDERS, tenant_id, "dsar.decide")
+    cmd = parse_model(req.get_body(), DsarDecision)
+    outcome = dsar_admin.decide(services(), principal, tenant_id, request_id, cmd)
+    if outcome.action == "raise_event":
+        await client.raise_event(
+            request_id, dsar_admin.DECISION_EVENT, {"approve": outcome.approve}
+        )
+    elif outcome.action == "start":
+        await client.start_new(
+            dsar_admin.ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
+        )
+    return json_response(dsar_admin.view(services(), tenant_id, request_id), status=202)
+
+
+@bp.route(
+    route=ROUTE + "/{requestId}/extension", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
+)
+@answers_problems
+def extend_dsar(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
+    principal = admin(req, DECIDERS, tenant_id, "dsar.extend")
+    cmd = parse_model(req.get_body(), DsarExtension)
+    return json_response(dsar_admin.extend(services(), principal, tenant_id, request_id, cmd))
+
+
+@bp.route(route=ROUTE + "/{requestId}/export", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@answers_problems
+def download_dsar_export(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
+    principal = admin(req, OPERATORS, tenant_id, "dsar.export")
+    package = dsar_admin.download(services(), principal, tenant_id, request_id)
+    return func.HttpResponse(
+        package,
+        status_code=200,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{request_id}.zip"'},
+    )
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PRIVACY_DSAR_HOUSEKEEPING_CRON%")
+@bp.durable_client_input(client_name="client")
+async def purge_finished_dsar(
+    timer: func.TimerRequest, client: df.DurableOrchestrationClient
+) -> None:
+    """Finished requests keep their certificate; their instance history is purged and their
+    exports deleted after 7 days."""
+    work = services().dsar_work
+    for tenant_id, request_id in work.finished_unpurged():
+        await client.purge_instance_history(request_id)
+        work.mark_purged(tenant_id, request_id)
+    removed = work.expire_exports()
+    log.info("dsar housekeeping", extra={"exportsRemoved": removed})

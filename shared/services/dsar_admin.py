@@ -1,0 +1,174 @@
+"""Admin use cases of data-subject requests: submit, decide, extend, read, download.
+
+Starting and signalling the orchestration is the function layer's job (it holds the Durable
+client); these functions say what to do and keep the request document and the audit right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from shared.auth import Principal
+from shared.bootstrap import Services
+from shared.crypto.blind_index import subject_id_for_visitor
+from shared.errors import Conflict, Forbidden, Gone, NotFound
+from shared.models.dsar import (
+    FINISHED,
+    DsarCreate,
+    DsarDecision,
+    DsarExtension,
+    DsarStatus,
+    DsarView,
+)
+from shared.models.widget import DsarType
+from shared.ports.blob_store import BlobNotFound
+from shared.services.dsar_export import CONTAINER, package_name
+from shared.services.dsar_requests import MAX_EXTENSION
+from shared.services.subject_resolution import identifier_digests
+from shared.services.tenant_admin import local_tenant
+
+ORCHESTRATOR = "dsar_orchestrator"
+DECISION_EVENT = "Decision"
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """What the function layer must do with the orchestration after a decision."""
+
+    action: Literal["raise_event", "start", "none"]
+    approve: bool
+
+
+def _audit(
+    services: Services,
+    tenant_id: str,
+    principal: Principal,
+    action: str,
+    request_id: str,
+    details: dict[str, object],
+) -> None:
+    tenant = services.tenants.get(tenant_id)
+    services.audit_for(tenant.region).append(
+        tenant_id,
+        tenant.retention,
+        actor=principal.actor,
+        action=action,
+        target=request_id,
+        details=details,
+    )
+
+
+def submit(services: Services, principal: Principal, tenant_id: str, cmd: DsarCreate) -> str:
+    tenant = local_tenant(services, tenant_id)
+    digests = identifier_digests(services.keys, tenant, cmd.identifiers)
+    doc = services.dsar_requests.register(tenant_id, cmd, digests, principal.actor)
+    hints = []
+    if cmd.identifiers.visitorId:
+        key = services.keys.secret("blind-index")
+        hints.append(subject_id_for_visitor(key, tenant_id, cmd.identifiers.visitorId))
+    fields = {"subjectHints": hints, "orchestrated": True}
+    services.dsar_requests.update(tenant_id, doc["id"], fields)
+    _audit(
+        services,
+        tenant_id,
+        principal,
+        "dsar.submitted",
+        doc["id"],
+        {"type": cmd.type.value, "identifierKinds": sorted(digests)},
+    )
+    return str(doc["id"])
+
+
+def view(services: Services, tenant_id: str, request_id: str) -> DsarView:
+    return services.dsar_requests.view(services.dsar_requests.get(tenant_id, request_id))
+
+
+def listing(services: Services, tenant_id: str) -> list[DsarView]:
+    """Overdue first, then by deadline; finished requests last."""
+    views = [services.dsar_requests.view(d) for d in services.dsar_requests.all(tenant_id)]
+    return sorted(views, key=lambda v: (not v.overdue, v.status in FINISHED, v.deadline))
+
+
+def decide(
+    services: Services, principal: Principal, tenant_id: str, request_id: str, cmd: DsarDecision
+) -> DecisionOutcome:
+    doc = services.dsar_requests.get(tenant_id, request_id)
+    status = DsarStatus(doc["status"])
+    if status not in (DsarStatus.RECEIVED, DsarStatus.AWAITING_APPROVAL) or "decision" in doc:
+        raise Conflict(f"the request is {status.value}; there is nothing to decide")
+    if doc.get("startedBy") == principal.actor:
+        raise Forbidden("the operator who started a request cannot decide it")
+    services.dsar_requests.update(
+        tenant_id,
+        request_id,
+        {
+            "decision": {"approve": cmd.approve},
+            "decidedBy": principal.actor,
+            "decidedAt": services.clock.now().isoformat(),
+        },
+    )
+    _audit(
+        services,
+        tenant_id,
+        principal,
+        "dsar.decided",
+        request_id,
+        {"approve": cmd.approve, "type": doc["type"]},
+    )
+    if status == DsarStatus.AWAITING_APPROVAL:
+        return DecisionOutcome("raise_event", cmd.approve)
+    if cmd.approve:
+        services.dsar_requests.update(tenant_id, request_id, {"orchestrated": True})
+        return DecisionOutcome("start", True)
+    services.dsar_work.reject(tenant_id, request_id)
+    return DecisionOutcome("none", False)
+
+
+def extend(
+    services: Services, principal: Principal, tenant_id: str, request_id: str, cmd: DsarExtension
+) -> DsarView:
+    doc = services.dsar_requests.get(tenant_id, request_id)
+    received = datetime.fromisoformat(doc["receivedAt"])
+    deadline = datetime.fromisoformat(doc["deadline"]) + timedelta(days=cmd.days)
+    if deadline - received > timedelta(days=30) + MAX_EXTENSION:
+        raise Conflict("the deadline can be extended by at most two months in total")
+    doc = services.dsar_requests.update(
+        tenant_id,
+        request_id,
+        {"deadline": deadline.isoformat(), "escalated": False, "overdue": False},
+    )
+    _audit(
+        services,
+        tenant_id,
+        principal,
+        "dsar.extended",
+        request_id,
+        {"days": cmd.days, "deadline": deadline.isoformat()},
+    )
+    return services.dsar_requests.view(doc)
+
+
+def download(services: Services, principal: Principal, tenant_id: str, request_id: str) -> bytes:
+    doc = services.dsar_requests.get(tenant_id, request_id)
+    if doc["type"] not in (DsarType.ACCESS, DsarType.PORTABILITY):
+        raise NotFound("only access and portability requests have an export")
+    result = doc.get("result") or {}
+    if doc["status"] != DsarStatus.COMPLETED or "exportExpiresAt" not in result:
+        raise Conflict("the export is not ready yet")
+    if services.clock.now() >= datetime.fromisoformat(result["exportExpiresAt"]):
+        raise Gone("the export expired after 7 days")
+    try:
+        package = services.blobs.get(CONTAINER, package_name(request_id))
+    except BlobNotFound:
+        raise Gone("the export has been deleted") from None
+    _audit(
+        services,
+        tenant_id,
+        principal,
+        "dsar.export.downloaded",
+        request_id,
+        {"bytes": len(package)},
+    )
+    return package

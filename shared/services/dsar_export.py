@@ -1,0 +1,71 @@
+"""The access/portability package: per category JSON and CSV, zipped with a manifest.
+
+Staged per category in the region's blob store while categories run in parallel, then zipped;
+the package expires after 7 days. File names carry the request id and category only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from typing import Any
+
+from shared.ports.blob_store import BlobStore
+
+CONTAINER = "exports"
+
+
+def staging(request_id: str) -> str:
+    return f"dsar/{request_id}/staging"
+
+
+def package_name(request_id: str) -> str:
+    return f"dsar/{request_id}/export.zip"
+
+
+def _csv(records: list[dict[str, Any]]) -> bytes:
+    columns = sorted({key for record in records for key in record})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    for record in records:
+        writer.writerow(
+            {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in record.items()}
+        )
+    return buffer.getvalue().encode()
+
+
+def stage_category(
+    blobs: BlobStore, request_id: str, category: str, records: list[dict[str, Any]]
+) -> None:
+    base = staging(request_id)
+    blobs.put(CONTAINER, f"{base}/{category}.json", json.dumps(records, indent=2).encode())
+    blobs.put(CONTAINER, f"{base}/{category}.csv", _csv(records))
+
+
+def build_package(blobs: BlobStore, request_id: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """Zip the staged files with a manifest; remove the staging copies. Returns the manifest."""
+    prefix = staging(request_id) + "/"
+    buffer = io.BytesIO()
+    files = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in blobs.list(CONTAINER, prefix):
+            data = blobs.get(CONTAINER, name)
+            short = name.removeprefix(prefix)
+            archive.writestr(short, data)
+            files.append(
+                {"name": short, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            )
+        manifest = {**meta, "files": files}
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+    blobs.put(CONTAINER, package_name(request_id), buffer.getvalue())
+    for name in blobs.list(CONTAINER, prefix):
+        blobs.delete(CONTAINER, name)
+    return manifest
+
+
+def delete_package(blobs: BlobStore, request_id: str) -> bool:
+    return blobs.delete(CONTAINER, package_name(request_id))
