@@ -105,6 +105,7 @@ def decide(
         request_id,
         {
             "decision": {"approve": cmd.approve},
+            "decisionReason": cmd.reason,
             "decidedBy": principal.actor,
             "decidedAt": services.clock.now().isoformat(),
         },

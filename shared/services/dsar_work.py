@@ -122,20 +122,21 @@ class DsarWork:
             "decidedBy": doc.get("decidedBy"),
             "completedAt": self._clock.now().isoformat(),
         }
+        reason = doc.get("decisionReason") or "rejected by a Privacy.Admin"
         doc = self._requests.advance(
             tenant_id,
             request_id,
             DsarStatus.REJECTED,
-            "rejected by a Privacy.Admin",
+            reason,
             doc.get("decidedBy"),
-            result=result,
+            result=result | {"reason": reason},
         )
-        self._audit(doc, "dsar.rejected", result)
+        self._audit(doc, "dsar.rejected", result)  # the free-text reason stays out of the audit
 
     def start(self, tenant_id: str, request_id: str) -> None:
         doc = self._requests.get(tenant_id, request_id)
         if doc["status"] != DsarStatus.RUNNING:
-            reason = "approved" if doc.get("decision") else "no approval needed"
+            reason = doc.get("decisionReason") or "no approval needed"
             self._requests.advance(
                 tenant_id, request_id, DsarStatus.RUNNING, reason, doc.get("decidedBy")
             )
