@@ -311,3 +311,68 @@ def test_widget_request_waits_as_received_until_an_admin_acts(dsar: Dsar) -> Non
     assert dsar.status(request_id)["status"] == "received" and dsar.durable.started == []
     dsar.decide(request_id, True)
     assert dsar.status(request_id)["status"] == "completed"
+
+
+DSAR_ROUTES: dict[str, tuple[str, set[str], Any]] = {
+    "start_dsar": (
+        "POST",
+        {"Privacy.Operator", "Privacy.Admin"},
+        {"type": "access", "identifiers": {"email": EMAIL}},
+    ),
+    "list_dsar": ("GET", {"Privacy.Operator", "Privacy.Admin"}, None),
+    "get_dsar": ("GET", {"Privacy.Operator", "Privacy.Admin"}, None),
+    "decide_dsar": ("POST", {"Privacy.Admin"}, {"approve": True, "reason": "ok"}),
+    "extend_dsar": ("POST", {"Privacy.Admin"}, {"days": 10, "reason": "complex request"}),
+    "download_dsar_export": ("GET", {"Privacy.Operator", "Privacy.Admin"}, None),
+}
+ROLES = ["Platform.Admin", "Privacy.Admin", "Privacy.Operator", "Support.Agent", "Auditor"]
+
+
+@pytest.mark.parametrize("route", sorted(DSAR_ROUTES))
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("in_scope", [True, False])
+def test_dsar_routes_role_scope_matrix(dsar: Dsar, route: str, role: str, in_scope: bool) -> None:
+    request_id = json.loads(
+        dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}).get_body()
+    )["requestId"]
+    method, allowed, body = DSAR_ROUTES[route]
+    scope = (dsar.tenant["tenantId"],) if in_scope else ("t-elsewhere",)
+    headers = {"X-MS-CLIENT-PRINCIPAL": principal(role, tenants=scope, oid="oid-matrix")}
+    if route in ("start_dsar", "decide_dsar"):
+        status = dsar._async(route, headers, body, requestId=request_id).status_code
+    else:
+        status = dsar.client.call(
+            route,
+            method,
+            body=body,
+            headers=headers,
+            route={"tenantId": dsar.tenant["tenantId"], "requestId": request_id},
+        ).status
+    if role in allowed and in_scope:
+        assert status not in (401, 403)
+    else:
+        assert status == 403
+
+
+def test_dsar_routes_without_a_principal_are_401(dsar: Dsar) -> None:
+    assert dsar._async("start_dsar", {}, DSAR_ROUTES["start_dsar"][2]).status_code == 401
+    assert (
+        dsar.client.call("list_dsar", "GET", route={"tenantId": dsar.tenant["tenantId"]}).status
+        == 401
+    )
+
+
+def test_extension_moves_the_deadline_at_most_two_months(dsar: Dsar) -> None:
+    request_id = json.loads(
+        dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}).get_body()
+    )["requestId"]
+    route = {"tenantId": dsar.tenant["tenantId"], "requestId": request_id}
+    before = dsar.status(request_id)["deadline"]
+    first = dsar.client.call(
+        "extend_dsar", headers=APPROVER, route=route, body={"days": 45, "reason": "complex"}
+    )
+    assert first.status == 200 and first.json()["deadline"] > before
+    second = dsar.client.call(
+        "extend_dsar", headers=APPROVER, route=route, body={"days": 30, "reason": "more"}
+    )
+    assert second.status == 409
