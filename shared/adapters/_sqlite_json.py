@@ -43,10 +43,14 @@ _MAX_BATCH = 100  # Cosmos limits
 _MAX_PATCH_OPS = 10
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+"""Built once: ``json.dumps`` with options builds a new encoder on every call."""
+
+
 def dumps(value: Any) -> str:
     """Compact JSON, as stored; NaN/Infinity are rejected because Cosmos rejects them."""
     try:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
         raise BadRequest(f"item is not valid JSON: {exc}") from None
 
@@ -76,11 +80,11 @@ def pk_text(spec: ContainerSpec, pk: PartitionKey, *, prefix: bool = False) -> s
         isinstance(v, str) and v for v in pk
     ):
         raise BadRequest(f"partition key does not fit container {spec.name}")
-    return json.dumps(list(pk), separators=(",", ":"))
+    return _ENCODER.encode(list(pk))
 
 
-def item_key(spec: ContainerSpec, item: Any) -> tuple[str, str]:
-    """Validate an item about to be written; returns its (pk text, id)."""
+def item_partition(spec: ContainerSpec, item: Any) -> tuple[tuple[str, ...], str]:
+    """Validate an item about to be written; returns its (partition key values, id)."""
     if not isinstance(item, dict):
         raise BadRequest("item must be a JSON object")
     item_id = item.get("id")
@@ -89,18 +93,24 @@ def item_key(spec: ContainerSpec, item: Any) -> tuple[str, str]:
     if item.get("ttl") is not None and not valid_ttl(item["ttl"]):
         raise BadRequest("item ttl must be -1 or a positive integer")
     try:
-        return pk_text(spec, partition_key_of(spec, item)), item_id
+        return partition_key_of(spec, item), item_id
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
 
-def check_batch(spec: ContainerSpec, key: str, ops: Sequence[BatchOp]) -> None:
+def item_key(spec: ContainerSpec, item: Any) -> tuple[str, str]:
+    """Validate an item about to be written; returns its (pk text, id)."""
+    values, item_id = item_partition(spec, item)
+    return pk_text(spec, values), item_id
+
+
+def check_batch(spec: ContainerSpec, pk: tuple[str, ...], ops: Sequence[BatchOp]) -> None:
     """Cosmos rejects a malformed batch as a whole, before running any operation."""
     if not 1 <= len(ops) <= _MAX_BATCH:
         raise BadRequest(f"a batch takes 1 to {_MAX_BATCH} operations")
     for op in ops:
         if op.op in ("create", "upsert", "replace"):
-            if op.item is None or item_key(spec, op.item)[0] != key:
+            if op.item is None or item_partition(spec, op.item)[0] != pk:
                 raise BadRequest("every batch item must be in the batch partition")
         elif op.id is None:
             raise BadRequest(f"batch {op.op} needs an id")

@@ -7,12 +7,13 @@ items vanish at once, as in Cosmos, while ``purge_expired`` deletes them physica
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import secrets
 import sqlite3
 import threading
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,13 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_expiry ON items (container, expires_at)
     WHERE expires_at IS NOT NULL;
 """
-_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "secure_delete=ON")
+_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "busy_timeout=10000",
+    "secure_delete=ON",
+    "cache_size=-65536",
+)
 _UPSERT = (
     "INSERT INTO items (container, pk, id, body, etag, ts, expires_at) VALUES (?,?,?,?,?,?,?) "
     "ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag, "
@@ -74,6 +81,12 @@ UPDATE items SET expires_at = CASE
     ELSE ts + :d END
 WHERE container = :c
 """
+_INSERT = (
+    "INSERT INTO items (container, pk, id, body, etag, ts, expires_at) VALUES (?,?,?,?,?,?,?) "
+    "ON CONFLICT (container, pk, id) DO NOTHING"
+)
+Key = tuple[str, str]
+"""(partition key text, item id) of a validated item."""
 _EVERYTHING = Query()
 _BATCH_STATUS = {"create": 201, "delete": 204}
 
@@ -92,20 +105,23 @@ class SqliteDocumentStore:
             self._db.execute(f"PRAGMA {pragma}")
         self._db.executescript(_SCHEMA)
         self._specs: dict[str, ContainerSpec] = {}
+        self._etag_prefix = secrets.token_hex(6)
+        self._writes = itertools.count(1)
         self.metrics = StoreMetrics()
 
     # ---- plumbing ------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self, kind: str, begin: str = "IMMEDIATE") -> Iterator[float]:
+    def _tx(self, kind: str, begin: str | None = "IMMEDIATE") -> Iterator[float]:
         """Count the request, hold the lock, run in one transaction (reentrant); yields now.
 
         Writes begin IMMEDIATE so a read-check-write cannot interleave with another process.
+        Reads (``begin=None``) are single statements, atomic without a transaction of their own.
         """
         with self._lock:
             self.metrics.operations[kind] = self.metrics.operations.get(kind, 0) + 1
             now = self._clock.now().timestamp()
-            if self._db.in_transaction:
+            if begin is None or self._db.in_transaction:
                 yield now
                 return
             self._db.execute(f"BEGIN {begin}")
@@ -145,36 +161,72 @@ class SqliteDocumentStore:
         body: dict[str, Any] = json.loads(cur[0])
         return body
 
-    def _write(self, spec: ContainerSpec, item: Item, now: float) -> Item:
-        """Store a new version with fresh ``_ts``/``_etag``; returns a detached copy."""
-        pk, item_id = item_key(spec, item)
+    def _etag(self) -> str:
+        """Unique per write: a per-store random prefix and a counter (cheaper than uuid4)."""
+        return f'"{self._etag_prefix}{next(self._writes):x}"'
+
+    def _version(
+        self, spec: ContainerSpec, item: Item, now: float, key: Key | None
+    ) -> tuple[tuple[Any, ...], Item]:
+        """The row of a new version with fresh ``_ts``/``_etag``, and the item as stored (a new
+        dict: the JSON text in the row is the only copy the store keeps)."""
+        pk, item_id = key or item_key(spec, item)
         ts = math.floor(now)
-        etag = f'"{uuid.uuid4().hex}"'
-        text = dumps({**item, "_ts": ts, "_etag": etag})
-        row = (spec.name, pk, item_id, text, etag, ts, expires_at(spec, item, ts))
+        stored = {**item, "_ts": ts, "_etag": self._etag()}
+        row = (
+            spec.name,
+            pk,
+            item_id,
+            dumps(stored),
+            stored["_etag"],
+            ts,
+            expires_at(spec, item, ts),
+        )
+        return row, stored
+
+    def _write(self, spec: ContainerSpec, item: Item, now: float, key: Key | None = None) -> Item:
+        row, stored = self._version(spec, item, now, key)
         self._db.execute(_UPSERT, row)
-        stored: Item = json.loads(text)
         return stored
 
     # ---- operations on one item (inside a transaction) ---------------------------------------
 
-    def _create(self, spec: ContainerSpec, item: Item, now: float) -> Item:
-        pk, item_id = item_key(spec, item)
-        if self._current(spec.name, pk, item_id, now) is not None:
-            raise Conflict(f"item {item_id} already exists in {spec.name}")
-        return self._write(spec, item, now)
+    def _create(self, spec: ContainerSpec, item: Item, now: float, key: Key | None = None) -> Item:
+        key = key or item_key(spec, item)
+        row, stored = self._version(spec, item, now, key)
+        if self._db.execute(_INSERT, row).rowcount == 1:
+            return stored
+        if self._current(spec.name, *key, now) is not None:
+            raise Conflict(f"item {key[1]} already exists in {spec.name}")
+        self._db.execute(_UPSERT, row)  # the row there had expired: replaced, as in Cosmos
+        return stored
 
-    def _upsert(self, spec: ContainerSpec, item: Item, now: float, if_match: str | None) -> Item:
+    def _upsert(
+        self,
+        spec: ContainerSpec,
+        item: Item,
+        now: float,
+        if_match: str | None,
+        key: Key | None = None,
+    ) -> Item:
+        key = key or item_key(spec, item)
         if if_match is not None:  # Cosmos: a conditional upsert needs an existing item
-            pk, item_id = item_key(spec, item)
-            cur = self._current(spec.name, pk, item_id, now)
+            cur = self._current(spec.name, *key, now)
             if cur is None or cur[1] != if_match:
-                raise PreconditionFailed(f"etag mismatch for item {item_id}")
-        return self._write(spec, item, now)
+                raise PreconditionFailed(f"etag mismatch for item {key[1]}")
+        return self._write(spec, item, now, key)
 
-    def _replace(self, spec: ContainerSpec, item: Item, now: float, if_match: str | None) -> Item:
-        self._existing(spec.name, *item_key(spec, item), now, if_match)
-        return self._write(spec, item, now)
+    def _replace(
+        self,
+        spec: ContainerSpec,
+        item: Item,
+        now: float,
+        if_match: str | None,
+        key: Key | None = None,
+    ) -> Item:
+        key = key or item_key(spec, item)
+        self._existing(spec.name, *key, now, if_match)
+        return self._write(spec, item, now, key)
 
     def _patch(
         self,
@@ -221,12 +273,12 @@ class SqliteDocumentStore:
             self._specs[spec.name] = spec
 
     def read(self, container: str, pk: PartitionKey, item_id: str) -> Item:
-        with self._tx("read", "DEFERRED") as now:
+        with self._tx("read", None) as now:
             spec = self._spec(container)
             return self._existing(container, pk_text(spec, pk), item_id, now, None)
 
     def read_many(self, container: str, pk: PartitionKey, ids: Sequence[str]) -> list[Item]:
-        with self._tx("read_many", "DEFERRED") as now:
+        with self._tx("read_many", None) as now:
             key = pk_text(self._spec(container), pk)
             wanted = list(dict.fromkeys(ids))
             found: dict[str, Item] = {}
@@ -279,7 +331,7 @@ class SqliteDocumentStore:
         max_items: int = 100,
         continuation: str | None = None,
     ) -> Page:
-        with self._tx("query", "DEFERRED") as now:
+        with self._tx("query", None) as now:
             if max_items < 1:
                 raise BadRequest("max_items must be positive")
             spec = self._spec(container)
@@ -294,7 +346,7 @@ class SqliteDocumentStore:
         with self._tx("batch") as now:
             spec = self._spec(container)
             key = pk_text(spec, pk)
-            check_batch(spec, key, ops)
+            check_batch(spec, tuple(pk), ops)
             results = []
             for index, op in enumerate(ops):
                 try:
@@ -306,18 +358,23 @@ class SqliteDocumentStore:
             return results
 
     def _run(self, spec: ContainerSpec, key: str, op: BatchOp, now: float) -> Item | None:
-        item, item_id = op.item or {}, op.id or ""
-        run: dict[str, Callable[[], Item | None]] = {
-            "create": lambda: self._create(spec, item, now),
-            "upsert": lambda: self._upsert(spec, item, now, op.if_match),
-            "replace": lambda: self._replace(spec, item, now, op.if_match),
-            "read": lambda: self._existing(spec.name, key, item_id, now, op.if_match),
-            "patch": lambda: self._patch(spec, key, item_id, op.patch, now, op.if_match),
-            "delete": lambda: self._delete(spec, key, item_id, now, op.if_match),
-        }
-        if op.op not in run:
-            raise BadRequest(f"unknown batch operation {op.op!r}")
-        return run[op.op]()
+        """One batch operation; items were validated by ``check_batch`` (key computed once)."""
+        if op.item is not None and op.op in ("create", "upsert", "replace"):
+            item_ref = (key, op.item["id"])
+            if op.op == "create":
+                return self._create(spec, op.item, now, item_ref)
+            if op.op == "upsert":
+                return self._upsert(spec, op.item, now, op.if_match, item_ref)
+            return self._replace(spec, op.item, now, op.if_match, item_ref)
+        item_id = op.id or ""
+        if op.op == "read":
+            return self._existing(spec.name, key, item_id, now, op.if_match)
+        if op.op == "patch":
+            return self._patch(spec, key, item_id, op.patch, now, op.if_match)
+        if op.op == "delete":
+            self._delete(spec, key, item_id, now, op.if_match)
+            return None
+        raise BadRequest(f"unknown batch operation {op.op!r}")
 
     def delete_many(self, container: str, refs: Sequence[tuple[PartitionKey, str]]) -> int:
         with self._tx("delete_many"):

@@ -45,6 +45,10 @@ def minimise_url(url: str | None, allowed_params: frozenset[str]) -> str | None:
     """Drop user info, fragment and every query parameter not allow-listed (they carry emails)."""
     if url is None:
         return None
+    if not any(c in url for c in "?#@"):
+        return url  # nothing to drop: the common case, without parsing
+    if not allowed_params and "@" not in url:
+        return url.split("#", 1)[0].split("?", 1)[0]
     parts = urlsplit(url)
     kept = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in allowed_params

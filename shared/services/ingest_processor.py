@@ -112,23 +112,19 @@ class IngestProcessor:
             **fields,
         }
 
-    def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> list[str]:
-        """Create the items not yet stored (all in one partition); returns the created ids."""
+    def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
+        """Create the items (one partition) in transactional batches; on a redelivery the batch
+        fails on the first item already there and each item is created alone, skipping those."""
         pk = (env.tenantId, env.subjectId or "")
-        items = [i for i in items if i["ttl"] != 0]
-        existing = {
-            d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [i["id"] for i in items])
-        }
-        fresh = [i for i in items if i["id"] not in existing]
+        fresh = [i for i in items if i["ttl"] != 0]
         for start in range(0, len(fresh), 100):
             chunk = fresh[start : start + 100]
             try:
                 self._store.batch(SUBJECTS.name, pk, [BatchOp("create", item=i) for i in chunk])
             except BatchFailed:
-                for item in chunk:  # a concurrent delivery won part of the race
+                for item in chunk:
                     with contextlib.suppress(Conflict):
                         self._store.create(SUBJECTS.name, item)
-        return [i["id"] for i in fresh]
 
     # handlers ------------------------------------------------------------------------------
 
@@ -138,6 +134,9 @@ class IngestProcessor:
         if cipher is None:
             return
         allowed = frozenset(tenant.queryAllowlist)
+        common = self._item(
+            env, "", Category.BEHAVIOUR, tenant, type="event", sessionId=cmd.sessionId
+        )  # TTL and stamps: once per message
         items = []
         for event in cmd.events:
             event_id = str(event.id)
@@ -150,18 +149,14 @@ class IngestProcessor:
                 },
             )
             items.append(
-                self._item(
-                    env,
-                    event_id,
-                    Category.BEHAVIOUR,
-                    tenant,
-                    type="event",
-                    eventType=event.type.value,
-                    ts=event.ts.isoformat(),
-                    sessionId=cmd.sessionId,
-                    durationMs=event.durationMs,
-                    enc=sealed,
-                )
+                {
+                    **common,
+                    "id": event_id,
+                    "eventType": event.type.value,
+                    "ts": event.ts.isoformat(),
+                    "durationMs": event.durationMs,
+                    "enc": sealed,
+                }
             )
         items.append(self._technical(env, tenant, cmd, cipher))
         self._write_new(env, items)
