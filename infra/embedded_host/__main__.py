@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.warning("DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
                        "Never use this for production.")
     from infra.embedded_host.app_loader import load_app
+    from infra.embedded_host.durable import hub_name_from_host_json
+    from infra.embedded_host.durable.client_binding import local_origin
     from infra.embedded_host.host import EmbeddedHost
     from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
     from shared.bootstrap import build_services, get_services, install_services, reset_services
@@ -71,13 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         _, functions = load_app(args.app)
+        hub = hub_name_from_host_json(root)
     except MissingAppSetting as exc:
         logger.error(str(exc))
         return 2
     host = EmbeddedHost(functions, bus=get_services().bus, data_dir=data_dir,
-                        host_json=load_host_json(root), clock=clock, on_stopped=reset_services)
+                        host_json=load_host_json(root), clock=clock, on_stopped=reset_services,
+                        durable_hub=hub, origin=local_origin(args.host, args.port))
     if isinstance(clock, OffsetClock):
-        host.add_routes(clock_routes(clock, host.keys, [host.timer_runner.wake]))
+        host.add_routes(clock_routes(clock, host.keys, [host.wake_timers]))
     config = uvicorn.Config(host.asgi_app(), host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=10)
     server = _Server(config)

@@ -21,6 +21,10 @@ from infra.embedded_host.settings_loader import resolve_expression
 HTTP_TRIGGER = "httpTrigger"
 SERVICE_BUS_TRIGGER = "serviceBusTrigger"
 TIMER_TRIGGER = "timerTrigger"
+ORCHESTRATION_TRIGGER = "orchestrationTrigger"
+ACTIVITY_TRIGGER = "activityTrigger"
+DURABLE_CLIENT = "durableClient"
+"""Durable Functions: orchestrator and activity triggers, and the client input binding."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class FunctionDescriptor:
     run_on_startup: bool = False
     bindings: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     """Raw binding metadata, for extensions (e.g. durable client inputs)."""
+    durable_clients: tuple[str, ...] = ()
+    """Argument names of ``durableClient`` input bindings (any trigger may have one)."""
 
 
 def _plain(value: Any) -> Any:
@@ -74,6 +80,7 @@ def _descriptor(function: Any, default_auth: str) -> FunctionDescriptor:
 
     user_function = function.get_user_function()
     route = setting("route")
+    bindings = tuple(b.get_dict_repr() for b in function.get_bindings())
     return FunctionDescriptor(
         name=name,
         trigger_type=str(trigger["type"]),
@@ -86,7 +93,9 @@ def _descriptor(function: Any, default_auth: str) -> FunctionDescriptor:
         queue_name=setting("queueName"),
         schedule=setting("schedule"),
         run_on_startup=bool(trigger.get("runOnStartup", False)),
-        bindings=tuple(b.get_dict_repr() for b in function.get_bindings()),
+        bindings=bindings,
+        durable_clients=tuple(
+            str(b["name"]) for b in bindings if _plain(b.get("type")) == DURABLE_CLIENT),
     )
 
 
