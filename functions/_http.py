@@ -62,15 +62,17 @@ def answers_problems(handler: Handler) -> Handler:
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
         try:
             return handler(req)
-        except ApiError as error:
-            return problem(error)
         except Exception as exc:
-            log.error(
-                "unhandled error", extra={"function": handler.__name__, "error": type(exc).__name__}
-            )
-            return problem(ApiError("an unexpected error occurred; it has been logged"))
+            return _answer_failure(handler.__name__, exc)
 
     return wrapper
+
+
+def _answer_failure(function: str, exc: Exception) -> func.HttpResponse:
+    if isinstance(exc, ApiError):
+        return problem(exc)
+    log.error("unhandled error", extra={"function": function, "error": type(exc).__name__})
+    return problem(ApiError("an unexpected error occurred; it has been logged"))
 
 
 AsyncHandler = Callable[..., Awaitable[func.HttpResponse]]
@@ -83,13 +85,8 @@ def answers_problems_async(handler: AsyncHandler) -> AsyncHandler:
     async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
         try:
             return await handler(*args, **kwargs)
-        except ApiError as error:
-            return problem(error)
         except Exception as exc:
-            log.error(
-                "unhandled error", extra={"function": handler.__name__, "error": type(exc).__name__}
-            )
-            return problem(ApiError("an unexpected error occurred; it has been logged"))
+            return _answer_failure(handler.__name__, exc)
 
     return wrapper
 

@@ -13,11 +13,11 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from shared.adapters.sqlite_file import SqliteFile, from_us, to_us
 from shared.ports.clock import Clock
 from shared.ports.message_bus import (
     DEFAULT_LOCK_DURATION,
@@ -60,14 +60,8 @@ def _condition_for(path: Path) -> threading.Condition:
         return _conditions.setdefault(path, threading.Condition())
 
 
-def _to_us(moment: datetime) -> int:
-    """Integer microseconds since the epoch: exact, comparable in SQL, timezone-free."""
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _from_us(value: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
 
 
 class SqliteBus:
@@ -79,36 +73,18 @@ class SqliteBus:
         if max_delivery_count < 1:
             raise ValueError("max_delivery_count must be at least 1")
         self._path = path.resolve()
-        self._path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
         self._max = max_delivery_count
-        self._lock = threading.Lock()
         self._cond = _condition_for(self._path)
-        self._db = sqlite3.connect(
-            self._path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; IMMEDIATE takes the file's write lock before reading."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self._file = SqliteFile(self._path, _SCHEMA)
+        self._db, self._lock, self._write = self._file.db, self._file.lock, self._file.write
 
     def _notify(self) -> None:
         with self._cond:
             self._cond.notify_all()
 
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
-        now = _to_us(self._clock.now())
+        now = to_us(self._clock.now())
         rows = [
             (queue, m.message_id, m.body, m.content_type, json.dumps(m.application_properties), now)
             for m in messages
@@ -125,7 +101,7 @@ class SqliteBus:
         self, queue: str, max_messages: int = 1, lock_duration: timedelta = DEFAULT_LOCK_DURATION
     ) -> list[ReceivedMessage]:
         now = self._clock.now()
-        now_us, until = _to_us(now), now + lock_duration
+        now_us, until = to_us(now), now + lock_duration
         received: list[ReceivedMessage] = []
         with self._write() as db:
             while len(received) < max_messages:
@@ -150,7 +126,7 @@ class SqliteBus:
                     db.execute(
                         "UPDATE messages SET delivery_count = ?, lock_token = ?,"
                         " locked_until_us = ? WHERE seq = ?",
-                        (count + 1, token, _to_us(until), seq),
+                        (count + 1, token, to_us(until), seq),
                     )
                     received.append(
                         ReceivedMessage(
@@ -159,7 +135,7 @@ class SqliteBus:
                             lock_token=token,
                             delivery_count=count + 1,
                             sequence_number=seq,
-                            enqueued_time=_from_us(enqueued),
+                            enqueued_time=from_us(enqueued),
                             locked_until=until,
                             content_type=content_type,
                             application_properties=json.loads(props),
@@ -182,7 +158,7 @@ class SqliteBus:
         row = db.execute(
             "SELECT seq FROM messages WHERE queue = ? AND lock_token = ? AND dead_us IS NULL"
             " AND locked_until_us > ?",
-            (queue, lock_token, _to_us(self._clock.now())),
+            (queue, lock_token, to_us(self._clock.now())),
         ).fetchone()
         if row is None:
             raise LockLost("the lock is unknown or has expired")
@@ -229,7 +205,7 @@ class SqliteBus:
     def dead_letter(self, queue: str, lock_token: str, reason: str, description: str = "") -> None:
         with self._write() as db:
             seq = self._locked_seq(db, queue, lock_token)
-            self._move_to_dead(db, seq, _to_us(self._clock.now()), reason, description)
+            self._move_to_dead(db, seq, to_us(self._clock.now()), reason, description)
 
     def dead_letters(self, queue: str, max_messages: int = 100) -> list[DeadLetteredMessage]:
         with self._lock:
@@ -247,7 +223,7 @@ class SqliteBus:
                 delivery_count=count,
                 reason=reason,
                 description=description or "",
-                dead_lettered_time=_from_us(dead),
+                dead_lettered_time=from_us(dead),
             )
             for body, mid, seq, count, reason, description, dead in rows
         ]
@@ -257,7 +233,7 @@ class SqliteBus:
         with self._write() as db:
             cursor = db.execute(
                 "DELETE FROM messages WHERE queue = ? AND dead_us IS NOT NULL AND dead_us < ?",
-                (queue, _to_us(older_than)),
+                (queue, to_us(older_than)),
             )
         return cursor.rowcount
 
@@ -274,7 +250,7 @@ class SqliteBus:
             row = self._db.execute(
                 "SELECT 1 FROM messages WHERE queue = ? AND dead_us IS NULL"
                 " AND (locked_until_us IS NULL OR locked_until_us <= ?) LIMIT 1",
-                (queue, _to_us(self._clock.now())),
+                (queue, to_us(self._clock.now())),
             ).fetchone()
         return row is not None
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from infra.embedded_host.durable.model import (
     Instance,
     Outcome,
 )
+from shared.adapters.sqlite_file import SqliteFile, from_us, to_us
 
 MESSAGE, ACTIVITY, TIMER = "message", "activity", "timer"
 
@@ -55,43 +54,21 @@ CREATE TABLE IF NOT EXISTS work (
 CREATE INDEX IF NOT EXISTS work_by_instance ON work (instance_id, kind, id);
 CREATE INDEX IF NOT EXISTS work_by_due ON work (kind, due_us);
 """
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _us(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _time(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
 
 
 class TaskHubStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                   timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._file = SqliteFile(path, _SCHEMA)
+        self._db, self._lock, self._write = self._file.db, self._file.lock, self._file.write
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -99,8 +76,8 @@ class TaskHubStore:
 
     @staticmethod
     def _instance(row: Any) -> Instance:
-        return Instance(row[0], row[1], row[2], row[3], row[4], row[5], _time(row[6]),
-                        _time(row[7]), row[8])
+        return Instance(row[0], row[1], row[2], row[3], row[4], row[5], from_us(row[6]),
+                        from_us(row[7]), row[8])
 
     _COLUMNS = ("instance_id, name, status, input, output, custom_status, created_us, updated_us,"
                 " plan")
@@ -120,10 +97,10 @@ class TaskHubStore:
             args += list(statuses)
         if created_from is not None:
             sql += " AND created_us >= ?"
-            args.append(_us(created_from))
+            args.append(to_us(created_from))
         if created_to is not None:
             sql += " AND created_us <= ?"
-            args.append(_us(created_to))
+            args.append(to_us(created_to))
         return [self._instance(r) for r in self._read(sql + " ORDER BY created_us", args)]
 
     def history(self, instance_id: str) -> list[Event]:
@@ -138,7 +115,7 @@ class TaskHubStore:
             self._forget(db, instance_id)
             db.execute("INSERT INTO instances (instance_id, name, status, input, created_us,"
                        " updated_us) VALUES (?, ?, ?, ?, ?, ?)",
-                       (instance_id, name, PENDING, input_json, _us(now), _us(now)))
+                       (instance_id, name, PENDING, input_json, to_us(now), to_us(now)))
             self._message(db, instance_id, start)
 
     @staticmethod
@@ -206,7 +183,7 @@ class TaskHubStore:
             self._append(db, iid, commit.events)
             input_update = ", input = ?" if commit.restart is not None else ""
             args: list[Any] = [commit.status, commit.output, commit.custom_status, commit.plan,
-                               _us(now)]
+                               to_us(now)]
             if commit.restart is not None:
                 args.append(commit.restart["Input"])
             db.execute("UPDATE instances SET status = ?, output = ?, custom_status = ?, plan = ?,"
@@ -216,7 +193,7 @@ class TaskHubStore:
                            " json_extract(body, '$.timerId') = ?", (iid, TIMER, timer_id))
             for timer_id, fire_at in commit.timers:
                 db.execute("INSERT INTO work (instance_id, kind, due_us, body) VALUES"
-                           " (?, ?, ?, ?)", (iid, TIMER, _us(fire_at), json.dumps(
+                           " (?, ?, ?, ?)", (iid, TIMER, to_us(fire_at), json.dumps(
                                {"timerId": timer_id, "fireAt": fire_at.isoformat()})))
             work_ids = []
             for task_id, name, payload in commit.activities:
@@ -250,7 +227,7 @@ class TaskHubStore:
         """Turn every due timer into a TimerFired message; returns the instances to run."""
         with self._write() as db:
             due = db.execute("SELECT id, instance_id, body FROM work WHERE kind = ? AND"
-                             " due_us <= ? ORDER BY due_us, id", (TIMER, _us(now))).fetchall()
+                             " due_us <= ? ORDER BY due_us, id", (TIMER, to_us(now))).fetchall()
             for work_id, instance_id, body in due:
                 timer = json.loads(body)
                 db.execute("DELETE FROM work WHERE id = ?", (work_id,))
@@ -260,7 +237,7 @@ class TaskHubStore:
 
     def next_timer_due(self) -> datetime | None:
         rows = self._read("SELECT min(due_us) FROM work WHERE kind = ?", (TIMER,))
-        return None if not rows or rows[0][0] is None else _time(rows[0][0])
+        return None if not rows or rows[0][0] is None else from_us(rows[0][0])
 
     def terminate(self, instance_id: str, event: Event, output: str, now: datetime) -> Outcome:
         with self._write() as db:
@@ -272,7 +249,7 @@ class TaskHubStore:
             db.execute("DELETE FROM work WHERE instance_id = ?", (instance_id,))
             self._append(db, instance_id, [event])
             db.execute("UPDATE instances SET status = ?, output = ?, updated_us = ?"
-                       " WHERE instance_id = ?", (TERMINATED, output, _us(now), instance_id))
+                       " WHERE instance_id = ?", (TERMINATED, output, to_us(now), instance_id))
         return Outcome.ACCEPTED
 
     def purge(self, instance_id: str) -> int:
