@@ -15,6 +15,8 @@ from shared.services import dsar_admin
 from shared.validation import parse_model
 
 bp = df.Blueprint()
+FINAL = {df.OrchestrationRuntimeStatus.Completed, df.OrchestrationRuntimeStatus.Failed,
+         df.OrchestrationRuntimeStatus.Terminated}
 log = logging.getLogger("functions.dsar")
 OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
 DECIDERS = {Role.PRIVACY_ADMIN}
@@ -122,6 +124,9 @@ async def purge_finished_dsar(
     exports deleted after 7 days."""
     work = services().dsar_work
     for tenant_id, request_id in work.finished_unpurged():
+        status = await client.get_status(request_id)
+        if status.runtime_status not in FINAL and status.runtime_status is not None:
+            continue  # the request is finished but its orchestration not yet: next run
         await client.purge_instance_history(request_id)
         work.mark_purged(tenant_id, request_id)
     removed = work.expire_exports()

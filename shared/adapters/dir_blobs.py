@@ -37,10 +37,15 @@ class DirectoryBlobStore:
             raise BlobNotFound(name) from None
 
     def delete(self, container: str, name: str) -> bool:
+        path = self._path(container, name)
         try:
-            self._path(container, name).unlink()
+            path.unlink()
         except FileNotFoundError:
             return False
+        for parent in path.parents:  # no empty folders named after requests left behind
+            if parent == self._root / container or any(parent.iterdir()):
+                break
+            parent.rmdir()
         return True
 
     def list(self, container: str, prefix: str = "") -> list[str]:

@@ -13,7 +13,7 @@ import json
 import zipfile
 from typing import Any
 
-from shared.ports.blob_store import BlobStore
+from shared.ports.blob_store import BlobNotFound, BlobStore
 
 CONTAINER = "exports"
 
@@ -47,8 +47,18 @@ def stage_category(
 
 
 def build_package(blobs: BlobStore, request_id: str, meta: dict[str, Any]) -> dict[str, Any]:
-    """Zip the staged files with a manifest; remove the staging copies. Returns the manifest."""
+    """Zip the staged files with a manifest; remove the staging copies. Returns the manifest.
+
+    Idempotent: a re-run after the staging copies were removed (an activity retried after a
+    crash) keeps the package already built instead of replacing it with an empty one."""
     prefix = staging(request_id) + "/"
+    if not blobs.list(CONTAINER, prefix):
+        try:
+            existing = zipfile.ZipFile(io.BytesIO(blobs.get(CONTAINER, package_name(request_id))))
+            manifest: dict[str, Any] = json.loads(existing.read("manifest.json"))
+            return manifest
+        except BlobNotFound:
+            pass
     buffer = io.BytesIO()
     files = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -376,3 +376,54 @@ def test_extension_moves_the_deadline_at_most_two_months(dsar: Dsar) -> None:
         "extend_dsar", headers=APPROVER, route=route, body={"days": 30, "reason": "more"}
     )
     assert second.status == 409
+
+
+def test_finishing_twice_keeps_the_export_package(dsar: Dsar) -> None:
+    """An activity re-run after a crash must not replace the package with an empty one."""
+    request_id = json.loads(
+        dsar.start({"type": "access", "identifiers": {"email": EMAIL}}).get_body()
+    )["requestId"]
+    tid = dsar.tenant["tenantId"]
+    dsar.client.services.dsar_requests.update(tid, request_id, {"status": "running"})
+    dsar.client.services.dsar_work.finish(tid, request_id, [])
+    package = dsar.client.services.blobs.get("exports", f"dsar/{request_id}/export.zip")
+    assert "contact.json" in zipfile.ZipFile(io.BytesIO(package)).namelist()
+
+
+class PurgingClient(RecordingClient):
+    def __init__(self, runtime_status: str | None) -> None:
+        super().__init__()
+        self.runtime_status = runtime_status
+        self.purged: list[str] = []
+
+    async def get_status(self, instance_id: str) -> Any:
+        import azure.durable_functions as df
+
+        status = (
+            None
+            if self.runtime_status is None
+            else df.OrchestrationRuntimeStatus(self.runtime_status)
+        )
+        return type("Status", (), {"runtime_status": status})()
+
+    async def purge_instance_history(self, instance_id: str) -> None:
+        self.purged.append(instance_id)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "purged"), [("Running", False), ("Completed", True), (None, True)]
+)
+def test_history_is_purged_only_once_the_orchestration_ended(
+    dsar: Dsar, runtime: str | None, purged: bool
+) -> None:
+    from azure.functions.timer import TimerRequest
+
+    request_id = json.loads(
+        dsar.start({"type": "access", "identifiers": {"email": EMAIL}}).get_body()
+    )["requestId"]
+    client = PurgingClient(runtime)
+    handler = FUNCTIONS["purge_finished_dsar"].get_user_function().__wrapped__
+    asyncio.run(handler(TimerRequest(), client=client))
+    assert (client.purged == [request_id]) is purged
+    left = dsar.client.services.dsar_work.finished_unpurged()
+    assert ((dsar.tenant["tenantId"], request_id) in left) is not purged
