@@ -3,9 +3,12 @@
 import azure.functions as func
 
 from functions import (
+    accountability_http,
     admin_http,
     dsar_http,
     dsar_orchestrations,
+    incident_http,
+    incident_timers,
     ingest_queue,
     maintenance_timers,
     meta_http,
@@ -25,5 +28,8 @@ for blueprint in (
     retention_timers.bp,
     dsar_http.bp,
     dsar_orchestrations.bp,
+    incident_http.bp,
+    incident_timers.bp,
+    accountability_http.bp,
 ):
     app.register_functions(blueprint)

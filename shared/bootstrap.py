@@ -22,13 +22,19 @@ if TYPE_CHECKING:
     from shared.ports.blob_store import BlobStore
     from shared.services.audit_trail import AuditTrail
     from shared.services.blind_index_entries import BlindIndexEntries
+    from shared.services.control_audit import ControlAudit
     from shared.services.dsar_requests import DsarRequests
     from shared.services.dsar_work import DsarWork
+    from shared.services.incident_notices import IncidentNotices
+    from shared.services.incident_register import IncidentRegister
+    from shared.services.incidents import Incidents
     from shared.services.ingest_processor import IngestProcessor
     from shared.services.legal_holds import LegalHolds
     from shared.services.offboarding import OffboardingService
+    from shared.services.processing_records import ProcessingRecords
     from shared.services.retention_jobs import Budget, RetentionJobs
     from shared.services.subject_keys import SubjectKeys
+    from shared.services.subprocessors import Subprocessors
     from shared.services.sweeps import Sweeps
     from shared.services.tenant_directory import TenantDirectory
     from shared.services.widget_gate import WidgetGate
@@ -215,6 +221,63 @@ class Services:
             self.audit_for(self.settings.region),
             self.clock,
         )
+
+    @cached_property
+    def control_audit(self) -> ControlAudit:
+        from shared.services.control_audit import ControlAudit
+
+        return ControlAudit(self.audit_for, self.settings.region)
+
+    @cached_property
+    def incident_register(self) -> IncidentRegister:
+        from shared.services.incident_register import IncidentRegister
+
+        return IncidentRegister(self.directory, self.control_audit, self.clock)
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        from shared.services.incidents import Incidents
+
+        return Incidents(
+            self.incident_register,
+            self.directory,
+            self.store,
+            self.tenants,
+            self.control_audit,
+            self.clock,
+            self.settings,
+        )
+
+    @cached_property
+    def incident_notices(self) -> IncidentNotices:
+        from shared.services.incident_notices import IncidentNotices
+
+        return IncidentNotices(
+            self.incident_register,
+            self.directory,
+            self.tenants,
+            self.control_audit,
+            self.clock,
+            self.settings.region,
+        )
+
+    @cached_property
+    def subprocessors(self) -> Subprocessors:
+        from shared.services.subprocessors import Subprocessors
+
+        return Subprocessors(
+            self.directory,
+            self.tenants,
+            self.control_audit,
+            self.clock,
+            self.settings.region_list,
+        )
+
+    @cached_property
+    def processing_records(self) -> ProcessingRecords:
+        from shared.services.processing_records import ProcessingRecords
+
+        return ProcessingRecords(self.dsar_requests, self.subprocessors, self.clock)
 
 
 def region_dir(settings: Settings, region: str | None = None) -> Path:

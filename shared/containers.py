@@ -21,9 +21,21 @@ MAINTENANCE = ContainerSpec("maintenance", ("/tenantId",), default_ttl=-1)
 TENANTS = ContainerSpec("tenants", ("/tenantId",), default_ttl=None)
 WIDGET_KEYS = ContainerSpec("widget_keys", ("/keyHash",), default_ttl=None)
 ORIGINS = ContainerSpec("origins", ("/originHash",), default_ttl=None)
+INCIDENTS = ContainerSpec("incidents", ("/incidentId",), default_ttl=None)
+"""One partition per incident: the incident document and one notice per affected tenant."""
+SUBPROCESSORS = ContainerSpec("subprocessors", ("/subprocessorId",), default_ttl=None)
+SUBPROCESSOR_CHANGES = ContainerSpec("subprocessor_changes", ("/changeId",), default_ttl=None)
+"""Proposed register changes with their notice period and the tenants' objections."""
 
 REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS, MAINTENANCE)
-DIRECTORY_CONTAINERS = (TENANTS, WIDGET_KEYS, ORIGINS)
+DIRECTORY_CONTAINERS = (
+    TENANTS,
+    WIDGET_KEYS,
+    ORIGINS,
+    INCIDENTS,
+    SUBPROCESSORS,
+    SUBPROCESSOR_CHANGES,
+)
 
 
 def ensure_containers(services: Services) -> None:

@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 from typing import Any
 
-from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.models.admin import AuditPage, AuditVerification, Health, Problem
@@ -42,27 +41,9 @@ from shared.models.widget import (
     PrivacyRequestAccepted,
     PrivacyRequestIn,
 )
+from shared.openapi_accountability import ACCOUNTABILITY
+from shared.openapi_operation import ADMIN_ERRORS, WIDGET_ERRORS, Operation
 from shared.services.contacts_view import ContactPage
-
-WIDGET_ERRORS = (400, 401, 403, 409, 413, 421, 429)
-ADMIN_ERRORS = (400, 401, 403, 404)
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    status: int
-    response: type[BaseModel] | None
-    request: type[BaseModel] | None = None
-    roles: tuple[str, ...] = ()
-    widget: bool = False
-    errors: tuple[int, ...] = ADMIN_ERRORS
-    query: tuple[str, ...] = field(default=())
-    media: str = "application/json"
-
 
 _T = "/api/v1/tenants/{tenantId}"
 OPERATIONS: tuple[Operation, ...] = (
@@ -286,14 +267,14 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
+    *ACCOUNTABILITY,
 )
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("tenantId", "conversationId", "holdId", "requestId")
-        if "{" + name + "}" in op.path
+        for name in re.findall(r"{(\w+)}", op.path)
     ]
     params += [
         {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
@@ -311,6 +292,8 @@ def _operation(op: Operation) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
         ok["content"] = {op.media: {"schema": {"$ref": ref.format(op.response.__name__)}}}
+        if op.markdown:
+            ok["content"]["text/markdown"] = {"schema": {"type": "string"}}
     elif op.status != 204:
         schema = (
             {"type": "string", "format": "binary"}

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     """Offboarding phase transitions, export and purge (every 10 min)."""
     dsar_housekeeping_cron: str = "0 */5 * * * *"
     """Purge finished DSAR orchestration histories; delete access exports after 7 days."""
+    incident_cron: str = "0 */10 * * * *"
+    """Escalate breach notices still pending 12 h before their 48 h deadline (every 10 min)."""
     sweep_max_items: int = 50_000
     sweep_max_seconds: float = 60.0
     dead_letter_days: int = 14
