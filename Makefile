@@ -8,6 +8,8 @@ PORT ?= 7071
 DATA_DIR ?= .data
 ARGS ?=
 
+NODE_STAMP := node_modules/.package-lock.json
+
 .PHONY: run test lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -16,10 +18,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# Local servers the adapter tests start on loopback (Cosmos DB stand-in, Azurite).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
 run: $(STAMP)
 	$(PY) -m infra.embedded_host --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR) $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -30,4 +36,4 @@ bench: $(STAMP)
 	$(PY) -m pytest -m bench tests/bench -p no:randomly -s
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

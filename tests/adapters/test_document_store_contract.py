@@ -1,8 +1,10 @@
 """Contract of the DocumentStore port: every adapter must pass the same suite.
 
-Add an adapter by adding a factory to ``STORE_FACTORIES``; a factory gets a directory and a clock
-and returns a store. Called twice with the same directory it must open the same data (the
-durability test relies on that).
+Add an adapter by adding an entry to ``STORE_FACTORIES``: given the pytest request (to reach
+session fixtures such as a local server), it returns a factory that gets a directory and a clock
+and returns a store. Called twice with the same directory the factory must open the same data
+(the durability test relies on that). ``@pytest.mark.cosmos_lacks`` marks cases the local
+Cosmos DB stand-in cannot run (see ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from shared.ports.document_store import (
     PreconditionFailed,
     Query,
 )
+from tests.adapters.conftest import cosmos_store, skip_if_lacking
 from tests.fakes import FakeClock
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -37,17 +40,38 @@ DOCS = ContainerSpec("docs", ("/tenantId", "/subjectId"), default_ttl=-1)
 FLAT = ContainerSpec("flat", ("/tenantId",))
 Factory = Callable[[Path, FakeClock], DocumentStore]
 
+# What the local Cosmos DB stand-in cannot do (measured); test_cosmos_wire.py covers the wire.
+lacks = pytest.mark.cosmos_lacks
+CLOCK = "an injectable clock (it stamps _ts with its own time, as Cosmos does)"
+MISSING_404 = "404 for a missing item (a point read of one answers 500)"
+HIERARCHICAL = "hierarchical partition keys (it keys items by the first component only)"
+TTL = "TTL expiry"
+BATCH = "transactional batch (no rollback; read, replace, delete and patch ops fail)"
 
-def _sqlite(directory: Path, clock: FakeClock) -> DocumentStore:
-    return SqliteDocumentStore(directory / "nested" / "store.sqlite", clock)
+
+def _sqlite(request: pytest.FixtureRequest) -> Factory:
+    def open_store(directory: Path, clock: FakeClock) -> DocumentStore:
+        return SqliteDocumentStore(directory / "nested" / "store.sqlite", clock)
+
+    return open_store
 
 
-STORE_FACTORIES: dict[str, Factory] = {"sqlite": _sqlite}
+def _cosmos(request: pytest.FixtureRequest) -> Factory:
+    server = request.getfixturevalue("cosmos_endpoint")
+    client = request.getfixturevalue("cosmos_client")
+    return lambda directory, clock: cosmos_store(client, server, directory, clock)
+
+
+STORE_FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Factory]] = {
+    "sqlite": _sqlite,
+    "cosmos": _cosmos,
+}
 
 
 @pytest.fixture(params=sorted(STORE_FACTORIES))
 def factory(request: pytest.FixtureRequest) -> Factory:
-    return STORE_FACTORIES[request.param]
+    skip_if_lacking(request, request.param)
+    return STORE_FACTORIES[request.param](request)
 
 
 @pytest.fixture
@@ -88,6 +112,7 @@ def all_pages(store: DocumentStore, pk: tuple[str, ...], query: Query, size: int
 # ---- point operations ---------------------------------------------------------------------
 
 
+@lacks(CLOCK)
 def test_created_item_is_read_back_with_ts_and_etag(store: DocumentStore) -> None:
     created = store.create("docs", doc("a", name="Ann", nested={"x": [1, 2]}))
     read = store.read("docs", ("t1", "s1"), "a")
@@ -97,6 +122,7 @@ def test_created_item_is_read_back_with_ts_and_etag(store: DocumentStore) -> Non
     assert isinstance(read["_etag"], str) and read["_etag"]
 
 
+@lacks(MISSING_404)
 def test_reading_a_missing_item_or_the_wrong_partition_raises_not_found(
     store: DocumentStore,
 ) -> None:
@@ -119,6 +145,7 @@ def test_creating_a_duplicate_id_in_the_same_partition_conflicts(store: Document
     assert store.read("docs", ("t1", "s1"), "a")["v"] == 1
 
 
+@lacks(HIERARCHICAL)
 def test_same_id_in_another_partition_is_a_separate_item(store: DocumentStore) -> None:
     store.create("docs", doc("a", subject="s1", v=1))
     store.create("docs", doc("a", subject="s2", v=2))
@@ -152,6 +179,7 @@ def test_items_without_their_partition_key_are_rejected(store: DocumentStore) ->
         store.upsert("docs", {"id": "a", "tenantId": "t1", "subjectId": ""})
 
 
+@lacks(CLOCK)
 def test_every_write_changes_the_etag_and_ts(store: DocumentStore, clock: FakeClock) -> None:
     first = store.create("docs", doc("a"))
     clock.advance(5)
@@ -176,6 +204,7 @@ def test_upsert_with_a_stale_etag_fails_and_keeps_the_item(store: DocumentStore)
     assert store.read("docs", ("t1", "s1"), "a") == second
 
 
+@lacks(MISSING_404)
 def test_conditional_upsert_of_a_missing_item_fails(store: DocumentStore) -> None:
     with pytest.raises(PreconditionFailed):
         store.upsert("docs", doc("a"), if_match='"whatever"')
@@ -193,6 +222,7 @@ def test_replace_needs_an_existing_item_and_a_matching_etag(store: DocumentStore
     assert store.read("docs", ("t1", "s1"), "a") == second
 
 
+@lacks(MISSING_404)
 def test_delete_removes_the_item_and_honours_etags(store: DocumentStore) -> None:
     first = store.create("docs", doc("a"))
     store.upsert("docs", doc("a", v=2))
@@ -206,6 +236,7 @@ def test_delete_removes_the_item_and_honours_etags(store: DocumentStore) -> None
         store.delete("docs", ("t1", "s1"), "a")
 
 
+@lacks(TTL)
 def test_read_many_returns_the_visible_items_in_request_order(
     store: DocumentStore, clock: FakeClock
 ) -> None:
@@ -258,7 +289,10 @@ def test_patch_applies_set_add_append_replace_remove_and_incr(store: DocumentSto
     [
         PatchOp("replace", "/missing", 1),
         PatchOp("remove", "/missing"),
-        PatchOp("set", "/no/parent", 1),
+        pytest.param(
+            PatchOp("set", "/no/parent", 1),
+            marks=lacks("the missing-parent check of patch set (it sets /parent instead)"),
+        ),
         PatchOp("incr", "/name", 1),
         PatchOp("remove", "/tags/5"),
         PatchOp("set", "no-slash", 1),
@@ -310,6 +344,7 @@ def test_concurrent_increments_from_threads_are_not_lost(store: DocumentStore) -
 # ---- batch --------------------------------------------------------------------------------
 
 
+@lacks(BATCH)
 def test_batch_applies_all_operations_and_reports_statuses(store: DocumentStore) -> None:
     store.create("docs", doc("old"))
     store.create("docs", doc("gone"))
@@ -331,6 +366,7 @@ def test_batch_applies_all_operations_and_reports_statuses(store: DocumentStore)
         store.read("docs", ("t1", "s1"), "gone")
 
 
+@lacks(BATCH)
 def test_a_failing_batch_operation_rolls_back_the_earlier_ones(store: DocumentStore) -> None:
     existing = store.create("docs", doc("dup", v=1))
     with pytest.raises(BatchFailed) as raised:
@@ -393,7 +429,11 @@ def test_query_with_a_too_long_key_is_rejected(store: DocumentStore) -> None:
         (Filter("kind", "!=", "x"), ["s", "t"]),
         (Filter("flags.on", "=", True), ["b1"]),
         (Filter("flags.on", "=", False), ["n1"]),
-        (Filter("flags.on", "!=", True), ["n1"]),
+        pytest.param(
+            Filter("flags.on", "!=", True),
+            ["n1"],
+            marks=lacks("Cosmos typing of != across JSON types (1 != true matches)"),
+        ),
         (Filter("num", "=", 1), ["s"]),
         (Filter("num", ">", 1), ["t"]),
         (Filter("num", "<=", 2.5), ["s", "t"]),
@@ -444,6 +484,7 @@ def test_unordered_pages_cover_every_item_exactly_once(store: DocumentStore) -> 
     assert sorted(i["id"] for i in items) == [f"i{i}" for i in range(7)]
 
 
+@lacks("ORDER BY over items without the property (it drops them)")
 def test_order_by_places_missing_values_first_and_orders_by_type(store: DocumentStore) -> None:
     values: list[Any] = ["b", 2, None, True, "a", 10]
     for i, value in enumerate(values):
@@ -468,6 +509,7 @@ def test_a_continuation_from_another_query_is_rejected(store: DocumentStore) -> 
 # ---- TTL basics (properties in test_sqlite_store_ttl.py) ----------------------------------
 
 
+@lacks(TTL)
 def test_expired_item_is_invisible_to_every_read_and_write(
     store: DocumentStore, clock: FakeClock
 ) -> None:
@@ -492,6 +534,7 @@ def test_patching_ttl_changes_the_expiry(store: DocumentStore, clock: FakeClock)
     assert store.read("docs", ("t1", "s1"), "a")["ttl"] == 100
 
 
+@lacks(TTL)
 def test_changing_the_default_ttl_applies_to_existing_items(
     store: DocumentStore, clock: FakeClock
 ) -> None:
@@ -507,6 +550,7 @@ def test_changing_the_default_ttl_applies_to_existing_items(
     assert [i["id"] for i in store.query("flat", ("t1",)).items] == ["a", "b"]
 
 
+@lacks(TTL)
 def test_purge_expired_removes_only_expired_items_up_to_the_limit(
     store: DocumentStore, clock: FakeClock
 ) -> None:
