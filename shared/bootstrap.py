@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from shared.errors import MisdirectedRequest
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
@@ -65,9 +66,7 @@ class Services:
         if region == self.settings.region:
             return self.store
         if region not in self.other_regions:
-            store = STORES[self.settings.store_backend](
-                self.settings, self.clock, region_dir(self.settings, region) / "store.sqlite"
-            )
+            store = STORES[self.settings.store_backend](self.settings, self.clock, "region", region)
             from shared.containers import REGION_CONTAINERS
 
             for spec in REGION_CONTAINERS:
@@ -115,6 +114,11 @@ class Services:
 
     @cached_property
     def blobs(self) -> BlobStore:
+        """Blob Storage when its connection is set, else a directory under the data dir."""
+        if self.settings.exports_blob_uri:
+            from shared.adapters.azure_wiring import blob_store
+
+            return blob_store(self.settings, self.clock)
         from shared.adapters.dir_blobs import DirectoryBlobStore
 
         return DirectoryBlobStore(region_dir(self.settings) / "blobs")
@@ -284,20 +288,45 @@ def region_dir(settings: Settings, region: str | None = None) -> Path:
     return settings.data_dir / "regions" / (region or settings.region)
 
 
-def _sqlite_store(settings: Settings, clock: Clock, path: Path) -> DocumentStore:
+StoreRole = Literal["region", "directory"]
+
+
+def _sqlite_store(settings: Settings, clock: Clock, role: StoreRole, region: str) -> DocumentStore:
     from shared.adapters.sqlite_store import SqliteDocumentStore
 
-    return SqliteDocumentStore(path, clock)
+    if role == "directory":
+        return SqliteDocumentStore(settings.data_dir / "directory.sqlite", clock)
+    return SqliteDocumentStore(region_dir(settings, region) / "store.sqlite", clock)
+
+
+def _cosmos_store(settings: Settings, clock: Clock, role: StoreRole, region: str) -> DocumentStore:
+    """Each stamp has its own account: another region's store is not reachable from here."""
+    from shared.adapters.azure_wiring import cosmos_store
+
+    if region != settings.region:
+        endpoint = settings.region_endpoints.get(region, "")
+        raise MisdirectedRequest(
+            f"region '{region}' is served by its own stamp",
+            extra={"region": region, "endpoint": endpoint},
+        )
+    database = (
+        settings.cosmos_control_database if role == "directory" else (settings.cosmos_database)
+    )
+    return cosmos_store(settings, clock, database)
 
 
 def _sqlite_bus(settings: Settings, clock: Clock) -> MessageBus:
     from shared.adapters.sqlite_bus import SqliteBus
 
     return SqliteBus(
-        region_dir(settings) / "bus.sqlite",
-        clock,
-        max_delivery_count=settings.ingest_max_delivery,
+        region_dir(settings) / "bus.sqlite", clock, max_delivery_count=settings.ingest_max_delivery
     )
+
+
+def _servicebus_bus(settings: Settings, clock: Clock) -> MessageBus:
+    from shared.adapters.azure_wiring import servicebus_bus
+
+    return servicebus_bus(settings, clock)
 
 
 def _file_keys(settings: Settings, clock: Clock) -> KeyProvider:
@@ -306,37 +335,31 @@ def _file_keys(settings: Settings, clock: Clock) -> KeyProvider:
     return FileKeyProvider(region_dir(settings) / "keys")
 
 
-def _unsupported(kind: str) -> Callable[..., Any]:
-    def build(*_: Any) -> Any:
-        raise RuntimeError(
-            f"the {kind} backend arrives with the Azure adapters; use the embedded one"
-        )
+def _keyvault_keys(settings: Settings, clock: Clock) -> KeyProvider:
+    from shared.adapters.azure_wiring import keyvault_keys
 
-    return build
+    return keyvault_keys(settings, clock)
 
 
-STORES: dict[str, Callable[[Settings, Clock, Path], DocumentStore]] = {
+STORES: dict[str, Callable[[Settings, Clock, StoreRole, str], DocumentStore]] = {
     "sqlite": _sqlite_store,
-    "cosmos": _unsupported("cosmos"),
+    "cosmos": _cosmos_store,
 }
 BUSES: dict[str, Callable[[Settings, Clock], MessageBus]] = {
     "sqlite": _sqlite_bus,
-    "servicebus": _unsupported("servicebus"),
+    "servicebus": _servicebus_bus,
 }
 KEYS: dict[str, Callable[[Settings, Clock], KeyProvider]] = {
     "files": _file_keys,
-    "keyvault": _unsupported("keyvault"),
+    "keyvault": _keyvault_keys,
 }
 
 
 def build_services(settings: Settings, clock: Clock | None = None, **overrides: Any) -> Services:
     clock = clock or SystemClock()
-    store = overrides.get("store") or STORES[settings.store_backend](
-        settings, clock, region_dir(settings) / "store.sqlite"
-    )
-    directory = overrides.get("directory") or STORES[settings.store_backend](
-        settings, clock, settings.data_dir / "directory.sqlite"
-    )
+    stores = STORES[settings.store_backend]
+    store = overrides.get("store") or stores(settings, clock, "region", settings.region)
+    directory = overrides.get("directory") or stores(settings, clock, "directory", settings.region)
     services = Services(
         settings=settings,
         clock=clock,

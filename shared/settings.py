@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,26 @@ class Settings(BaseSettings):
     store_backend: Literal["sqlite", "cosmos"] = "sqlite"
     bus_backend: Literal["sqlite", "servicebus"] = "sqlite"
     keys_backend: Literal["files", "keyvault"] = "files"
+    cosmos_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("COSMOS__accountEndpoint")
+    )
+    """Identity-based Cosmos DB connection (the store backend ``cosmos``)."""
+    servicebus_namespace: str | None = Field(
+        default=None, validation_alias=AliasChoices("SERVICEBUS__fullyQualifiedNamespace")
+    )
+    """Identity-based Service Bus connection (the bus backend and the queue trigger)."""
+    keyvault_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("KEYVAULT__vaultUri")
+    )
+    """The region's Key Vault (the keys backend ``keyvault``)."""
+    exports_blob_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("EXPORTS__blobServiceUri")
+    )
+    """Blob service for exports; when absent, exports go to a directory under the data dir."""
+    cosmos_database: str = "privacy"
+    cosmos_control_database: str = "control"
+    exports_container: str = "exports"
+    kek_name: str = "kek"
     ingest_queue: str = "widget-ingest"
     ingest_max_delivery: int = 10
     dev_auth: bool = False
@@ -62,3 +82,11 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def env_name(field: str) -> str:
+    """The app setting a field is read from (its alias, else ``PRIVACY_<FIELD>``)."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"PRIVACY_{field.upper()}"

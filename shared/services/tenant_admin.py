@@ -39,6 +39,8 @@ def _audit(
 
 
 def create_tenant(services: Services, principal: Principal, cmd: TenantCreate) -> TenantCreated:
+    if cmd.region in services.settings.region_list:
+        services.store_for(cmd.region)  # 421 first where that region's stamp is separate
     tenant, widget_key = services.tenants.create(cmd)
     _audit(
         services,

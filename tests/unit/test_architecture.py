@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from shared.settings import Settings
+from shared.settings import Settings, env_name
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("azure.functions", "azure.durable_functions")
@@ -29,7 +29,7 @@ def test_shared_never_imports_the_functions_runtime() -> None:
 def test_every_setting_is_documented_in_the_example_settings() -> None:
     example = json.loads((ROOT / "local.settings.example.json").read_text())
     documented = set(example["Values"]) & set(example["_comments"])
-    wanted = {f"PRIVACY_{name.upper()}" for name in Settings.model_fields}
+    wanted = {env_name(name) for name in Settings.model_fields}
     assert wanted <= documented, sorted(wanted - documented)
 
 
