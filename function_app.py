@@ -10,6 +10,7 @@ from functions import (
     incident_http,
     incident_timers,
     ingest_queue,
+    key_timers,
     maintenance_timers,
     meta_http,
     retention_http,
@@ -31,5 +32,6 @@ for blueprint in (
     incident_http.bp,
     incident_timers.bp,
     accountability_http.bp,
+    key_timers.bp,
 ):
     app.register_functions(blueprint)

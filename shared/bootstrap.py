@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from shared.services.incident_register import IncidentRegister
     from shared.services.incidents import Incidents
     from shared.services.ingest_processor import IngestProcessor
+    from shared.services.key_rotation import KeyRotation
     from shared.services.legal_holds import LegalHolds
     from shared.services.offboarding import OffboardingService
     from shared.services.processing_records import ProcessingRecords
@@ -211,6 +212,12 @@ class Services:
             self.clock,
             self.settings.region,
         )
+
+    @cached_property
+    def key_rotation(self) -> KeyRotation:
+        from shared.services.key_rotation import KeyRotation
+
+        return KeyRotation(self.tenants, self.store, self.keys, self.clock, self.settings.region)
 
     @cached_property
     def processor(self) -> IngestProcessor:

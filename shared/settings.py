@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     """Purge finished DSAR orchestration histories; delete access exports after 7 days."""
     incident_cron: str = "0 */10 * * * *"
     """Escalate breach notices still pending 12 h before their 48 h deadline (every 10 min)."""
+    key_rotation_cron: str = "0 0 2 * * *"
+    """Re-wrap data keys to the newest KEK version (daily 02:00)."""
     sweep_max_items: int = 50_000
     sweep_max_seconds: float = 60.0
     dead_letter_days: int = 14

@@ -7,6 +7,7 @@ place), so two processes starting at once agree on one key. They are never commi
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from shared.adapters.secret_files import create_secret_file
 from shared.ports.key_provider import KeyUnavailable, SecretName, WrappedKey
 
-KEK_NAME = "kek-v1"
 ALGORITHM = "A256KW"
+_KEK = re.compile(r"^kek-v(\d+)$")
 
 
 class FileKeyProvider:
@@ -40,13 +41,35 @@ class FileKeyProvider:
             raise KeyUnavailable(f"key file {path.name} is damaged")
         return data
 
+    def _versions(self) -> list[int]:
+        return sorted(
+            int(m.group(1)) for p in self._dir.glob("kek-v*.key") if (m := _KEK.match(p.stem))
+        )
+
+    def current_kek(self) -> str:
+        """The newest KEK version (created as v1 on first use), like a Key Vault key's."""
+        versions = self._versions()
+        return f"kek-v{versions[-1] if versions else 1}"
+
+    def rotate(self) -> str:
+        """A new KEK version; old versions stay for unwrapping until every key is re-wrapped."""
+        versions = self._versions() or [1]
+        name = f"kek-v{versions[-1] + 1}"
+        self._key(name)
+        return name
+
     def wrap_key(self, data_key: bytes) -> WrappedKey:
-        wrapped = aes_key_wrap(self._key(KEK_NAME), data_key)
-        return WrappedKey(key_id=f"file:{KEK_NAME}", algorithm=ALGORITHM, wrapped=wrapped)
+        name = self.current_kek()
+        wrapped = aes_key_wrap(self._key(name), data_key)
+        return WrappedKey(key_id=f"file:{name}", algorithm=ALGORITHM, wrapped=wrapped)
 
     def unwrap_key(self, wrapped: WrappedKey) -> bytes:
         name = wrapped.key_id.removeprefix("file:")
-        if wrapped.algorithm != ALGORITHM or name != KEK_NAME:
+        if (
+            wrapped.algorithm != ALGORITHM
+            or not _KEK.match(name)
+            or not (self._dir / f"{name}.key").exists()
+        ):
             raise KeyUnavailable("data key was wrapped by an unknown key")
         try:
             return aes_key_unwrap(self._key(name), wrapped.wrapped)

@@ -78,7 +78,7 @@ class Sweeps:
         name: str,
         budget: Budget,
         steps: int,
-        page_of: Callable[[Tenant, int, str | None, Counter[str]], str | None],
+        page_of: Callable[[Tenant, int, str | None, Counter[str], int], str | None],
     ) -> dict[str, Any]:
         """Walk tenants x steps from the saved position; pages delete what is due."""
         position = self._position(name)
@@ -95,8 +95,9 @@ class Sweeps:
                 if budget.exhausted():
                     complete = False
                     break
+                room = max(1, min(500, budget.items - budget.used))
                 token = page_of(
-                    tenant, position["step"], position["token"], counts[tenant.tenantId]
+                    tenant, position["step"], position["token"], counts[tenant.tenantId], room
                 )
                 budget.used += counts[tenant.tenantId].pop("_scanned", 0)
                 position["token"] = token
@@ -111,7 +112,7 @@ class Sweeps:
         return report
 
     def _expired_page(
-        self, tenant: Tenant, step: int, token: str | None, counts: Counter[str]
+        self, tenant: Tenant, step: int, token: str | None, counts: Counter[str], size: int
     ) -> str | None:
         now = self._clock.now()
         category = SWEPT[step]
@@ -122,7 +123,7 @@ class Sweeps:
         query = Query(
             filters=[Filter("category", "=", category.value), Filter("createdAt", "<", cutoff)]
         )
-        page = self._store.query(SUBJECTS.name, (tenant.tenantId,), query, 500, token)
+        page = self._store.query(SUBJECTS.name, (tenant.tenantId,), query, size, token)
         doomed = [
             ((i["tenantId"], i["subjectId"]), i["id"])
             for i in page.items
@@ -134,12 +135,12 @@ class Sweeps:
         return page.continuation
 
     def _audit_page(
-        self, tenant: Tenant, step: int, token: str | None, counts: Counter[str]
+        self, tenant: Tenant, step: int, token: str | None, counts: Counter[str], size: int
     ) -> str | None:
         days = effective_days(Category.AUDIT, tenant.retention) or 365
         cutoff = (self._clock.now() - timedelta(days=days)).isoformat()
         query = Query(filters=[Filter("type", "=", "entry"), Filter("at", "<", cutoff)])
-        page = self._store.query(AUDIT.name, (tenant.tenantId,), query, 500, token)
+        page = self._store.query(AUDIT.name, (tenant.tenantId,), query, size, token)
         refs = [((tenant.tenantId,), i["id"]) for i in page.items]
         if deleted := self._store.delete_many(AUDIT.name, refs):
             counts["audit"] += deleted
