@@ -273,14 +273,17 @@ def page_sql(
     """
     key = pk_text(spec, pk, prefix=True)
     where, params = ["container = ?", VISIBLE], [spec.name, now]
-    if len(pk) == len(spec.partition_key_paths):
+    full = len(pk) == len(spec.partition_key_paths)
+    if full:
         where.append("pk = ?")
         params.append(key)
     elif pk:  # '["a",' <= pk < '["a"-' holds exactly the keys that start with '["a",'
         where.append("pk >= ? AND pk < ?")
         params += [key[:-1] + ",", key[:-1] + "-"]
     where += render_filters(query.filters, params)
-    keys = sort_key(query)
+    # Within one partition, pk is fixed: leaving it out of the sort key keeps every page an
+    # index range inside the partition instead of a scan to the end of the container.
+    keys = [k for k in sort_key(query) if not (full and k == "pk")]
     shape = (spec.name, tuple(pk), tuple(query.filters), query.order_by, query.descending)
     fingerprint = hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
     if continuation is not None:

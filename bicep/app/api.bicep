@@ -1,0 +1,224 @@
+// This app on Flex Consumption: every setting the code reads (PRIVACY_* of shared/settings.py,
+// binding expressions, identity-based connections), never a secret. The Azure adapters are
+// selected here; tests/unit/test_deployment_settings.py checks this list against the code.
+param location string
+param tags object
+param planName string
+param name string
+param storageAccountName string
+param deploymentContainerName string
+param exportsContainerName string
+param blobEndpoint string
+param cosmosEndpoint string
+param serviceBusName string
+param vaultUri string
+param kekName string
+param applicationInsightsConnectionString string
+param logAnalyticsId string
+param region string
+param regions array
+param regionEndpoints object
+param ingestQueueName string
+param ingestMaxDelivery int
+param retentionCeilings object
+param exportWindowDays int
+param authClientId string
+param authTenantId string
+param authAudiences array
+param instanceMemoryMB int
+param maximumInstanceCount int
+param zoneRedundant bool
+@description('Extra or replacement app settings, e.g. { PRIVACY_RETENTION_JOB_CRON: \'0 */5 * * * *\' }.')
+param appSettingOverrides object = {}
+
+var ownEndpoint = { '${region}': 'https://${name}.azurewebsites.net/api' }
+
+var appSettings = [
+  // Identity-based connections: a name and an endpoint, the credential is the app identity.
+  {
+    name: 'AzureWebJobsStorage__accountName'
+    value: storageAccountName
+  }
+  {
+    name: 'SERVICEBUS__fullyQualifiedNamespace'
+    value: '${serviceBusName}.servicebus.windows.net'
+  }
+  {
+    name: 'COSMOS__accountEndpoint'
+    value: cosmosEndpoint
+  }
+  {
+    name: 'KEYVAULT__vaultUri'
+    value: vaultUri
+  }
+  {
+    name: 'EXPORTS__blobServiceUri'
+    value: blobEndpoint
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    value: applicationInsightsConnectionString
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    value: 'Authorization=AAD'
+  }
+  {
+    name: 'AzureWebJobsDisableHomepage'
+    value: 'true'
+  }
+  // Adapters and region.
+  {
+    name: 'PRIVACY_STORE_BACKEND'
+    value: 'cosmos'
+  }
+  {
+    name: 'PRIVACY_BUS_BACKEND'
+    value: 'servicebus'
+  }
+  {
+    name: 'PRIVACY_KEYS_BACKEND'
+    value: 'keyvault'
+  }
+  {
+    name: 'PRIVACY_DEV_AUTH'
+    value: 'false'
+  }
+  {
+    name: 'PRIVACY_REGION'
+    value: region
+  }
+  {
+    name: 'PRIVACY_REGIONS'
+    value: join(regions, ',')
+  }
+  {
+    name: 'PRIVACY_REGION_ENDPOINTS'
+    value: string(union(ownEndpoint, regionEndpoints))
+  }
+  {
+    name: 'PRIVACY_DATA_DIR'
+    value: '/tmp/privacy'
+  }
+  {
+    name: 'PRIVACY_COSMOS_DATABASE'
+    value: 'privacy'
+  }
+  {
+    name: 'PRIVACY_COSMOS_CONTROL_DATABASE'
+    value: 'control'
+  }
+  {
+    name: 'PRIVACY_EXPORTS_CONTAINER'
+    value: exportsContainerName
+  }
+  {
+    name: 'PRIVACY_KEK_NAME'
+    value: kekName
+  }
+  // Ingest.
+  {
+    name: 'PRIVACY_INGEST_QUEUE'
+    value: ingestQueueName
+  }
+  {
+    name: 'PRIVACY_INGEST_MAX_DELIVERY'
+    value: string(ingestMaxDelivery)
+  }
+  {
+    name: 'PRIVACY_WIDGET_RATE_PER_SECOND'
+    value: '50'
+  }
+  {
+    name: 'PRIVACY_WIDGET_RATE_BURST'
+    value: '100'
+  }
+  {
+    name: 'PRIVACY_TENANT_CACHE_SECONDS'
+    value: '30'
+  }
+  // Retention and schedules (NCRONTAB, six fields, UTC).
+  {
+    name: 'PRIVACY_RETENTION_CEILINGS'
+    value: string(retentionCeilings)
+  }
+  {
+    name: 'PRIVACY_PURGE_CRON'
+    value: '0 */5 * * * *'
+  }
+  {
+    name: 'PRIVACY_SWEEP_CRON'
+    value: '0 15 * * * *'
+  }
+  {
+    name: 'PRIVACY_RETENTION_JOB_CRON'
+    value: '*/30 * * * * *'
+  }
+  {
+    name: 'PRIVACY_HOUSEKEEPING_CRON'
+    value: '0 30 3 * * *'
+  }
+  {
+    name: 'PRIVACY_OFFBOARDING_CRON'
+    value: '0 */10 * * * *'
+  }
+  {
+    name: 'PRIVACY_DSAR_HOUSEKEEPING_CRON'
+    value: '0 */5 * * * *'
+  }
+  {
+    name: 'PRIVACY_INCIDENT_CRON'
+    value: '0 */10 * * * *'
+  }
+  {
+    name: 'PRIVACY_KEY_ROTATION_CRON'
+    value: '0 0 2 * * *'
+  }
+  {
+    name: 'PRIVACY_SWEEP_MAX_ITEMS'
+    value: '50000'
+  }
+  {
+    name: 'PRIVACY_SWEEP_MAX_SECONDS'
+    value: '60'
+  }
+  {
+    name: 'PRIVACY_DEAD_LETTER_DAYS'
+    value: '14'
+  }
+  {
+    name: 'PRIVACY_EXPORT_WINDOW_DAYS'
+    value: string(exportWindowDays)
+  }
+  {
+    name: 'PRIVACY_CONSENT_PROOF_YEARS'
+    value: '3'
+  }
+]
+
+var overrides = [for o in items(appSettingOverrides): { name: o.key, value: string(o.value) }]
+
+module functionApp '../core/function-flex.bicep' = {
+  name: 'function-flex'
+  params: {
+    location: location
+    tags: tags
+    planName: planName
+    name: name
+    serviceName: 'api'
+    storageAccountName: storageAccountName
+    deploymentContainerName: deploymentContainerName
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    zoneRedundant: zoneRedundant
+    appSettings: concat(filter(appSettings, s => !contains(appSettingOverrides, s.name)), overrides)
+    authClientId: authClientId
+    authTenantId: authTenantId
+    authAudiences: authAudiences
+    logAnalyticsId: logAnalyticsId
+  }
+}
+
+output name string = functionApp.outputs.name
+output principalId string = functionApp.outputs.principalId
+output uri string = 'https://${functionApp.outputs.defaultHostName}'
