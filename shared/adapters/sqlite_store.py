@@ -64,7 +64,7 @@ _PRAGMAS = (
     "synchronous=NORMAL",
     "busy_timeout=10000",
     "secure_delete=ON",
-    "cache_size=-65536",
+    "cache_size=-16384",
 )
 _UPSERT = (
     "INSERT INTO items (container, pk, id, body, etag, ts, expires_at) VALUES (?,?,?,?,?,?,?) "
