@@ -145,13 +145,19 @@ class AzureBlobStore:
             common["protocol"] = "https"
         if self._key is not None:
             sas = generate_blob_sas(
-                self._key.named_key.name, container, name,
-                account_key=self._key.named_key.key, **common,
+                self._key.named_key.name,
+                container,
+                name,
+                account_key=self._key.named_key.key,
+                **common,
             )
         else:
             sas = generate_blob_sas(
-                self._client.account_name or "", container, name,
-                user_delegation_key=self._delegation_key(now, expiry), **common,
+                self._client.account_name or "",
+                container,
+                name,
+                user_delegation_key=self._delegation_key(now, expiry),
+                **common,
             )
         return f"{blob.url}?{sas}"
 

@@ -112,8 +112,9 @@ class CosmosDocumentStore:
     def _spec(self, name: str, hook: Hook) -> ContainerSpec:
         spec = self._specs.get(name)
         if spec is None:
-            props = self._call(f"read container {name}", self._container(name).read,
-                               response_hook=hook)
+            props = self._call(
+                f"read container {name}", self._container(name).read, response_hook=hook
+            )
             paths = tuple(props["partitionKey"]["paths"])
             spec = ContainerSpec(name, paths, props.get("defaultTtl"))
             self._specs[name] = spec
@@ -134,8 +135,10 @@ class CosmosDocumentStore:
             except StoreError as exc:
                 if exc.status != 403:
                     raise
-                error = StoreError(f"{what}: forbidden; under data-plane RBAC the deployment "
-                                   "must create the container with this key and TTL")
+                error = StoreError(
+                    f"{what}: forbidden; under data-plane RBAC the deployment "
+                    "must create the container with this key and TTL"
+                )
                 error.status = 403
                 raise error from None
 
@@ -147,8 +150,14 @@ class CosmosDocumentStore:
         except NotFound:
             self._call(what, self._client.create_database_if_not_exists, self._database)
             try:
-                self._call(what, self._db.create_container, spec.name, key,
-                           default_ttl=spec.default_ttl, response_hook=hook)
+                self._call(
+                    what,
+                    self._db.create_container,
+                    spec.name,
+                    key,
+                    default_ttl=spec.default_ttl,
+                    response_hook=hook,
+                )
             except Conflict:  # created meanwhile by another process: check it below
                 props = self._call(what, proxy.read, response_hook=hook)
             else:
@@ -157,17 +166,29 @@ class CosmosDocumentStore:
         if tuple(props["partitionKey"]["paths"]) != spec.partition_key_paths:
             raise BadRequest(f"partition key paths of {spec.name} cannot change")
         if props.get("defaultTtl") != spec.default_ttl:
-            self._call(what, self._db.replace_container, spec.name, key,
-                       indexing_policy=props.get("indexingPolicy"),
-                       default_ttl=spec.default_ttl, response_hook=hook)
+            self._call(
+                what,
+                self._db.replace_container,
+                spec.name,
+                key,
+                indexing_policy=props.get("indexingPolicy"),
+                default_ttl=spec.default_ttl,
+                response_hook=hook,
+            )
         self._specs[spec.name] = spec
 
     def read(self, container: str, pk: PartitionKey, item_id: str) -> Item:
         with self._op("read") as hook:
             value = sdk_key(self._spec(container, hook), pk)
-            return clean(self._call(f"read {container}/{item_id}",
-                                    self._container(container).read_item, item_id, value,
-                                    response_hook=hook))
+            return clean(
+                self._call(
+                    f"read {container}/{item_id}",
+                    self._container(container).read_item,
+                    item_id,
+                    value,
+                    response_hook=hook,
+                )
+            )
 
     def read_many(self, container: str, pk: PartitionKey, ids: Sequence[str]) -> list[Item]:
         with self._op("read_many") as hook:
@@ -176,17 +197,29 @@ class CosmosDocumentStore:
             found: dict[str, Item] = {}
             for start in range(0, len(wanted), _READ_MANY_CHUNK):
                 sql, params = read_many_sql(spec, pk, wanted[start : start + _READ_MANY_CHUNK])
-                items = self._call(f"read_many {container}", all_items,
-                                   self._container(container), sql, params, value, hook)
+                items = self._call(
+                    f"read_many {container}",
+                    all_items,
+                    self._container(container),
+                    sql,
+                    params,
+                    value,
+                    hook,
+                )
                 found.update((i["id"], clean(i)) for i in items)
             return [found[i] for i in wanted if i in found]
 
     def create(self, container: str, item: Item) -> Item:
         with self._op("create") as hook:
             _, item_id = item_partition(self._spec(container, hook), item)
-            return clean(self._call(f"create {container}/{item_id}",
-                                    self._container(container).create_item, item,
-                                    response_hook=hook))
+            return clean(
+                self._call(
+                    f"create {container}/{item_id}",
+                    self._container(container).create_item,
+                    item,
+                    response_hook=hook,
+                )
+            )
 
     def upsert(self, container: str, item: Item, if_match: str | None = None) -> Item:
         if if_match is not None:  # conditional: only an existing item can match (as replace)
@@ -196,9 +229,14 @@ class CosmosDocumentStore:
                 raise PreconditionFailed(f"upsert {container}: no item to match") from None
         with self._op("upsert") as hook:
             _, item_id = item_partition(self._spec(container, hook), item)
-            return clean(self._call(f"upsert {container}/{item_id}",
-                                    self._container(container).upsert_item, item,
-                                    response_hook=hook))
+            return clean(
+                self._call(
+                    f"upsert {container}/{item_id}",
+                    self._container(container).upsert_item,
+                    item,
+                    response_hook=hook,
+                )
+            )
 
     def replace(self, container: str, item: Item, if_match: str | None = None) -> Item:
         return self._replace("replace", container, item, if_match)
@@ -206,9 +244,16 @@ class CosmosDocumentStore:
     def _replace(self, kind: str, container: str, item: Item, if_match: str | None) -> Item:
         with self._op(kind) as hook:
             _, item_id = item_partition(self._spec(container, hook), item)
-            return clean(self._call(f"{kind} {container}/{item_id}",
-                                    self._container(container).replace_item, item_id, item,
-                                    response_hook=hook, **conditions(if_match)))
+            return clean(
+                self._call(
+                    f"{kind} {container}/{item_id}",
+                    self._container(container).replace_item,
+                    item_id,
+                    item,
+                    response_hook=hook,
+                    **conditions(if_match),
+                )
+            )
 
     def patch(
         self,
@@ -221,17 +266,31 @@ class CosmosDocumentStore:
         with self._op("patch") as hook:
             spec = self._spec(container, hook)
             value, body = sdk_key(spec, pk), patch_ops(spec, ops)
-            return clean(self._call(f"patch {container}/{item_id}",
-                                    self._container(container).patch_item, item_id, value, body,
-                                    response_hook=hook, **conditions(if_match)))
+            return clean(
+                self._call(
+                    f"patch {container}/{item_id}",
+                    self._container(container).patch_item,
+                    item_id,
+                    value,
+                    body,
+                    response_hook=hook,
+                    **conditions(if_match),
+                )
+            )
 
     def delete(
         self, container: str, pk: PartitionKey, item_id: str, if_match: str | None = None
     ) -> None:
         with self._op("delete") as hook:
             value = sdk_key(self._spec(container, hook), pk)
-            self._call(f"delete {container}/{item_id}", self._container(container).delete_item,
-                       item_id, value, response_hook=hook, **conditions(if_match))
+            self._call(
+                f"delete {container}/{item_id}",
+                self._container(container).delete_item,
+                item_id,
+                value,
+                response_hook=hook,
+                **conditions(if_match),
+            )
 
     def query(
         self,
@@ -257,9 +316,17 @@ class CosmosDocumentStore:
                 scope["partition_key"] = list(pk)
 
             def fetch() -> tuple[list[Item], str | None]:
-                pages: Any = self._container(container).query_items(
-                    sql, parameters=params, max_item_count=max_items, response_hook=hook, **scope
-                ).by_page(token)
+                pages: Any = (
+                    self._container(container)
+                    .query_items(
+                        sql,
+                        parameters=params,
+                        max_item_count=max_items,
+                        response_hook=hook,
+                        **scope,
+                    )
+                    .by_page(token)
+                )
                 for page in pages:  # Cosmos may answer an empty page that still has a token
                     items = [clean(i) for i in page]
                     if items or not pages.continuation_token:
@@ -269,17 +336,20 @@ class CosmosDocumentStore:
             items, next_token = self._call(f"query {container}", fetch)
             return Page(items, encode_token(fingerprint, next_token) if next_token else None)
 
-    def batch(
-        self, container: str, pk: PartitionKey, ops: Sequence[BatchOp]
-    ) -> list[BatchResult]:
+    def batch(self, container: str, pk: PartitionKey, ops: Sequence[BatchOp]) -> list[BatchResult]:
         with self._op("batch") as hook:
             spec = self._spec(container, hook)
             check_key(spec, pk)
             check_batch(spec, tuple(pk), ops)
             sdk_ops = [batch_op(spec, op) for op in ops]
             try:
-                results = self._call(f"batch {container}", self._container(
-                    container).execute_item_batch, sdk_ops, sdk_key(spec, pk), response_hook=hook)
+                results = self._call(
+                    f"batch {container}",
+                    self._container(container).execute_item_batch,
+                    sdk_ops,
+                    sdk_key(spec, pk),
+                    response_hook=hook,
+                )
             except CosmosBatchOperationError as exc:  # rolled back; one operation failed
                 index = int(exc.error_index or 0)
                 status = int((exc.operation_responses or [{}])[index].get("statusCode", 400))
@@ -288,8 +358,10 @@ class CosmosDocumentStore:
                 cause = error_for(status, f"batch {container} op {index}")
                 raise BatchFailed(index, cause) from None
             return [
-                BatchResult(int(r["statusCode"]), clean(r["resourceBody"])
-                            if r.get("resourceBody") else None)
+                BatchResult(
+                    int(r["statusCode"]),
+                    clean(r["resourceBody"]) if r.get("resourceBody") else None,
+                )
                 for r in results
             ]
 
@@ -300,8 +372,13 @@ class CosmosDocumentStore:
             spec, proxy, removed = self._spec(container, hook), self._container(container), 0
             for pk, item_id in refs:
                 try:
-                    self._call(f"delete_many {container}/{item_id}", proxy.delete_item, item_id,
-                               sdk_key(spec, pk), response_hook=hook)
+                    self._call(
+                        f"delete_many {container}/{item_id}",
+                        proxy.delete_item,
+                        item_id,
+                        sdk_key(spec, pk),
+                        response_hook=hook,
+                    )
                 except NotFound:
                     continue
                 removed += 1

@@ -160,8 +160,9 @@ class KeyVaultKeyProvider:
                 "Key Vault did not name the key version that wrapped the data key"
                 " (the identity needs keys/get on the key)"
             )
-        wrapped = WrappedKey(key_id=str(result.key_id), algorithm=ALGORITHM.value,
-                             wrapped=result.encrypted_key)
+        wrapped = WrappedKey(
+            key_id=str(result.key_id), algorithm=ALGORITHM.value, wrapped=result.encrypted_key
+        )
         self._cache.put((wrapped.key_id, wrapped.wrapped), data_key, now)
         return wrapped
 
@@ -191,8 +192,10 @@ class KeyVaultKeyProvider:
             value = self._secrets.get_secret(vault_name).value
         except AzureError as exc:
             if cached is not None and now - cached[1] < self._secret_max_stale:
-                logger.warning("secret refresh failed; serving the cached value",
-                               extra={"secret": vault_name, "error": _reason(exc)})
+                logger.warning(
+                    "secret refresh failed; serving the cached value",
+                    extra={"secret": vault_name, "error": _reason(exc)},
+                )
                 return cached[0]
             raise KeyUnavailable(f"secret '{vault_name}': {_reason(exc)}") from None
         decoded = self._decode(vault_name, value)

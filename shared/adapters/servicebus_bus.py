@@ -137,7 +137,9 @@ class ServiceBusBus:
             return
         batch = [
             ServiceBusMessage(
-                m.body, message_id=m.message_id, content_type=m.content_type,
+                m.body,
+                message_id=m.message_id,
+                content_type=m.content_type,
                 application_properties={**m.application_properties},  # type: ignore[dict-item]
             )
             for m in messages

@@ -60,10 +60,6 @@ def _condition_for(path: Path) -> threading.Condition:
         return _conditions.setdefault(path, threading.Condition())
 
 
-
-
-
-
 class SqliteBus:
     """A MessageBus on a local SQLite file (see ``shared.ports.message_bus`` for semantics)."""
 

@@ -23,8 +23,9 @@ class SqliteFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.lock = threading.Lock()
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                  timeout=timeout)
+        self.db = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=timeout
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(schema)

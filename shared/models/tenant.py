@@ -80,6 +80,9 @@ class LegalHold(BaseModel):
     holdId: str
     scope: Literal["tenant", "subject"]
     subjectIds: list[str] = Field(default_factory=list)
+    identifierDigests: dict[str, str] = Field(default_factory=dict)
+    """Blind-index digests of the identifiers named: a subject found by them later (its
+    contact arrives after the hold) joins the hold."""
     reason: str
     until: AwareDatetime | None = None
     createdAt: AwareDatetime

@@ -33,6 +33,7 @@ from shared.ports.key_provider import KeyProvider
 from shared.services.audit_trail import AuditTrail
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.dsar_intake import register_widget_request
+from shared.services.legal_holds import adopt_subject
 from shared.services.subject_keys import SubjectKeys
 from shared.services.tenant_directory import TenantDirectory
 
@@ -93,6 +94,8 @@ class IngestProcessor:
         digest = self._digest(tenant, kind, value)
         self._index.link(tenant.tenantId, kind, digest, subject_id)
         self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest))
+        if any(h.identifierDigests.get(kind) == digest for h in tenant.legalHolds):
+            adopt_subject(self._directory, self._clock, tenant.tenantId, kind, digest, subject_id)
 
     def _ttl(self, env: IngestEnvelope, tenant: Tenant, category: Category) -> int:
         now = self._clock.now()

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 
 from shared.auth import Principal
+from shared.crypto.blind_index import subject_id_for_visitor
 from shared.errors import BadRequest, NotFound
 from shared.models.tenant import LegalHold, LegalHoldCreate, Tenant
 from shared.ports.clock import Clock
@@ -43,17 +44,21 @@ class LegalHolds:
     def create(self, principal: Principal, tenant_id: str, cmd: LegalHoldCreate) -> LegalHold:
         tenant = self._tenants.get(tenant_id)
         subject_ids: list[str] = []
+        digests: dict[str, str] = {}
         if cmd.scope == "subject":
             if cmd.identifiers is None:
                 raise BadRequest("a subject-scoped hold needs identifiers")
             digests = identifier_digests(self._keys, tenant, cmd.identifiers)
-            subject_ids = subjects_for(self._index, tenant_id, digests)
-            if not subject_ids:
-                raise NotFound("no data subject of this tenant matches these identifiers")
+            found = set(subjects_for(self._index, tenant_id, digests))
+            if cmd.identifiers.visitorId:  # known even before the visitor's data arrives
+                key = self._keys.secret("blind-index")
+                found.add(subject_id_for_visitor(key, tenant_id, cmd.identifiers.visitorId))
+            subject_ids = sorted(found)
         hold = LegalHold(
             holdId=f"hold-{uuid.uuid4().hex[:16]}",
             scope=cmd.scope,
             subjectIds=subject_ids,
+            identifierDigests=digests,
             reason=cmd.reason,
             until=cmd.until,
             createdAt=self._clock.now(),
@@ -120,3 +125,35 @@ class LegalHolds:
         for hold in lapsed:
             self.release("system:retention", tenant.tenantId, hold.holdId, why="lapsed")
         return len(lapsed)
+
+
+def adopt_subject(
+    tenants: TenantDirectory,
+    clock: Clock,
+    tenant_id: str,
+    kind: str,
+    digest: str,
+    subject_id: str,
+) -> bool:
+    """A subject newly found by a held identifier joins that hold; its items are re-stamped."""
+    tenant = tenants.get(tenant_id)
+    matching = [
+        h.holdId
+        for h in tenant.legalHolds
+        if h.identifierDigests.get(kind) == digest and subject_id not in h.subjectIds
+    ]
+    if not matching:
+        return False
+
+    def join(current: Tenant) -> dict[str, object]:
+        holds = [
+            h.model_copy(update={"subjectIds": sorted({*h.subjectIds, subject_id})})
+            if h.holdId in matching
+            else h
+            for h in current.legalHolds
+        ]
+        return {"legalHolds": [h.model_dump(mode="json") for h in holds]}
+
+    tenants.update_fields(tenant_id, join)
+    request_restamp(tenants, tenant_id, "hold.subject_joined", clock, [subject_id])
+    return True

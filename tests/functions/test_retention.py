@@ -179,11 +179,32 @@ def test_data_written_during_a_tenant_hold_never_expires(
     assert count(client, tenant["tenantId"], "behaviour") == 3
 
 
-def test_hold_on_unknown_identifiers_is_404(client: AppClient, tenant: dict[str, Any]) -> None:
+def test_a_hold_on_an_identifier_seen_later_holds_that_subject_when_it_arrives(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock
+) -> None:
     answer = hold(
-        client, tenant, scope="subject", reason="x", identifiers={"email": "nobody@example.com"}
+        client, tenant, scope="subject", reason="x", identifiers={"email": "v-late@example.com"}
     )
-    assert answer.status == 404 and "nobody" not in answer.body.decode()
+    assert answer.status == 201 and answer.json()["subjectCount"] == 0
+    assert "v-late" not in answer.body.decode()
+    ingest(client, tenant, "v-late")  # events, then the contact naming the held email
+    client.run_timer("run_retention_jobs")
+    [held] = client.services.tenants.get(tenant["tenantId"]).legalHolds
+    assert held.subjectIds == [subject_of(client, tenant["tenantId"], "v-late")]
+    clock.advance(timedelta(days=40))
+    assert count(client, tenant["tenantId"], "behaviour") == 3
+
+
+def test_a_hold_on_a_visitor_id_applies_before_its_data_arrives(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock
+) -> None:
+    answer = hold(
+        client, tenant, scope="subject", reason="x", identifiers={"visitorId": "v-future"}
+    )
+    assert answer.status == 201 and answer.json()["subjectCount"] == 1
+    ingest(client, tenant, "v-future")
+    clock.advance(timedelta(days=40))
+    assert count(client, tenant["tenantId"], "behaviour") == 3
 
 
 @pytest.fixture
