@@ -12,11 +12,15 @@ from functions._http import admin, answers_problems, answers_problems_async, jso
 from shared.auth import Role
 from shared.models.dsar import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
 from shared.services import dsar_admin
+from shared.services.dsar_export import package_as_json
 from shared.validation import parse_model
 
 bp = df.Blueprint()
-FINAL = {df.OrchestrationRuntimeStatus.Completed, df.OrchestrationRuntimeStatus.Failed,
-         df.OrchestrationRuntimeStatus.Terminated}
+FINAL = {
+    df.OrchestrationRuntimeStatus.Completed,
+    df.OrchestrationRuntimeStatus.Failed,
+    df.OrchestrationRuntimeStatus.Terminated,
+}
 log = logging.getLogger("functions.dsar")
 OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
 DECIDERS = {Role.PRIVACY_ADMIN}
@@ -107,12 +111,19 @@ def download_dsar_export(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
     principal = admin(req, OPERATORS, tenant_id, "dsar.export")
     package = dsar_admin.download(services(), principal, tenant_id, request_id)
+    if not _wants_zip(req):
+        return json_response(package_as_json(package))
     return func.HttpResponse(
         package,
         status_code=200,
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{request_id}.zip"'},
     )
+
+
+def _wants_zip(req: func.HttpRequest) -> bool:
+    """JSON by default (API.md); the zip of JSON and CSV per category on request."""
+    return req.params.get("format") == "zip" or "application/zip" in req.headers.get("accept", "")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%PRIVACY_DSAR_HOUSEKEEPING_CRON%")

@@ -79,3 +79,15 @@ def build_package(blobs: BlobStore, request_id: str, meta: dict[str, Any]) -> di
 
 def delete_package(blobs: BlobStore, request_id: str) -> bool:
     return blobs.delete(CONTAINER, package_name(request_id))
+
+
+def package_as_json(package: bytes) -> dict[str, Any]:
+    """The same export as one JSON document: the manifest and every category's records."""
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    manifest = json.loads(archive.read("manifest.json"))
+    categories = {
+        name.removesuffix(".json"): json.loads(archive.read(name))
+        for name in archive.namelist()
+        if name.endswith(".json") and name != "manifest.json"
+    }
+    return {**{k: v for k, v in manifest.items() if k != "files"}, "categories": categories}

@@ -56,9 +56,13 @@ class FakeEntraToken:
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         now = int(time.time())
         claims = {
-            "aud": "https://storage.azure.com", "iss": f"https://sts.windows.net/{TENANT}/",
-            "iat": now - 60, "nbf": now - 60, "exp": now + 3600,
-            "oid": "11111111-2222-3333-4444-555555555555", "tid": TENANT,
+            "aud": "https://storage.azure.com",
+            "iss": f"https://sts.windows.net/{TENANT}/",
+            "iat": now - 60,
+            "nbf": now - 60,
+            "exp": now + 3600,
+            "oid": "11111111-2222-3333-4444-555555555555",
+            "tid": TENANT,
         }
         parts = [{"alg": "none", "typ": "JWT"}, claims]
         encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=") for p in parts]
@@ -70,9 +74,11 @@ _opened: list[AzureBlobStore] = []
 
 def key_store(az: LocalAzurite, clock: FakeClock | None = None) -> AzureBlobStore:
     credential = AzureNamedKeyCredential(az.server.account_name, az.server.account_key)
-    _opened.append(AzureBlobStore(
-        az.server.account_url, credential, clock=clock, connection_verify=str(az.cert)
-    ))
+    _opened.append(
+        AzureBlobStore(
+            az.server.account_url, credential, clock=clock, connection_verify=str(az.cert)
+        )
+    )
     return _opened[-1]
 
 
@@ -136,8 +142,12 @@ def test_missing_blob_and_missing_container(store: BlobStore, container: str) ->
 
 
 def test_list_by_prefix_with_virtual_folders(store: BlobStore, container: str) -> None:
-    names = ["dsar/r1/staging/a.json", "dsar/r1/staging/a.csv", "dsar/r2/export.zip",
-             "offboarding/t1/events.jsonl"]
+    names = [
+        "dsar/r1/staging/a.json",
+        "dsar/r1/staging/a.csv",
+        "dsar/r2/export.zip",
+        "offboarding/t1/events.jsonl",
+    ]
     for name in names:
         store.put(container, name, name.encode())
     assert store.list(container) == sorted(names)
@@ -213,9 +223,7 @@ def test_share_link_downloads_then_expires(
     assert status == 403
 
 
-def test_share_link_already_expired_is_refused(
-    local_azurite: LocalAzurite, container: str
-) -> None:
+def test_share_link_already_expired_is_refused(local_azurite: LocalAzurite, container: str) -> None:
     clock = FakeClock(datetime.now(UTC) - timedelta(hours=3))
     store = key_store(local_azurite, clock)
     store.put(container, "dsar/r1/export.zip", b"PK")

@@ -56,7 +56,8 @@ class Wire:
 
     def one(self, method: str, suffix: str) -> dict[str, Any]:
         found = [
-            r for r in self.sent()
+            r
+            for r in self.sent()
             if r["method"] == method and r["url"].rstrip("/").endswith(suffix.rstrip("/"))
         ]
         assert len(found) == 1, found
@@ -84,7 +85,10 @@ def test_hierarchical_container_is_created_multihash_with_its_default_ttl(wire: 
     body = json.loads(wire.one("POST", "/colls/")["body"])
     assert body["id"] == "docs"
     assert body["partitionKey"] == {
-        "paths": ["/tenantId", "/subjectId"], "kind": "MultiHash", "version": 2}
+        "paths": ["/tenantId", "/subjectId"],
+        "kind": "MultiHash",
+        "version": 2,
+    }
     assert body["defaultTtl"] == -1
 
 
@@ -146,7 +150,10 @@ def test_full_key_queries_target_one_partition_with_key_filters(wire: Wire) -> N
         ' AND c["flags"]["on"] != @p0 ORDER BY c["v"] ASC'
     )
     assert {p["name"]: p["value"] for p in body["parameters"]} == {
-        "@k0": "t1", "@k1": "s1", "@p0": True}
+        "@k0": "t1",
+        "@k1": "s1",
+        "@p0": True,
+    }
 
 
 def test_prefix_queries_read_only_the_tenants_key_range(wire: Wire) -> None:
@@ -207,8 +214,11 @@ def test_batch_is_one_atomic_request_carrying_every_operation(wire: Wire) -> Non
         {"operationType": "Upsert", "resourceBody": doc("old", v=2)},
         {"operationType": "Replace", "id": "cond", "resourceBody": doc("cond"), "ifMatch": '"e1"'},
         {"operationType": "Replace", "id": "r", "resourceBody": doc("r"), "ifMatch": '"e2"'},
-        {"operationType": "Patch", "id": "new",
-         "resourceBody": {"operations": [{"op": "add", "path": "/tags/-", "value": "x"}]}},
+        {
+            "operationType": "Patch",
+            "id": "new",
+            "resourceBody": {"operations": [{"op": "add", "path": "/tags/-", "value": "x"}]},
+        },
         {"operationType": "Read", "id": "old"},
         {"operationType": "Delete", "id": "gone", "ifMatch": '"e3"'},
     ]
@@ -291,9 +301,15 @@ def test_throttling_left_by_the_sdk_gets_a_bounded_jittered_backoff(
 ) -> None:
     container, sleeps = _ThrottledContainer(failures), []
     store = CosmosDocumentStore(
-        "https://unused.example/", "db", "key", FakeClock(datetime.now(UTC)),
-        client=_FakeClient(container), max_attempts=4, backoff_cap=0.3,  # type: ignore[arg-type]
-        sleep=sleeps.append)
+        "https://unused.example/",
+        "db",
+        "key",
+        FakeClock(datetime.now(UTC)),
+        client=_FakeClient(container),
+        max_attempts=4,
+        backoff_cap=0.3,  # type: ignore[arg-type]
+        sleep=sleeps.append,
+    )
     if succeeds:
         assert store.read("c", ("t1",), "a") == {"id": "a", "tenantId": "t1"}
     else:
@@ -301,7 +317,6 @@ def test_throttling_left_by_the_sdk_gets_a_bounded_jittered_backoff(
             store.read("c", ("t1",), "a")
     assert container.calls == min(failures + 1, 4)
     assert len(sleeps) == 3 and all(0 < s <= 0.3 for s in sleeps)
-
 
 
 def test_a_missing_npm_install_is_an_error_that_says_run_npm_ci(

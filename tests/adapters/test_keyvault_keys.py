@@ -41,10 +41,17 @@ def local_jwk(kid: str) -> JsonWebKey:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pn = private.private_numbers()
     return JsonWebKey(
-        kid=kid, kty="RSA", key_ops=["wrapKey", "unwrapKey"],
-        n=_int_bytes(pn.public_numbers.n), e=_int_bytes(pn.public_numbers.e),
-        d=_int_bytes(pn.d), p=_int_bytes(pn.p), q=_int_bytes(pn.q),
-        dp=_int_bytes(pn.dmp1), dq=_int_bytes(pn.dmq1), qi=_int_bytes(pn.iqmp),
+        kid=kid,
+        kty="RSA",
+        key_ops=["wrapKey", "unwrapKey"],
+        n=_int_bytes(pn.public_numbers.n),
+        e=_int_bytes(pn.public_numbers.e),
+        d=_int_bytes(pn.d),
+        p=_int_bytes(pn.p),
+        q=_int_bytes(pn.q),
+        dp=_int_bytes(pn.dmp1),
+        dq=_int_bytes(pn.dmq1),
+        qi=_int_bytes(pn.iqmp),
     )
 
 
@@ -110,10 +117,18 @@ def _close_providers() -> Iterator[None]:
 
 
 def provider(vault: LocalVault, clock: FakeClock, **kwargs: Any) -> KeyVaultKeyProvider:
-    _opened.append(KeyVaultKeyProvider(
-        VAULT, "kek", SECRETS, StaticToken(), crypto_client_factory=vault.factory,
-        secret_client=NoSecrets(), clock=clock, **kwargs,  # type: ignore[arg-type]
-    ))
+    _opened.append(
+        KeyVaultKeyProvider(
+            VAULT,
+            "kek",
+            SECRETS,
+            StaticToken(),
+            crypto_client_factory=vault.factory,
+            secret_client=NoSecrets(),
+            clock=clock,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    )
     return _opened[-1]
 
 
@@ -212,7 +227,12 @@ def test_cache_is_bounded_by_age(vault: LocalVault, clock: FakeClock) -> None:
 def test_unversioned_wrap_result_is_refused(clock: FakeClock) -> None:
     jwk = local_jwk(f"{VAULT}/keys/kek")  # what a client without keys/get reports
     keys = KeyVaultKeyProvider(
-        VAULT, "kek", SECRETS, StaticToken(), clock=clock, secret_client=NoSecrets(),  # type: ignore[arg-type]
+        VAULT,
+        "kek",
+        SECRETS,
+        StaticToken(),
+        clock=clock,
+        secret_client=NoSecrets(),  # type: ignore[arg-type]
         crypto_client_factory=lambda key_id: CryptographyClient.from_jwk(jwk),
     )
     with pytest.raises(KeyUnavailable, match="keys/get"):
@@ -246,14 +266,20 @@ def vault_provider(
     standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock, **kwargs: Any
 ) -> KeyVaultKeyProvider:
     names = kwargs.pop("names", SECRETS)
-    _opened.append(KeyVaultKeyProvider(
-        standin.url, "kek", names, StaticToken(), clock=clock,
-        crypto_client_factory=lambda key_id: pytest.fail("no crypto in this test"),
-        # The stand-in is not under vault.azure.net, so the SDK's check that the challenge's
-        # resource matches the vault's domain is off for it (and only for it).
-        client_options={"connection_verify": str(tls[0]), "verify_challenge_resource": False},
-        **kwargs,
-    ))
+    _opened.append(
+        KeyVaultKeyProvider(
+            standin.url,
+            "kek",
+            names,
+            StaticToken(),
+            clock=clock,
+            crypto_client_factory=lambda key_id: pytest.fail("no crypto in this test"),
+            # The stand-in is not under vault.azure.net, so the SDK's check that the challenge's
+            # resource matches the vault's domain is off for it (and only for it).
+            client_options={"connection_verify": str(tls[0]), "verify_challenge_resource": False},
+            **kwargs,
+        )
+    )
     return _opened[-1]
 
 
@@ -269,7 +295,8 @@ def test_secret_fetch_through_challenge_auth(
     assert second.path == "/secrets/kv-blind-index/"  # the SDK's shape: a trailing slash
     assert keys.secret("blind-index") == BLIND  # cached: no new request
     assert [s.path for s in standin.seen if s.status == 200] == [
-        "/secrets/kv-blind-index/", "/secrets/kv-transit/",
+        "/secrets/kv-blind-index/",
+        "/secrets/kv-transit/",
     ]
 
 
@@ -295,7 +322,9 @@ def test_throttling_retries_are_bounded(
 
 
 def test_stale_secret_is_served_while_the_vault_fails(
-    standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock,
+    standin: KeyVaultStandIn,
+    tls: tuple[Path, Path],
+    clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     keys = vault_provider(standin, tls, clock)

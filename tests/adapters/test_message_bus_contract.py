@@ -162,7 +162,10 @@ def test_explicit_dead_letter(bus: MessageBus) -> None:
     bus.dead_letter(Q, got.lock_token, "SchemaInvalid", "field x missing")
     [dead] = bus.dead_letters(Q)
     assert (dead.body, dead.reason, dead.description, dead.delivery_count) == (
-        b"a", "SchemaInvalid", "field x missing", 1,
+        b"a",
+        "SchemaInvalid",
+        "field x missing",
+        1,
     )
     assert bus.active_count(Q) == 1
     with pytest.raises(LockLost):

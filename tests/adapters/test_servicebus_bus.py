@@ -159,8 +159,13 @@ def broker(clock: FakeClock) -> FakeBroker:
 
 def make_bus(broker: FakeBroker, clock: FakeClock, max_delivery: int = 10) -> ServiceBusBus:
     return ServiceBusBus(
-        "sb-privacy-eu.servicebus.windows.net", object(), max_delivery,  # type: ignore[arg-type]
-        client=broker, admin_client=broker, clock=clock, receive_wait=0.5,  # type: ignore[arg-type]
+        "sb-privacy-eu.servicebus.windows.net",
+        object(),
+        max_delivery,  # type: ignore[arg-type]
+        client=broker,
+        admin_client=broker,
+        clock=clock,
+        receive_wait=0.5,  # type: ignore[arg-type]
     )
 
 
@@ -170,8 +175,15 @@ def bus(broker: FakeBroker, clock: FakeClock) -> ServiceBusBus:
 
 
 def stored(n: int, body: bytes = b"sealed-body", prior: int = 0, age: float = 0) -> Stored:
-    return Stored(body, f"m{n}", 100 + n, START - timedelta(seconds=age),
-                  "application/json", {b"kind": b"collect", b"v": 2}, prior)
+    return Stored(
+        body,
+        f"m{n}",
+        100 + n,
+        START - timedelta(seconds=age),
+        "application/json",
+        {b"kind": b"collect", b"v": 2},
+        prior,
+    )
 
 
 def test_send_maps_each_message_and_reuses_the_sender(
@@ -179,12 +191,18 @@ def test_send_maps_each_message_and_reuses_the_sender(
 ) -> None:
     bus.send(Q, [])
     assert broker.senders == {}
-    bus.send(Q, [OutgoingMessage(b"a", "r1", "application/json", {"kind": "collect", "v": 2}),
-                 OutgoingMessage(b"b", "r2")])
+    bus.send(
+        Q,
+        [
+            OutgoingMessage(b"a", "r1", "application/json", {"kind": "collect", "v": 2}),
+            OutgoingMessage(b"b", "r2"),
+        ],
+    )
     bus.send(Q, [OutgoingMessage(b"c", "r3")])
     first, second = broker.senders[Q].sent
     assert [(b"".join(m.body), m.message_id, m.content_type) for m in first] == [
-        (b"a", "r1", "application/json"), (b"b", "r2", "application/octet-stream"),
+        (b"a", "r1", "application/json"),
+        (b"b", "r2", "application/octet-stream"),
     ]
     assert first[0].application_properties == {"kind": "collect", "v": 2}
     assert [m.message_id for m in second] == ["r3"]
@@ -197,7 +215,9 @@ def test_receive_uses_peek_lock_and_maps_the_sdk_message(
     [got] = bus.receive(Q, max_messages=1, lock_duration=timedelta(minutes=5))
     [receiver] = broker.receivers
     assert receiver.options == {
-        "receive_mode": ServiceBusReceiveMode.PEEK_LOCK, "prefetch_count": 0, "sub_queue": None,
+        "receive_mode": ServiceBusReceiveMode.PEEK_LOCK,
+        "prefetch_count": 0,
+        "sub_queue": None,
     }
     assert receiver.calls == [("receive_messages", 1, 0.5)]
     assert (got.body, got.message_id, got.sequence_number) == (b"hello world", "m1", 101)
@@ -270,7 +290,10 @@ def test_dead_letter_passes_reason_and_description(bus: ServiceBusBus, broker: F
     [got] = bus.receive(Q)
     bus.dead_letter(Q, got.lock_token, "SchemaInvalid", "field x missing")
     assert broker.receivers[0].calls[-1] == (
-        "dead_letter_message", got.lock_token, "SchemaInvalid", "field x missing",
+        "dead_letter_message",
+        got.lock_token,
+        "SchemaInvalid",
+        "field x missing",
     )
 
 
@@ -294,10 +317,18 @@ def test_abandon_at_the_last_delivery_dead_letters_with_the_last_error(
     bus.abandon(Q, first.lock_token, {"lastError": "ValueError"})
     bus.abandon(Q, second.lock_token)
     assert broker.receivers[0].calls[-2:] == [
-        ("dead_letter_message", first.lock_token, "MaxDeliveryCountExceeded",
-         "delivered 3 times without being completed; last error: ValueError"),
-        ("dead_letter_message", second.lock_token, "MaxDeliveryCountExceeded",
-         "delivered 3 times without being completed"),
+        (
+            "dead_letter_message",
+            first.lock_token,
+            "MaxDeliveryCountExceeded",
+            "delivered 3 times without being completed; last error: ValueError",
+        ),
+        (
+            "dead_letter_message",
+            second.lock_token,
+            "MaxDeliveryCountExceeded",
+            "delivered 3 times without being completed",
+        ),
     ]
 
 
@@ -305,14 +336,20 @@ def test_dead_letters_peek_the_sub_queue_from_the_start(
     bus: ServiceBusBus, broker: FakeBroker
 ) -> None:
     dead = stored(1, b"poison", prior=2, age=60)
-    dead.properties.update({b"DeadLetterReason": b"MaxDeliveryCountExceeded",
-                            b"DeadLetterErrorDescription": b"delivered 3 times"})
+    dead.properties.update(
+        {
+            b"DeadLetterReason": b"MaxDeliveryCountExceeded",
+            b"DeadLetterErrorDescription": b"delivered 3 times",
+        }
+    )
     broker.dead.append(dead)
     for _ in range(2):  # twice: a peek must not continue from the previous one's cursor
         [letter] = bus.dead_letters(Q, max_messages=50)
         assert (letter.body, letter.message_id, letter.sequence_number) == (b"poison", "m1", 101)
-        assert (letter.reason, letter.description) == ("MaxDeliveryCountExceeded",
-                                                       "delivered 3 times")
+        assert (letter.reason, letter.description) == (
+            "MaxDeliveryCountExceeded",
+            "delivered 3 times",
+        )
         assert letter.delivery_count == 3
         assert letter.dead_lettered_time == START - timedelta(seconds=60)  # the enqueued time
     [receiver] = broker.receivers
@@ -328,14 +365,23 @@ def test_purge_completes_old_dead_letters_and_releases_the_rest(
     assert bus.purge_dead_letters(Q, older_than=START - timedelta(minutes=30)) == 2
     receiver = broker.receivers[0]
     settled = [(c[0], c[1]) for c in receiver.calls if c[0] != "receive_messages"]
-    assert [name for name, _ in settled] == ["complete_message", "complete_message",
-                                             "abandon_message"]
+    assert [name for name, _ in settled] == [
+        "complete_message",
+        "complete_message",
+        "abandon_message",
+    ]
     assert receiver.calls[0] == ("receive_messages", 100, 0.5)
 
 
 def test_purge_is_bounded_per_call(broker: FakeBroker, clock: FakeClock) -> None:
-    bus = ServiceBusBus("ns", object(), client=broker, admin_client=broker,  # type: ignore[arg-type]
-                        clock=clock, purge_budget=3)
+    bus = ServiceBusBus(
+        "ns",
+        object(),
+        client=broker,
+        admin_client=broker,  # type: ignore[arg-type]
+        clock=clock,
+        purge_budget=3,
+    )
     broker.dead += [stored(n, age=7200) for n in range(5)]
     assert bus.purge_dead_letters(Q, older_than=START) == 3
     assert len(broker.dead) == 2

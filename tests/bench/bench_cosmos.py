@@ -131,8 +131,13 @@ class Recorder:
     def batch(self, container: str, pk: Any, ops: list[BatchOp]) -> Any:
         results = self.inner.batch(container, pk, ops)
         sizes = [size(r.item) if r.item else 0 for r in results]
-        self._add("batch", sum(ru(READ_RU if op.op == "read" else WRITE_RU, n)
-                               for op, n in zip(ops, sizes, strict=True)))
+        self._add(
+            "batch",
+            sum(
+                ru(READ_RU if op.op == "read" else WRITE_RU, n)
+                for op, n in zip(ops, sizes, strict=True)
+            ),
+        )
         self.batched[0] += len(sizes)
         self.batched[1] += sum(sizes)
         return results
@@ -142,9 +147,15 @@ class Recorder:
 
 
 def bench_item(i: int) -> dict[str, Any]:
-    return {"id": f"e-{i:06d}", "tenantId": "t-bench", "subjectId": f"s-{i % 20:02d}",
-            "category": "behaviour", "eventType": "page_view", "ttl": 2592000,
-            "enc": {"url": "v1." + "A" * 160, "referrer": "v1." + "B" * 120}}
+    return {
+        "id": f"e-{i:06d}",
+        "tenantId": "t-bench",
+        "subjectId": f"s-{i % 20:02d}",
+        "category": "behaviour",
+        "eventType": "page_view",
+        "ttl": 2592000,
+        "enc": {"url": "v1." + "A" * 160, "referrer": "v1." + "B" * 120},
+    }
 
 
 def throughput(store: DocumentStore, n: int) -> dict[str, float]:
@@ -166,8 +177,9 @@ def throughput(store: DocumentStore, n: int) -> dict[str, float]:
     for s in range(20):
         token: str | None = None
         while True:
-            page = store.query(SPEC.name, ("t-bench", f"s-{s:02d}"), max_items=50,
-                               continuation=token)
+            page = store.query(
+                SPEC.name, ("t-bench", f"s-{s:02d}"), max_items=50, continuation=token
+            )
             pages += 1
             if not (token := page.continuation):
                 break
@@ -188,8 +200,9 @@ def bench_adapters(root: Path, n: int) -> dict[str, dict[str, float]]:
         sqlite.close()
     with warnings.catch_warnings(), cosmos_server(root) as server:
         warnings.filterwarnings("ignore", "Unverified HTTPS request .* '127.0.0.1'")
-        cosmos = CosmosDocumentStore(server.endpoint, "bench", EMULATOR_KEY, SystemClock(),
-                                     connection_verify=False)
+        cosmos = CosmosDocumentStore(
+            server.endpoint, "bench", EMULATOR_KEY, SystemClock(), connection_verify=False
+        )
         try:
             figures["cosmos (local stand-in)"] = throughput(cosmos, n)
         finally:
@@ -212,23 +225,31 @@ def measured(recorders: list[Recorder], run: Callable[[], Any]) -> dict[str, Any
             ops[kind] = ops.get(kind, 0) + count
             units[kind] = units.get(kind, 0.0) + r.units[kind]
     items, written = (sum(r.batched[i] for r in recorders) for i in (0, 1))
-    return {"ops": ops, "units": units, "ru": sum(units.values()),
-            "batched_item_bytes": written / items if items else 0.0}
+    return {
+        "ops": ops,
+        "units": units,
+        "ru": sum(units.values()),
+        "batched_item_bytes": written / items if items else 0.0,
+    }
 
 
 def bench_costs(root: Path, messages: int) -> dict[str, Any]:
     """Collect and process ``messages`` bench bodies of 20 events, then two DSARs."""
-    settings = Settings(data_dir=root / "costs", dev_auth=True, widget_rate_per_second=1e6,
-                        widget_rate_burst=10**6)
+    settings = Settings(
+        data_dir=root / "costs", dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6
+    )
     services: Services = build_services(settings, clock=None)
     store, directory = Recorder(services.store), Recorder(services.directory)
     services.store, services.directory = store, directory  # type: ignore[assignment]
     recorders = [store, directory]
     try:
         tenant, key = services.tenants.create(
-            TenantCreate(name="Bench", region="eu", allowedOrigins=[ORIGIN]))
-        calls = [WidgetCall(key, ORIGIN, "203.0.113.77:50123", json.dumps(batch(i)).encode())
-                 for i in range(WARM + messages)]
+            TenantCreate(name="Bench", region="eu", allowedOrigins=[ORIGIN])
+        )
+        calls = [
+            WidgetCall(key, ORIGIN, "203.0.113.77:50123", json.dumps(batch(i)).encode())
+            for i in range(WARM + messages)
+        ]
         for call in calls[:WARM]:  # new subjects and caches: one-time costs
             services.ingest.collect(call)
 
@@ -248,23 +269,31 @@ def bench_costs(root: Path, messages: int) -> dict[str, Any]:
                 services.processor.process(msg.body, msg.message_id)
 
         processed = measured(recorders, process)
-        dsars = {kind: dsar_cost(services, recorders, tenant.tenantId, kind, visitor)
-                 for kind, visitor in (("access", "visitor-0"), ("erasure", "visitor-1"))}
+        dsars = {
+            kind: dsar_cost(services, recorders, tenant.tenantId, kind, visitor)
+            for kind, visitor in (("access", "visitor-0"), ("erasure", "visitor-1"))
+        }
         subject_items = messages // 12 * 41  # 12 visitors; 20 events, 20 receipts, 1 technical
     finally:
         services.close()
     events = 20 * messages
     per_event = (collected["ru"] + processed["ru"]) / events
     return {
-        "messages": messages, "events": events, "collect": collected, "process": processed,
-        "ru_per_event": per_event, "meets_target": per_event <= TARGET_RU_PER_EVENT,
-        "dsar": dsars, "items_per_dsar_subject": subject_items,
+        "messages": messages,
+        "events": events,
+        "collect": collected,
+        "process": processed,
+        "ru_per_event": per_event,
+        "meets_target": per_event <= TARGET_RU_PER_EVENT,
+        "dsar": dsars,
+        "items_per_dsar_subject": subject_items,
         "grouping": grouping(collected, processed, messages),
     }
 
 
-def dsar_cost(services: Services, recorders: list[Recorder], tenant_id: str, kind: str,
-              visitor: str) -> dict[str, Any]:
+def dsar_cost(
+    services: Services, recorders: list[Recorder], tenant_id: str, kind: str, visitor: str
+) -> dict[str, Any]:
     """Submit and run one DSAR through its steps (no orchestrator, approval skipped)."""
     principal = Principal("bench", frozenset({"Privacy.Admin"}), frozenset({"*"}))
     cmd = DsarCreate.model_validate({"type": kind, "identifiers": {"visitorId": visitor}})
@@ -280,24 +309,29 @@ def dsar_cost(services: Services, recorders: list[Recorder], tenant_id: str, kin
     return measured(recorders, run)
 
 
-def grouping(collected: dict[str, Any], processed: dict[str, Any], messages: int
-             ) -> dict[str, Any]:
+def grouping(collected: dict[str, Any], processed: dict[str, Any], messages: int) -> dict[str, Any]:
     """RU per event if the per-event items (a receipt at collect, an event item at process)
     became one receipt document (event ids only) and one event document per N events of a
     message: those events share session, category and TTL (computed once per message), so
     retention stays exact. Everything else per message (reads, the technical item) stays."""
     batched = collected["units"].get("batch", 0.0) + processed["units"].get("batch", 0.0)
     fixed = (collected["ru"] + processed["ru"] - batched) / messages + ru(
-        WRITE_RU, processed["batched_item_bytes"])  # the technical item stays one per message
+        WRITE_RU, processed["batched_item_bytes"]
+    )  # the technical item stays one per message
     event = processed["batched_item_bytes"]
     table = {}
     for n in (1, 2, 5, 10, 20):
         grouped = ru(WRITE_RU, 200 + 45 * n) + ru(WRITE_RU, n * event)
         table[n] = round(fixed / 20 + grouped / n, 2)
-    return {"fixed_ru_per_message": round(fixed, 2), "event_bytes": round(event),
-            "receipt_bytes": round(collected["batched_item_bytes"]),
-            "ru_per_event_by_group_size": table, "smallest_group_meeting_target": next(
-                (n for n, v in table.items() if v <= TARGET_RU_PER_EVENT), None)}
+    return {
+        "fixed_ru_per_message": round(fixed, 2),
+        "event_bytes": round(event),
+        "receipt_bytes": round(collected["batched_item_bytes"]),
+        "ru_per_event_by_group_size": table,
+        "smallest_group_meeting_target": next(
+            (n for n, v in table.items() if v <= TARGET_RU_PER_EVENT), None
+        ),
+    }
 
 
 def main() -> None:
@@ -312,21 +346,26 @@ def main() -> None:
     for adapter, figures in rates.items():
         print(f"  {adapter:<24} " + "  ".join(f"{k} {v:,.0f}/s" for k, v in figures.items()))
     events = costs["events"]
-    print(f"\nRU per accepted event ({events} events): collect "
-          f"{costs['collect']['ru'] / events:.2f} + process {costs['process']['ru'] / events:.2f}"
-          f" = {costs['ru_per_event']:.2f} (target <= {TARGET_RU_PER_EVENT}: "
-          f"{'met' if costs['meets_target'] else 'NOT met'})")
+    print(
+        f"\nRU per accepted event ({events} events): collect "
+        f"{costs['collect']['ru'] / events:.2f} + process {costs['process']['ru'] / events:.2f}"
+        f" = {costs['ru_per_event']:.2f} (target <= {TARGET_RU_PER_EVENT}: "
+        f"{'met' if costs['meets_target'] else 'NOT met'})"
+    )
     for phase in ("collect", "process"):
         per = {k: round(v / costs["messages"], 2) for k, v in costs[phase]["ops"].items()}
         print(f"  {phase} operations per message of 20 events: {per}")
     for kind, d in costs["dsar"].items():
-        print(f"RU per {kind} DSAR (~{costs['items_per_dsar_subject']} items): {d['ru']:.0f} over"
-              f" {sum(d['ops'].values())} operations {d['ops']}")
+        print(
+            f"RU per {kind} DSAR (~{costs['items_per_dsar_subject']} items): {d['ru']:.0f} over"
+            f" {sum(d['ops'].values())} operations {d['ops']}"
+        )
     g = costs["grouping"]
-    print(f"events per document -> RU per event: {g['ru_per_event_by_group_size']}; "
-          f"smallest group meeting the target: {g['smallest_group_meeting_target']}")
-    print(json.dumps({"rates": rates, "costs": costs},
-                     sort_keys=True, default=str), flush=True)
+    print(
+        f"events per document -> RU per event: {g['ru_per_event_by_group_size']}; "
+        f"smallest group meeting the target: {g['smallest_group_meeting_target']}"
+    )
+    print(json.dumps({"rates": rates, "costs": costs}, sort_keys=True, default=str), flush=True)
 
 
 if __name__ == "__main__":

@@ -92,63 +92,128 @@ def seed_background(services: Services, tenant_id: str, count: int) -> None:
     created = services.clock.now().isoformat()
     for start in range(0, count, PER_SUBJECT):
         subject = "s-" + hashlib.sha256(f"{tenant_id}/{start}".encode()).hexdigest()[:32]
-        ops = [BatchOp("create", item={
-            "id": str(uuid.uuid4()), "tenantId": tenant_id, "subjectId": subject,
-            "category": "behaviour", "type": "event", "createdAt": created,
-            "eventType": "page_view", "ttl": 30 * 86400,
-            "enc": {"url": "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}})
-            for _ in range(min(PER_SUBJECT, count - start))]
+        ops = [
+            BatchOp(
+                "create",
+                item={
+                    "id": str(uuid.uuid4()),
+                    "tenantId": tenant_id,
+                    "subjectId": subject,
+                    "category": "behaviour",
+                    "type": "event",
+                    "createdAt": created,
+                    "eventType": "page_view",
+                    "ttl": 30 * 86400,
+                    "enc": {
+                        "url": "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                    },
+                },
+            )
+            for _ in range(min(PER_SUBJECT, count - start))
+        ]
         services.store.batch(SUBJECTS.name, (tenant_id, subject), ops)
 
 
-def subject_item(cipher: FieldCipher, tenant_id: str, subject_id: str, n: int,
-                 now: datetime) -> dict[str, Any]:
+def subject_item(
+    cipher: FieldCipher, tenant_id: str, subject_id: str, n: int, now: datetime
+) -> dict[str, Any]:
     """Item ``n`` of a measured subject, shaped as the ingest processor writes it."""
     item_id = str(uuid.uuid4())
     created = now - timedelta(minutes=n % 1000)
-    base: dict[str, Any] = {"id": item_id, "tenantId": tenant_id, "subjectId": subject_id,
-                            "createdAt": created.isoformat()}
+    base: dict[str, Any] = {
+        "id": item_id,
+        "tenantId": tenant_id,
+        "subjectId": subject_id,
+        "createdAt": created.isoformat(),
+    }
     if n == 0:
-        category, fields = Category.CONTACT, {
-            "type": "contact", "callbackRequested": True,
-            "enc": cipher.encrypt_fields(item_id, {
-                "email": f"bench.{subject_id[-8:]}@example.org", "phone": "+33611223344",
-                "name": "Bench Subject", "message": "Please call me back about my order."})}
+        category, fields = (
+            Category.CONTACT,
+            {
+                "type": "contact",
+                "callbackRequested": True,
+                "enc": cipher.encrypt_fields(
+                    item_id,
+                    {
+                        "email": f"bench.{subject_id[-8:]}@example.org",
+                        "phone": "+33611223344",
+                        "name": "Bench Subject",
+                        "message": "Please call me back about my order.",
+                    },
+                ),
+            },
+        )
     elif n == 1:
-        category, fields = Category.CONSENT, {
-            "type": "consent", "source": "contact_form", "textVersion": "1",
-            "purposes": {"callback": True, "analytics": True},
-            "recordedAt": created.isoformat()}
+        category, fields = (
+            Category.CONSENT,
+            {
+                "type": "consent",
+                "source": "contact_form",
+                "textVersion": "1",
+                "purposes": {"callback": True, "analytics": True},
+                "recordedAt": created.isoformat(),
+            },
+        )
     elif n % 10 == 8:
-        category, fields = Category.TECHNICAL, {
-            "type": "technical", "sessionId": f"sess-{n // 50}", "browser": "Firefox",
-            "os": "Linux", "device": "Other", "language": "fr-FR", "timezone": "Europe/Paris",
-            "screen": {"w": 1920, "h": 1080}, "enc": cipher.encrypt_fields(item_id, {
-                "ip": "203.0.113.0"})}
+        category, fields = (
+            Category.TECHNICAL,
+            {
+                "type": "technical",
+                "sessionId": f"sess-{n // 50}",
+                "browser": "Firefox",
+                "os": "Linux",
+                "device": "Other",
+                "language": "fr-FR",
+                "timezone": "Europe/Paris",
+                "screen": {"w": 1920, "h": 1080},
+                "enc": cipher.encrypt_fields(item_id, {"ip": "203.0.113.0"}),
+            },
+        )
     elif n % 10 == 9:
-        category, fields = Category.CONVERSATION, {
-            "type": "message", "conversationId": f"conv-{n // 100}", "author": "visitor",
-            "ts": created.isoformat(), "enc": cipher.encrypt_fields(item_id, {
-                "text": f"Message {n}: is the red model available in size 42?"})}
+        category, fields = (
+            Category.CONVERSATION,
+            {
+                "type": "message",
+                "conversationId": f"conv-{n // 100}",
+                "author": "visitor",
+                "ts": created.isoformat(),
+                "enc": cipher.encrypt_fields(
+                    item_id, {"text": f"Message {n}: is the red model available in size 42?"}
+                ),
+            },
+        )
     else:
-        category, fields = Category.BEHAVIOUR, {
-            "type": "event", "sessionId": f"sess-{n // 50}", "eventType": "page_view",
-            "ts": created.isoformat(), "durationMs": 1200,
-            "enc": cipher.encrypt_fields(item_id, {
-                "url": f"https://shop.example/products/sku-{n}",
-                "referrer": "https://shop.example/", "target": "a.product-link"})}
+        category, fields = (
+            Category.BEHAVIOUR,
+            {
+                "type": "event",
+                "sessionId": f"sess-{n // 50}",
+                "eventType": "page_view",
+                "ts": created.isoformat(),
+                "durationMs": 1200,
+                "enc": cipher.encrypt_fields(
+                    item_id,
+                    {
+                        "url": f"https://shop.example/products/sku-{n}",
+                        "referrer": "https://shop.example/",
+                        "target": "a.product-link",
+                    },
+                ),
+            },
+        )
     ttl = item_ttl(category, created, now, {}, False)
     return base | {"category": category.value, "ttl": ttl} | fields
 
 
-def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str,
-                count: int) -> str:
+def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str, count: int) -> str:
     """A subject with ``count`` items in its partition and its blind-index entries."""
     key = services.keys.secret("blind-index")
     subject_id = subject_id_for_visitor(key, tenant_id, visitor_id)
     cipher, _, _ = services.subject_keys.cipher_or_create(tenant_id, subject_id)
     identifiers: tuple[tuple[IdentifierKind, str], ...] = (
-        ("visitor", visitor_id), ("email", normalise_email(email)))
+        ("visitor", visitor_id),
+        ("email", normalise_email(email)),
+    )
     for kind, value in identifiers:
         digest = blind_index(key, tenant_id, kind, value)
         services.index.link(tenant_id, kind, digest, subject_id)
@@ -156,7 +221,7 @@ def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str,
     now = services.clock.now()
     items = [subject_item(cipher, tenant_id, subject_id, n, now) for n in range(count)]
     for start in range(0, count, PER_SUBJECT):
-        ops = [BatchOp("create", item=i) for i in items[start:start + PER_SUBJECT]]
+        ops = [BatchOp("create", item=i) for i in items[start : start + PER_SUBJECT]]
         services.store.batch(SUBJECTS.name, (tenant_id, subject_id), ops)
     return subject_id
 
@@ -164,18 +229,28 @@ def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str,
 # -- one request, step by step ------------------------------------------------------------
 
 
-def run_request(services: Services, tenant_id: str, kind: DsarType,
-                email: str) -> tuple[dict[str, float], dict[str, Any]]:
+def run_request(
+    services: Services, tenant_id: str, kind: DsarType, email: str
+) -> tuple[dict[str, float], dict[str, Any]]:
     """The domain steps of one orchestration, timed (ms); and the request's certificate."""
-    request_id = dsar_admin.submit(services, OPERATOR, tenant_id, DsarCreate(
-        type=kind, identifiers=HoldIdentifiers(email=email)))
+    request_id = dsar_admin.submit(
+        services,
+        OPERATOR,
+        tenant_id,
+        DsarCreate(type=kind, identifiers=HoldIdentifiers(email=email)),
+    )
     work = services.dsar_work
     steps: dict[str, float] = {}
     steps["register"], plan = timed(work.register, tenant_id, request_id)
     if plan["needsApproval"]:
         steps["check_deadline"], _ = timed(work.check_deadline, tenant_id, request_id)
-        dsar_admin.decide(services, APPROVER, tenant_id, request_id,
-                          DsarDecision(approve=True, reason="identity checked"))
+        dsar_admin.decide(
+            services,
+            APPROVER,
+            tenant_id,
+            request_id,
+            DsarDecision(approve=True, reason="identity checked"),
+        )
         steps["decision"], _ = timed(work.decision, tenant_id, request_id)
     steps["start"], _ = timed(work.start, tenant_id, request_id)
     results = []
@@ -193,16 +268,17 @@ def summarise(runs: list[dict[str, float]]) -> dict[str, float]:
     """Median of each step over the repeats; ``categories`` and ``total`` are medians of sums."""
     steps = {name: statistics.median(r[name] for r in runs) for name in runs[0]}
     steps["categories"] = statistics.median(
-        sum(v for k, v in r.items() if k.startswith("category:")) for r in runs)
+        sum(v for k, v in r.items() if k.startswith("category:")) for r in runs
+    )
     steps["total"] = statistics.median(sum(r.values()) for r in runs)
     return {k: round(v, 2) for k, v in steps.items()}
 
 
-def bench_tenant(root: Path, tenant_items: int, subject_sizes: list[int],
-                 repeats: int) -> dict[str, Any]:
+def bench_tenant(
+    root: Path, tenant_items: int, subject_sizes: list[int], repeats: int
+) -> dict[str, Any]:
     services = build_services(Settings(data_dir=root / "data"), clock=SystemClock())
-    tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu",
-                                                     allowedOrigins=[]))
+    tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu", allowedOrigins=[]))
     tenant_id = tenant.tenantId
     began = time.perf_counter()
     seed_background(services, tenant_id, tenant_items)
@@ -230,8 +306,11 @@ def bench_tenant(root: Path, tenant_items: int, subject_sizes: list[int],
             assert erased == size and result["verification"]["verified"], result
             runs["erasure"].append(steps)
         figures[f"subject_{size}"] = {
-            "items": size, "add_subject_s": round(statistics.median(add_s), 2),
-            "access_ms": summarise(runs["access"]), "erasure_ms": summarise(runs["erasure"])}
+            "items": size,
+            "add_subject_s": round(statistics.median(add_s), 2),
+            "access_ms": summarise(runs["access"]),
+            "erasure_ms": summarise(runs["erasure"]),
+        }
     db = root / "data" / "regions" / "eu" / "store.sqlite"
     figures["store_mb"] = round(db.stat().st_size / 2**20, 1)
     services.close()
@@ -254,8 +333,7 @@ def bench_sequence(context: df.DurableOrchestrationContext) -> Generator[Any, An
 @_bp.orchestration_trigger(context_name="context")
 def bench_fan_out(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     count = int(context.get_input())
-    values = yield context.task_all([context.call_activity("bench_noop", n)
-                                     for n in range(count)])
+    values = yield context.task_all([context.call_activity("bench_noop", n) for n in range(count)])
     return len(values)
 
 
@@ -305,22 +383,31 @@ def bench_engine(root: Path, calls: int) -> dict[str, Any]:
 # -- the run -------------------------------------------------------------------------------
 
 
-def run(quick: bool = False, repeats: int | None = None, calls: int = 200,
-        workdir: Path | None = None) -> dict[str, Any]:
+def run(
+    quick: bool = False, repeats: int | None = None, calls: int = 200, workdir: Path | None = None
+) -> dict[str, Any]:
     tenants = [10_000, 100_000 if quick else 1_000_000]
     sizes = [10, 2_000 if quick else 10_000]
     repeats = repeats or (3 if quick else 5)
     root = Path(tempfile.mkdtemp(prefix="bench-dsar-", dir=workdir))
     try:
-        figures: dict[str, Any] = {"mode": "quick" if quick else "full", "repeats": repeats,
-                                   "cpus": os.cpu_count()}
+        figures: dict[str, Any] = {
+            "mode": "quick" if quick else "full",
+            "repeats": repeats,
+            "cpus": os.cpu_count(),
+        }
         for items in tenants:
             figures[f"tenant_{items}"] = bench_tenant(root / f"t{items}", items, sizes, repeats)
         small, large = (figures[f"tenant_{t}"] for t in tenants)
         figures["ratio_large_to_small_tenant"] = {
-            f"{kind}_{size}": round(large[f"subject_{size}"][f"{kind}_ms"]["total"]
-                                    / small[f"subject_{size}"][f"{kind}_ms"]["total"], 2)
-            for kind in ("access", "erasure") for size in sizes}
+            f"{kind}_{size}": round(
+                large[f"subject_{size}"][f"{kind}_ms"]["total"]
+                / small[f"subject_{size}"][f"{kind}_ms"]["total"],
+                2,
+            )
+            for kind in ("access", "erasure")
+            for size in sizes
+        }
         figures["engine"] = bench_engine(root, calls)
         figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     finally:
@@ -331,34 +418,44 @@ def run(quick: bool = False, repeats: int | None = None, calls: int = 200,
 
 def report(r: dict[str, Any], tenants: list[int], sizes: list[int]) -> None:
     print(f"\nDSAR benchmark ({r['mode']}, median of {r['repeats']}, {r['cpus']} cpus)")
-    print(f"  {'request':<9} {'subject':>7} {'tenant':>10} {'total ms':>10} {'register':>9}"
-          f" {'start':>7} {'categories':>11} {'finish':>8}")
+    print(
+        f"  {'request':<9} {'subject':>7} {'tenant':>10} {'total ms':>10} {'register':>9}"
+        f" {'start':>7} {'categories':>11} {'finish':>8}"
+    )
     for kind in ("access", "erasure"):
         for size in sizes:
             for items in tenants:
                 s = r[f"tenant_{items}"][f"subject_{size}"][f"{kind}_ms"]
-                print(f"  {kind:<9} {size:>7,} {items:>10,} {s['total']:>10.1f}"
-                      f" {s['register']:>9.1f} {s['start']:>7.1f} {s['categories']:>11.1f}"
-                      f" {s['finish']:>8.1f}")
+                print(
+                    f"  {kind:<9} {size:>7,} {items:>10,} {s['total']:>10.1f}"
+                    f" {s['register']:>9.1f} {s['start']:>7.1f} {s['categories']:>11.1f}"
+                    f" {s['finish']:>8.1f}"
+                )
             ratio = r["ratio_large_to_small_tenant"][f"{kind}_{size}"]
             print(f"  {'':<9} {'':>7} {'ratio':>10} {ratio:>10.2f}   (target <= {TARGET_RATIO})")
     for items in tenants:
         t = r[f"tenant_{items}"]
         print(f"  tenant {items:,}: seeded in {t['seed_s']} s, store {t['store_mb']} MB")
     e = r["engine"]
-    print(f"  engine, {e['calls']} no-op activities: sequence {e['sequence_us_per_call']:,} us"
-          f"/call ({e['sequence_s']} s), fan-out {e['fan_out_us_per_call']:,} us/call"
-          f" ({e['fan_out_s']} s)")
+    print(
+        f"  engine, {e['calls']} no-op activities: sequence {e['sequence_us_per_call']:,} us"
+        f"/call ({e['sequence_s']} s), fan-out {e['fan_out_us_per_call']:,} us/call"
+        f" ({e['fan_out_s']} s)"
+    )
     print(f"  peak RSS {r['peak_rss_mb']} MB")
     print(json.dumps(r, sort_keys=True), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tenants of 10k and 100k items, subjects of 10 and 2,000")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="fresh subjects per figure (default 5, quick 3)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tenants of 10k and 100k items, subjects of 10 and 2,000",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="fresh subjects per figure (default 5, quick 3)"
+    )
     parser.add_argument("--calls", type=int, default=200, help="activity calls for the engine")
     args = parser.parse_args()
     run(quick=args.quick, repeats=args.repeats, calls=args.calls)

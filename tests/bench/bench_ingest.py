@@ -52,8 +52,14 @@ AGENTS = [
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.0 Safari/605.1.15",
 ]
-PAGES = ["/", "/products/sku-{n}", "/cart", "/checkout?step=2&email=jean%40example.com",
-         "/search?q=red+shoes&utm_source=news&utm_campaign=nov-{n}", "/blog/post-{n}#comments"]
+PAGES = [
+    "/",
+    "/products/sku-{n}",
+    "/cart",
+    "/checkout?step=2&email=jean%40example.com",
+    "/search?q=red+shoes&utm_source=news&utm_campaign=nov-{n}",
+    "/blog/post-{n}#comments",
+]
 TYPES = ["page_view", "click", "scroll_depth", "time_on_page", "navigation"]
 
 
@@ -63,33 +69,47 @@ def batch(index: int, size: int = 20) -> dict[str, Any]:
     for n in range(size):
         kind = TYPES[n % len(TYPES)]
         event: dict[str, Any] = {
-            "id": str(uuid.uuid4()), "type": kind, "ts": ts,
+            "id": str(uuid.uuid4()),
+            "type": kind,
+            "ts": ts,
             "url": ORIGIN + PAGES[(index + n) % len(PAGES)].format(n=(index * 7 + n) % 500),
             "referrer": f"https://www.google.com/search?q=shop+{index % 50}&hl=fr"
-            if n == 0 else f"{ORIGIN}/products/sku-{(index + n) % 500}"}
+            if n == 0
+            else f"{ORIGIN}/products/sku-{(index + n) % 500}",
+        }
         if kind == "click":
             event["target"] = f"button#add-to-cart-{n}.btn.btn-primary"
         if kind == "time_on_page":
             event["durationMs"] = 1000 + 37 * n
         events.append(event)
-    return {"visitorId": f"visitor-{index % 12}", "sessionId": f"sess-{index % 40}",
-            "context": {"userAgent": AGENTS[index % len(AGENTS)], "language": "fr-FR",
-                        "screen": {"width": 1440, "height": 900}, "timezone": "Europe/Paris"},
-            "events": events}
+    return {
+        "visitorId": f"visitor-{index % 12}",
+        "sessionId": f"sess-{index % 40}",
+        "context": {
+            "userAgent": AGENTS[index % len(AGENTS)],
+            "language": "fr-FR",
+            "screen": {"width": 1440, "height": 900},
+            "timezone": "Europe/Paris",
+        },
+        "events": events,
+    }
 
 
 def bench_processor(root: Path, messages: int) -> tuple[float, list[dict[str, Any]]]:
     """Seconds of ``processor.process`` over ``messages`` collect messages, and their bodies."""
-    settings = Settings(data_dir=root / "proc", dev_auth=True, widget_rate_per_second=1e6,
-                        widget_rate_burst=10**6)
+    settings = Settings(
+        data_dir=root / "proc", dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6
+    )
     services = build_services(settings, clock=None)
     try:
-        _, key = services.tenants.create(TenantCreate(name="Bench", region="eu",
-                                                      allowedOrigins=[ORIGIN]))
+        _, key = services.tenants.create(
+            TenantCreate(name="Bench", region="eu", allowedOrigins=[ORIGIN])
+        )
         bodies = [batch(i) for i in range(WARM + messages)]
         for body in bodies:
-            services.ingest.collect(WidgetCall(key, ORIGIN, "203.0.113.77:50123",
-                                               json.dumps(body).encode()))
+            services.ingest.collect(
+                WidgetCall(key, ORIGIN, "203.0.113.77:50123", json.dumps(body).encode())
+            )
         received = []
         while got := services.bus.receive(settings.ingest_queue, 100, timedelta(hours=1)):
             received += got
@@ -109,8 +129,10 @@ def bench_baseline(root: Path, bodies: list[dict[str, Any]]) -> float:
     db = sqlite3.connect(root / "baseline.sqlite", isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE events (id TEXT PRIMARY KEY, type TEXT, ts TEXT, url BLOB,"
-               " referrer BLOB, target BLOB)")
+    db.execute(
+        "CREATE TABLE events (id TEXT PRIMARY KEY, type TEXT, ts TEXT, url BLOB,"
+        " referrer BLOB, target BLOB)"
+    )
     aead = AESGCM(AESGCM.generate_key(bit_length=256))
 
     def seal(event_id: str, value: str | None) -> bytes | None:
@@ -125,9 +147,17 @@ def bench_baseline(root: Path, bodies: list[dict[str, Any]]) -> float:
         for raw in body["events"]:
             e = Event.model_validate(raw)
             eid = str(e.id)
-            db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", (
-                eid, e.type.value, e.ts.isoformat(), seal(eid, e.url), seal(eid, e.referrer),
-                seal(eid, e.target)))
+            db.execute(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    eid,
+                    e.type.value,
+                    e.ts.isoformat(),
+                    seal(eid, e.url),
+                    seal(eid, e.referrer),
+                    seal(eid, e.target),
+                ),
+            )
         db.execute("COMMIT")
     elapsed = time.perf_counter() - started
     db.close()
@@ -148,16 +178,20 @@ def stored_events(data_dir: Path, tenant_id: str) -> int:
         store.close()
 
 
-def bench_http(root: Path, seconds: float, rate: float = 200.0, warmup: float = 1.0
-               ) -> dict[str, Any]:
+def bench_http(
+    root: Path, seconds: float, rate: float = 200.0, warmup: float = 1.0
+) -> dict[str, Any]:
     host = HostProcess(root / "host", root / "host.log", HOST_ENV)
     host.start()
     try:
         assert host.proc is not None
         proc = psutil.Process(host.proc.pid)
-        created = httpx.post(f"{host.url}/api/v1/tenants", timeout=10, json={
-            "name": "Bench", "region": "eu", "allowedOrigins": [ORIGIN]},
-            headers={"X-MS-CLIENT-PRINCIPAL": principal("Platform.Admin")})
+        created = httpx.post(
+            f"{host.url}/api/v1/tenants",
+            timeout=10,
+            json={"name": "Bench", "region": "eu", "allowedOrigins": [ORIGIN]},
+            headers={"X-MS-CLIENT-PRINCIPAL": principal("Platform.Admin")},
+        )
         tenant_id, key = created.json()["tenantId"], created.json()["widgetKey"]
         n_warm = int(warmup * rate)
         bodies = [json.dumps(batch(i)).encode() for i in range(n_warm + int(seconds * rate))]
@@ -165,8 +199,12 @@ def bench_http(root: Path, seconds: float, rate: float = 200.0, warmup: float = 
         headers = {"X-Widget-Key": key, "Origin": ORIGIN, "Content-Type": "application/json"}
         results = asyncio.run(open_loop(host.port, "/api/v1/collect", headers, bodies, 1 / rate))
         load_end = time.monotonic()
-        cpu = {f"{name}_cpu_cores": (b - a) / (load_end - t0) for name, a, b in zip(
-            ("host", "client", "machine"), cpu0, cpu_seconds(proc), strict=True)}
+        cpu = {
+            f"{name}_cpu_cores": (b - a) / (load_end - t0)
+            for name, a, b in zip(
+                ("host", "client", "machine"), cpu0, cpu_seconds(proc), strict=True
+            )
+        }
         bus = SqliteBus(host.data_dir / "regions" / "eu" / "bus.sqlite", SystemClock())
         try:
             while bus.active_count(QUEUE) and time.monotonic() - load_end < 600:
@@ -180,11 +218,17 @@ def bench_http(root: Path, seconds: float, rate: float = 200.0, warmup: float = 
     latencies = sorted(lat * 1000 for _, lat, _ in measured)
     errors = Counter(outcome for *_, outcome in measured if outcome != "202")
     return {
-        "requests": len(measured), "errors": sum(errors.values()), "error_kinds": dict(errors),
+        "requests": len(measured),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
         "offered_rps": rate,
         "achieved_rps": len(measured) / (max(s + lat for s, lat, _ in measured) - measured[0][0]),
-        "p50_ms": statistics.median(latencies), "p99_ms": latencies[int(0.99 * len(latencies))],
-        "max_ms": latencies[-1], "drain_s": drain, "host_peak_rss_mb": host_peak, **cpu,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(0.99 * len(latencies))],
+        "max_ms": latencies[-1],
+        "drain_s": drain,
+        "host_peak_rss_mb": host_peak,
+        **cpu,
         "accepted_events": 20 * sum(1 for *_, outcome in results if outcome == "202"),
         "stored_events": stored_events(host.data_dir, tenant_id),
     }
@@ -200,11 +244,19 @@ def run(quick: bool = False, workdir: Path | None = None) -> dict[str, Any]:
         http = bench_http(root, 5.0 if quick else 20.0)
     n = sum(len(b["events"]) for b in bodies)
     result = {
-        "mode": "quick" if quick else "full", "messages": len(bodies), "events": n,
-        "processor_events_per_s": n / proc_s, "baseline_events_per_s": n / base_s,
-        "processor_us_per_event": proc_s / n * 1e6, "baseline_us_per_event": base_s / n * 1e6,
-        "ratio": proc_s / base_s, "bench_peak_rss_mb": bench_peak, **http,
-        "loadavg_before": load_before, "targets": TARGETS}
+        "mode": "quick" if quick else "full",
+        "messages": len(bodies),
+        "events": n,
+        "processor_events_per_s": n / proc_s,
+        "baseline_events_per_s": n / base_s,
+        "processor_us_per_event": proc_s / n * 1e6,
+        "baseline_us_per_event": base_s / n * 1e6,
+        "ratio": proc_s / base_s,
+        "bench_peak_rss_mb": bench_peak,
+        **http,
+        "loadavg_before": load_before,
+        "targets": TARGETS,
+    }
     report(result)
     return result
 
@@ -217,8 +269,11 @@ REPORT = [  # label, format (of the result dict), target
     ("collect p50 / p99 / max", "{p50_ms:.1f} / {p99_ms:.1f} / {max_ms:.1f} ms", "p99 <= 20 ms"),
     ("rate offered / achieved", "{offered_rps:.0f} / {achieved_rps:.1f} req/s", ""),
     ("errors", "{errors} of {requests} {error_kinds}", ""),
-    ("CPU host / client / machine",
-     "{host_cpu_cores:.2f} / {client_cpu_cores:.2f} / {machine_cpu_cores:.2f} cores", ""),
+    (
+        "CPU host / client / machine",
+        "{host_cpu_cores:.2f} / {client_cpu_cores:.2f} / {machine_cpu_cores:.2f} cores",
+        "",
+    ),
     ("queue drain after load", "{drain_s:.2f} s", ""),
     ("events accepted / stored", "{accepted_events} / {stored_events}", ""),
     ("peak RSS host / bench", "{host_peak_rss_mb:.0f} / {bench_peak_rss_mb:.0f} MiB", ""),
@@ -226,8 +281,10 @@ REPORT = [  # label, format (of the result dict), target
 
 
 def report(r: dict[str, Any]) -> None:
-    print(f"\ningest benchmark ({r['mode']}, {r['events']} events, {os.cpu_count()} cpus,"
-          f" load average {r['loadavg_before']:.2f} before)")
+    print(
+        f"\ningest benchmark ({r['mode']}, {r['events']} events, {os.cpu_count()} cpus,"
+        f" load average {r['loadavg_before']:.2f} before)"
+    )
     for label, value, target in REPORT:
         print(f"  {label:<28} {value.format(**r):<30} {target}")
     print(json.dumps(r, sort_keys=True), flush=True)

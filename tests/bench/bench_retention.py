@@ -42,12 +42,25 @@ def seed(services: Services, tenant_id: str, count: int) -> None:
     created = START.isoformat()
     for start in range(0, count, PER_SUBJECT):
         subject = f"s-{start // PER_SUBJECT:08d}"
-        ops = [BatchOp("create", item={
-            "id": str(uuid.uuid4()), "tenantId": tenant_id, "subjectId": subject,
-            "category": "behaviour", "type": "event", "createdAt": created,
-            "eventType": "page_view", "ttl": 30 * 86400,
-            "enc": {"url": "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}})
-            for _ in range(min(PER_SUBJECT, count - start))]
+        ops = [
+            BatchOp(
+                "create",
+                item={
+                    "id": str(uuid.uuid4()),
+                    "tenantId": tenant_id,
+                    "subjectId": subject,
+                    "category": "behaviour",
+                    "type": "event",
+                    "createdAt": created,
+                    "eventType": "page_view",
+                    "ttl": 30 * 86400,
+                    "enc": {
+                        "url": "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                    },
+                },
+            )
+            for _ in range(min(PER_SUBJECT, count - start))
+        ]
         services.store.batch(SUBJECTS.name, (tenant_id, subject), ops)
 
 
@@ -66,7 +79,9 @@ def bare_delete(db: Path, cutoff: str) -> tuple[int, float]:
         deleted = connection.execute(
             "DELETE FROM items WHERE container = 'subjects'"
             " AND json_extract(body, '$.category') = 'behaviour'"
-            " AND json_extract(body, '$.createdAt') < ?", (cutoff,)).rowcount
+            " AND json_extract(body, '$.createdAt') < ?",
+            (cutoff,),
+        ).rowcount
     elapsed = time.perf_counter() - began
     connection.close()
     return deleted, elapsed
@@ -77,8 +92,7 @@ def run(count: int) -> dict[str, Any]:
     clock = FakeClock(START)
     services = build_services(Settings(data_dir=root / "data"), clock=clock)
     ttl_off(services)
-    tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu",
-                                                     allowedOrigins=[]))
+    tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu", allowedOrigins=[]))
     began = time.perf_counter()
     seed(services, tenant.tenantId, count)
     seeding = time.perf_counter() - began
@@ -109,9 +123,12 @@ def run(count: int) -> dict[str, Any]:
     services.close()
     shutil.rmtree(root)
     return {
-        "items": count, "seed_s": round(seeding, 1),
-        "sweep_items_per_s": round(swept / sweep), "swept": swept,
-        "bare_delete_items_per_s": round(bare / bare_s), "bare_deleted": bare,
+        "items": count,
+        "seed_s": round(seeding, 1),
+        "sweep_items_per_s": round(swept / sweep),
+        "swept": swept,
+        "bare_delete_items_per_s": round(bare / bare_s),
+        "bare_deleted": bare,
         "sweep_to_bare_ratio": round(sweep / bare_s, 2),
         "restamp_items_per_s": round(count / restamp),
         "peak_rss_mb": round(peak_rss_mb(), 1),

@@ -21,14 +21,16 @@ def cpu_seconds(host: psutil.Process) -> tuple[float, float, float]:
     return h.user + h.system, me.user + me.system, sum(m) - m.idle - m.iowait
 
 
-async def open_loop(port: int, path: str, headers: dict[str, str], bodies: list[bytes],
-                    interval: float) -> list[tuple[float, float, str]]:
+async def open_loop(
+    port: int, path: str, headers: dict[str, str], bodies: list[bytes], interval: float
+) -> list[tuple[float, float, str]]:
     """Send at fixed intervals, whatever the answers; (scheduled, latency, outcome) each.
 
     A bare keep-alive HTTP/1.1 client: on two cores the load generator's CPU is the host's.
     """
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode() + b"".join(
-        f"{name}: {value}\r\n".encode() for name, value in headers.items())
+        f"{name}: {value}\r\n".encode() for name, value in headers.items()
+    )
     Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
     idle: list[Conn] = []
     results: list[tuple[float, float, str]] = []

@@ -145,7 +145,9 @@ class Shop:
         )
 
     def export(self, request_id: str) -> httpx.Response:
-        return self.api.get(f"{self.base}/dsar/{request_id}/export", headers=OPERATOR)
+        return self.api.get(
+            f"{self.base}/dsar/{request_id}/export", headers=OPERATOR, params={"format": "zip"}
+        )
 
     def audit(self) -> list[dict[str, Any]]:
         entries: list[dict[str, Any]] = []

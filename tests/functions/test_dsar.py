@@ -139,13 +139,17 @@ def test_access_request_completes_with_a_downloadable_package(dsar: Dsar) -> Non
     assert status["status"] == "completed", status
     counts = {c["category"]: c["records"] for c in status["result"]["categories"]}
     assert counts == {"behaviour": 3, "technical": 1, "contact": 1, "conversation": 0, "consent": 1}
+    route = {"tenantId": dsar.tenant["tenantId"], "requestId": accepted["requestId"]}
+    as_json = dsar.client.call("download_dsar_export", "GET", headers=OPERATOR, route=route)
+    assert as_json.status == 200 and as_json.headers["Content-Type"] == "application/json"
+    body = as_json.json()
+    assert body["requestId"] == accepted["requestId"]
+    assert [c["email"] for c in body["categories"]["contact"]] == [EMAIL]
+    assert len(body["categories"]["behaviour"]) == 3
     download = dsar.client.call(
-        "download_dsar_export",
-        "GET",
-        headers=OPERATOR,
-        route={"tenantId": dsar.tenant["tenantId"], "requestId": accepted["requestId"]},
+        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
     )
-    assert download.status == 200
+    assert download.status == 200 and download.headers["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(download.body))
     assert {"contact.json", "contact.csv", "behaviour.json", "manifest.json"} <= set(
         archive.namelist()

@@ -23,8 +23,17 @@ from shared.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
-ACCESS_FIELDS = {"ts", "level", "logger", "msg", "method", "route", "function", "status",
-                 "duration_ms"}
+ACCESS_FIELDS = {
+    "ts",
+    "level",
+    "logger",
+    "msg",
+    "method",
+    "route",
+    "function",
+    "status",
+    "duration_ms",
+}
 
 
 def free_port() -> int:
@@ -48,15 +57,33 @@ class Host:
         self.data_dir = data_dir
         self.log = log
         self.url = f"http://127.0.0.1:{free_port()}"
-        env = {**os.environ, "PRIVACY_INGEST_QUEUE": "sample-queue", "PRIVACY_REGION": "eu",
-               "PRIVACY_INGEST_MAX_DELIVERY": "2", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "PRIVACY_INGEST_QUEUE": "sample-queue",
+            "PRIVACY_REGION": "eu",
+            "PRIVACY_INGEST_MAX_DELIVERY": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("PRIVACY_DATA_DIR", None)
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.embedded_host", "--host", "127.0.0.1",
-                 "--port", self.url.rsplit(":", 1)[1], "--data-dir", str(data_dir),
-                 "--app", "tests.infra.sample_app"],
-                cwd=REPO_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "infra.embedded_host",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    self.url.rsplit(":", 1)[1],
+                    "--data-dir",
+                    str(data_dir),
+                    "--app",
+                    "tests.infra.sample_app",
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
             )
         self.http = httpx.Client(base_url=self.url, timeout=5.0)
 
@@ -97,14 +124,18 @@ def test_embedded_host_end_to_end(host: Host) -> None:
     eventually(lambda: processed.exists() and "first" in processed.read_text(), "processing")
 
     assert host.http.post("/api/sample/send", content=b"poison").status_code == 202
-    bus = SqliteBus(region_dir(Settings(data_dir=host.data_dir, region="eu")) / "bus.sqlite",
-                    SystemClock())
+    bus = SqliteBus(
+        region_dir(Settings(data_dir=host.data_dir, region="eu")) / "bus.sqlite", SystemClock()
+    )
     try:
         [dead] = eventually(lambda: bus.dead_letters("sample-queue"), "the poison dead letter")
     finally:
         bus.close()
     assert (dead.body, dead.reason, dead.delivery_count) == (
-        b"poison", "MaxDeliveryCountExceeded", 2)
+        b"poison",
+        "MaxDeliveryCountExceeded",
+        2,
+    )
 
     assert host.http.post("/admin/functions/yearly", json={}).status_code == 202
     assert (host.data_dir / "timer.txt").read_text() == "past_due=False\n"

@@ -28,11 +28,19 @@ def build_app() -> func.FunctionApp:
 
     @app.route(route="v1/echo/{id:int}", methods=["POST"])
     def echo(req: func.HttpRequest) -> func.HttpResponse:
-        body = {"method": req.method, "id": req.route_params["id"], "q": req.params.get("q"),
-                "xff": req.headers.get("x-forwarded-for"), "body": req.get_body().decode(),
-                "url": req.url}
-        return func.HttpResponse(json.dumps(body), status_code=201,
-                                 headers={"Content-Type": "application/json", "X-Trace": "t1"})
+        body = {
+            "method": req.method,
+            "id": req.route_params["id"],
+            "q": req.params.get("q"),
+            "xff": req.headers.get("x-forwarded-for"),
+            "body": req.get_body().decode(),
+            "url": req.url,
+        }
+        return func.HttpResponse(
+            json.dumps(body),
+            status_code=201,
+            headers={"Content-Type": "application/json", "X-Trace": "t1"},
+        )
 
     @app.route(route="v1/echo/me", methods=["POST"])
     def echo_me(req: func.HttpRequest) -> func.HttpResponse:
@@ -77,8 +85,14 @@ def test_request_and_response_conversion(client: TestClient) -> None:
     assert answer.status_code == 201
     assert answer.headers["content-type"] == "application/json"
     assert answer.headers["x-trace"] == "t1"
-    assert answer.json() == {"method": "POST", "id": "42", "q": "x", "xff": "203.0.113.9",
-                             "body": "hello", "url": "http://testserver/api/v1/echo/42?q=x"}
+    assert answer.json() == {
+        "method": "POST",
+        "id": "42",
+        "q": "x",
+        "xff": "203.0.113.9",
+        "body": "hello",
+        "url": "http://testserver/api/v1/echo/42?q=x",
+    }
 
 
 def test_forwarded_for_is_kept_when_sent(client: TestClient) -> None:

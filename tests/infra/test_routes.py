@@ -45,13 +45,15 @@ def test_complex_segments_are_rejected_at_start() -> None:
 
 
 def table() -> RouteTable[str]:
-    return RouteTable.build([
-        ("v1/tenants/{id}", ["GET"], "get-tenant"),
-        ("v1/tenants/{id}", ["DELETE"], "delete-tenant"),
-        ("v1/tenants/me", ["GET"], "me"),
-        ("v1/{kind}/{id:int}", [], "by-int"),
-        ("v1/{*rest}", ["GET"], "fallback"),
-    ])
+    return RouteTable.build(
+        [
+            ("v1/tenants/{id}", ["GET"], "get-tenant"),
+            ("v1/tenants/{id}", ["DELETE"], "delete-tenant"),
+            ("v1/tenants/me", ["GET"], "me"),
+            ("v1/{kind}/{id:int}", [], "by-int"),
+            ("v1/{*rest}", ["GET"], "fallback"),
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -46,15 +46,25 @@ def test_success_completes_and_failure_abandons_until_dead_lettered(bus: SqliteB
     seen: list[tuple[str, int, str | None]] = []
 
     def handle(message: func.ServiceBusMessage) -> None:
-        seen.append((message.get_body().decode(), message.delivery_count or 0,
-                     message.application_properties.get("k")))
+        seen.append(
+            (
+                message.get_body().decode(),
+                message.delivery_count or 0,
+                message.application_properties.get("k"),
+            )
+        )
         if message.get_body() == b"poison":
             raise ValueError("no")
 
     [consume] = describe(queue_app(handle))
     runner = QueueRunner([consume], bus)
-    bus.send("q", [OutgoingMessage(b"ok", "m1", application_properties={"k": "v"}),
-                   OutgoingMessage(b"poison", "m2")])
+    bus.send(
+        "q",
+        [
+            OutgoingMessage(b"ok", "m1", application_properties={"k": "v"}),
+            OutgoingMessage(b"poison", "m2"),
+        ],
+    )
     for _ in range(4):
         for message in bus.receive("q"):
             runner.process(consume, message)

@@ -28,14 +28,20 @@ def test_local_settings_win_over_example_and_environment_wins_over_both(tmp_path
     env = {"B": "from-env"}
     loaded = prepare_environment(tmp_path, tmp_path / "data", env)
     assert loaded == tmp_path / "local.settings.json"
-    assert env == {"A": "local", "B": "from-env", "C": "true",
-                   "PRIVACY_DATA_DIR": str((tmp_path / "data").resolve()),
-                   "PRIVACY_DEV_AUTH": "true"}
+    assert env == {
+        "A": "local",
+        "B": "from-env",
+        "C": "true",
+        "PRIVACY_DATA_DIR": str((tmp_path / "data").resolve()),
+        "PRIVACY_DEV_AUTH": "true",
+    }
 
 
 def test_example_settings_are_the_fallback_and_dev_auth_can_be_turned_off(tmp_path: Path) -> None:
-    write(tmp_path / "local.settings.example.json",
-          {"Values": {"A": "example", "PRIVACY_DATA_DIR": ".data"}})
+    write(
+        tmp_path / "local.settings.example.json",
+        {"Values": {"A": "example", "PRIVACY_DATA_DIR": ".data"}},
+    )
     env = {"PRIVACY_DEV_AUTH": "false"}
     loaded = prepare_environment(tmp_path, Path("rel"), env)
     assert loaded == tmp_path / "local.settings.example.json"
@@ -79,17 +85,33 @@ def test_describe_resolves_app_settings(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("T_CRON", "0 0 * * * *")
     consume_d, tick_d, http_d = describe(settings_app())
     assert (consume_d.trigger_type, consume_d.queue_name, consume_d.arg_name) == (
-        "serviceBusTrigger", "q1", "msg")
+        "serviceBusTrigger",
+        "q1",
+        "msg",
+    )
     assert (tick_d.schedule, tick_d.run_on_startup, tick_d.is_async) == ("0 0 * * * *", True, False)
     assert (http_d.route, http_d.methods, http_d.auth_level, http_d.is_async) == (
-        "unrouted", ("GET", "POST"), "function", True)
+        "unrouted",
+        ("GET", "POST"),
+        "function",
+        True,
+    )
 
 
 def test_host_json(tmp_path: Path) -> None:
     assert load_host_json(tmp_path) == HostJson("api", 4)
-    write(tmp_path / "host.json", {"extensions": {"http": {"routePrefix": "/fn/"},
-                                                  "serviceBus": {"maxConcurrentCalls": 2}}})
+    write(
+        tmp_path / "host.json",
+        {"extensions": {"http": {"routePrefix": "/fn/"}, "serviceBus": {"maxConcurrentCalls": 2}}},
+    )
     assert load_host_json(tmp_path) == HostJson("fn", 2)
-    write(tmp_path / "host.json", {"extensions": {"http": {"routePrefix": ""}, "serviceBus": {
-        "messageHandlerOptions": {"maxConcurrentCalls": 8}}}})
+    write(
+        tmp_path / "host.json",
+        {
+            "extensions": {
+                "http": {"routePrefix": ""},
+                "serviceBus": {"messageHandlerOptions": {"maxConcurrentCalls": 8}},
+            }
+        },
+    )
     assert load_host_json(tmp_path) == HostJson("", 8)

@@ -81,8 +81,10 @@ def catcher(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]
 
 @bp.orchestration_trigger(context_name="context")
 def retrying(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=5_000,
-                              max_number_of_attempts=int(context.get_input() or 3))
+    options = df.RetryOptions(
+        first_retry_interval_in_milliseconds=5_000,
+        max_number_of_attempts=int(context.get_input() or 3),
+    )
     first = yield context.call_activity_with_retry("flaky", options, "a")
     second = yield context.call_activity("say_hello", "after retry")
     return [first, second]
@@ -184,8 +186,9 @@ async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
 
 @bp.route(route="instances/{id}/terminate", methods=["POST"])
 @bp.durable_client_input(client_name="client")
-async def terminate(req: func.HttpRequest, client: df.DurableOrchestrationClient
-                    ) -> func.HttpResponse:
+async def terminate(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     await client.terminate(req.route_params["id"], "stopped by test")
     return func.HttpResponse(status_code=202)
 
@@ -194,8 +197,9 @@ async def terminate(req: func.HttpRequest, client: df.DurableOrchestrationClient
 @bp.durable_client_input(client_name="client")
 async def purge(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     result = await client.purge_instance_history(req.route_params["id"])
-    return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}),
-                             mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps({"deleted": result.instances_deleted}), mimetype="application/json"
+    )
 
 
 @bp.timer_trigger(arg_name="timer", schedule="0 0 0 1 1 *")

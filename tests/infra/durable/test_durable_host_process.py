@@ -26,15 +26,33 @@ class DurableHost(Host):
         self.data_dir = data_dir
         self.log = log
         self.url = f"http://127.0.0.1:{free_port()}"
-        env = {**os.environ, "PRIVACY_INGEST_QUEUE": "sample-queue", "PRIVACY_REGION": "eu",
-               "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "PRIVACY_INGEST_QUEUE": "sample-queue",
+            "PRIVACY_REGION": "eu",
+            "PYTHONUNBUFFERED": "1",
+        }
         env.pop("PRIVACY_DATA_DIR", None)
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.embedded_host", "--host", "127.0.0.1",
-                 "--port", self.url.rsplit(":", 1)[1], "--data-dir", str(data_dir),
-                 "--app", "tests.infra.durable.sample_app", "--test-clock"],
-                cwd=REPO_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "infra.embedded_host",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    self.url.rsplit(":", 1)[1],
+                    "--data-dir",
+                    str(data_dir),
+                    "--app",
+                    "tests.infra.durable.sample_app",
+                    "--test-clock",
+                ],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
             )
         self.http = httpx.Client(base_url=self.url, timeout=5.0)
 
@@ -61,9 +79,11 @@ def start(host: Host, name: str, payload: Any = None) -> dict[str, str]:
 
 def poll(links: dict[str, str], *statuses: str) -> dict[str, Any]:
     """Follow statusQueryGetUri as a caller of the starter would (no host key needed)."""
+
     def check() -> dict[str, Any] | None:
         body: dict[str, Any] = httpx.get(links["statusQueryGetUri"], timeout=5).json()
         return body if body["runtimeStatus"] in statuses else None
+
     result: dict[str, Any] = eventually(check, f"{links['id']} to reach {statuses}")
     return result
 
@@ -96,8 +116,13 @@ def test_orchestrations_over_http(host: Host) -> None:
 
     # A timer function with a client binding (run through the admin API) uses the client too.
     assert host.http.post("/admin/functions/yearly_start", json={}).status_code == 202
-    from_timer = poll({"id": "from-timer", "statusQueryGetUri": f"{host.url}/runtime/webhooks/"
-                       "durabletask/instances/from-timer"}, "Completed")
+    from_timer = poll(
+        {
+            "id": "from-timer",
+            "statusQueryGetUri": f"{host.url}/runtime/webhooks/durabletask/instances/from-timer",
+        },
+        "Completed",
+    )
     assert from_timer["output"] == ["Hello Timer!"]
 
     host.process.send_signal(signal.SIGTERM)

@@ -40,7 +40,9 @@ def test_sequence_runs_activities_in_order_with_library_shaped_history(
     instance_id = run(engine, "sequence", ["Tokyo", "Lyon"])
     found = state(engine, instance_id)
     assert (found.status, json.loads(found.output or "")) == (
-        "Completed", ["Hello Tokyo!", "Hello Lyon!"])
+        "Completed",
+        ["Hello Tokyo!", "Hello Lyon!"],
+    )
     assert json.loads(found.custom_status or "")["stage"] == "done"
     events = engine.store.history(instance_id)
     kinds = [e["EventType"] for e in events]
@@ -50,7 +52,9 @@ def test_sequence_runs_activities_in_order_with_library_shaped_history(
     completed = [e for e in events if e["EventType"] == h.TASK_COMPLETED]
     assert [e["EventId"] for e in scheduled] == [0, 1]
     assert [(e["TaskScheduledId"], json.loads(e["Result"])) for e in completed] == [
-        (0, "Hello Tokyo!"), (1, "Hello Lyon!")]
+        (0, "Hello Tokyo!"),
+        (1, "Hello Lyon!"),
+    ]
     assert events[-2]["EventType"] == h.EXECUTION_COMPLETED
     assert events[0]["Timestamp"] == START.strftime(h.TIME_FORMAT)
     assert sample_app.CALLS["say_hello"] == 2
@@ -68,8 +72,10 @@ def test_external_event_beats_the_timer_which_is_cancelled(
     instance_id = run(engine, "approval", 2)
     assert state(engine, instance_id).status == "Running"
     assert engine.store.next_timer_due() == START + timedelta(days=2)
-    assert engine.raise_event(instance_id, "Decision", json.dumps({"approve": True})) \
+    assert (
+        engine.raise_event(instance_id, "Decision", json.dumps({"approve": True}))
         is Outcome.ACCEPTED
+    )
     engine.run_until_idle()
     assert output(engine, instance_id) == {"recorded": {"approve": True}}
     assert engine.store.next_timer_due() is None
@@ -87,7 +93,9 @@ def test_timer_wins_once_the_clock_passes_fire_at(engine: DurableEngine, clock: 
     clock.advance(timedelta(seconds=1))
     engine.run_until_idle()
     assert output(engine, instance_id) == {
-        "decision": "timed out", "at": (START + timedelta(days=2)).isoformat()}
+        "decision": "timed out",
+        "at": (START + timedelta(days=2)).isoformat(),
+    }
     assert engine.raise_event(instance_id, "Decision", "{}") is Outcome.GONE
     assert sample_app.CALLS["record"] == 0
 
@@ -137,7 +145,8 @@ def test_orchestrator_exception_fails_with_the_message_in_the_output_not_the_log
     with caplog.at_level(logging.INFO, "embedded_host.durable"):
         instance_id = run(engine, "failing")
     assert output(engine, instance_id) == (
-        "Orchestrator function 'failing' failed: request r-42 cannot continue")
+        "Orchestrator function 'failing' failed: request r-42 cannot continue"
+    )
     [record] = [r for r in caplog.records if r.getMessage() == "orchestration failed"]
     assert getattr(record, "error_type", None) == "ValueError"
     assert "r-42" not in caplog.text
@@ -153,8 +162,9 @@ def test_continue_as_new_restarts_with_fresh_history(engine: DurableEngine) -> N
     assert output(engine, instance_id) == "liftoff"
     assert sample_app.CALLS["say_hello"] == 3
     assert state(engine, instance_id).input == "0"
-    started = [e for e in engine.store.history(instance_id)
-               if e["EventType"] == h.EXECUTION_STARTED]
+    started = [
+        e for e in engine.store.history(instance_id) if e["EventType"] == h.EXECUTION_STARTED
+    ]
     assert [e["Input"] for e in started] == ["0"]
 
 

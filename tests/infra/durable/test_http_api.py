@@ -54,36 +54,46 @@ def test_management_api_start_status_event_terminate_purge(
 
     pending = http.get(f"{BASE}/instances/req-1")
     assert (pending.status_code, pending.json()["runtimeStatus"], pending.json()["input"]) == (
-        202, "Pending", 1)
+        202,
+        "Pending",
+        1,
+    )
     engine.run_until_idle()
     # The Python client double-encodes event data: a JSON string holding the JSON text.
-    raised = http.post(f"{BASE}/instances/req-1/raiseEvent/Decision",
-                       content=json.dumps(json.dumps({"approve": True})))
+    raised = http.post(
+        f"{BASE}/instances/req-1/raiseEvent/Decision",
+        content=json.dumps(json.dumps({"approve": True})),
+    )
     assert raised.status_code == 202
     engine.run_until_idle()
-    done = http.get(f"{BASE}/instances/req-1",
-                    params={"showHistory": "true", "showHistoryOutput": "true"})
+    done = http.get(
+        f"{BASE}/instances/req-1", params={"showHistory": "true", "showHistoryOutput": "true"}
+    )
     body = done.json()
     assert (done.status_code, body["runtimeStatus"], body["output"]) == (
-        200, "Completed", {"recorded": {"approve": True}})
+        200,
+        "Completed",
+        {"recorded": {"approve": True}},
+    )
     assert {"name", "instanceId", "customStatus", "createdTime", "lastUpdatedTime"} <= set(body)
     assert [e["EventType"] for e in body["historyEvents"]] == [
-        "ExecutionStarted", "EventRaised", "TaskCompleted", "ExecutionCompleted"]
+        "ExecutionStarted",
+        "EventRaised",
+        "TaskCompleted",
+        "ExecutionCompleted",
+    ]
     assert body["historyEvents"][2]["FunctionName"] == "record"
 
     http.post(f"{BASE}/orchestrators/approval/req-2")
-    assert http.post(f"{BASE}/instances/req-2/terminate", params={"reason": "r"}).status_code \
-        == 202
+    assert http.post(f"{BASE}/instances/req-2/terminate", params={"reason": "r"}).status_code == 202
     assert http.post(f"{BASE}/instances/req-2/terminate").status_code == 410
-    assert http.post(f"{BASE}/instances/req-2/raiseEvent/Decision", content=b"1").status_code \
-        == 410
+    assert http.post(f"{BASE}/instances/req-2/raiseEvent/Decision", content=b"1").status_code == 410
     listed = http.get(f"{BASE}/instances/", params={"runtimeStatus": "Terminated"}).json()
     assert [(i["instanceId"], i["output"]) for i in listed] == [("req-2", "r")]
     assert http.delete(f"{BASE}/instances/req-2").json() == {"instancesDeleted": 1}
     assert http.delete(f"{BASE}/instances/req-2").status_code == 404
     assert http.get(f"{BASE}/instances/req-2").status_code == 404
-    assert http.post(f"{BASE}/instances/nope/raiseEvent/Decision", content=b"1").status_code \
-        == 404
+    assert http.post(f"{BASE}/instances/nope/raiseEvent/Decision", content=b"1").status_code == 404
 
 
 def test_management_api_errors_and_auth(http: TestClient) -> None:
@@ -102,13 +112,15 @@ def test_binding_is_what_the_library_client_reads() -> None:
     client = df.DurableOrchestrationClient(binding_json(origin, "Hub", KEY))
     assert client._orchestration_bindings.rpc_base_url == f"http://127.0.0.1:7071{BASE}/"
     assert client._get_start_new_url("i-1", "approval") == (
-        f"http://127.0.0.1:7071{BASE}/orchestrators/approval/i-1")
+        f"http://127.0.0.1:7071{BASE}/orchestrators/approval/i-1"
+    )
     request = func.HttpRequest("POST", "http://localhost:9000/api/start", body=b"")
     response = client.create_check_status_response(request, "i-1")
     links = json.loads(response.get_body())
     assert response.status_code == 202 and links["id"] == "i-1"
     assert links["statusQueryGetUri"] == (
-        f"http://localhost:9000{BASE}/instances/i-1?taskHub=Hub&connection=Storage&code={KEY}")
+        f"http://localhost:9000{BASE}/instances/i-1?taskHub=Hub&connection=Storage&code={KEY}"
+    )
     assert local_origin("::", 1) == "http://[::1]:1"
 
 
@@ -119,9 +131,14 @@ def test_client_bound_functions_get_the_argument_on_every_trigger() -> None:
         seen.update(timer=timer, client=json.loads(client))
         return "ok"
 
-    descriptor = FunctionDescriptor(name="housekeeping", trigger_type="timerTrigger",
-                                    arg_name="timer", user_function=housekeeping, is_async=True,
-                                    durable_clients=("client",))
+    descriptor = FunctionDescriptor(
+        name="housekeeping",
+        trigger_type="timerTrigger",
+        arg_name="timer",
+        user_function=housekeeping,
+        is_async=True,
+        durable_clients=("client",),
+    )
     [bound] = ClientBinder(lambda: binding_json("http://h:1", "Hub", KEY)).bind([descriptor])
     assert call_sync(bound, "tick") == "ok"
     assert seen["timer"] == "tick" and seen["client"]["taskHubName"] == "Hub"

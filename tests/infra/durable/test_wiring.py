@@ -23,8 +23,7 @@ def bus(tmp_path: Path) -> Iterator[SqliteBus]:
     opened.close()
 
 
-def host_for(functions: list[FunctionDescriptor], tmp_path: Path, bus: SqliteBus
-             ) -> EmbeddedHost:
+def host_for(functions: list[FunctionDescriptor], tmp_path: Path, bus: SqliteBus) -> EmbeddedHost:
     return EmbeddedHost(functions, bus=bus, data_dir=tmp_path)
 
 
@@ -41,7 +40,9 @@ def test_apps_without_durable_functions_are_untouched(tmp_path: Path, bus: Sqlit
 
 
 def test_durable_app_gets_engine_routes_and_bound_clients(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bus: SqliteBus,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bus: SqliteBus,
     functions: list[FunctionDescriptor],
 ) -> None:
     monkeypatch.setenv("PRIVACY_REGION", "us")
@@ -59,6 +60,7 @@ def test_durable_app_gets_engine_routes_and_bound_clients(
 def test_hub_name_comes_from_host_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert hub_name_from_host_json(tmp_path) == "TestHubName"
     monkeypatch.setenv("MY_HUB", "PrivacyHub")
-    (tmp_path / "host.json").write_text(json.dumps(
-        {"extensions": {"durableTask": {"hubName": "%MY_HUB%"}}}))
+    (tmp_path / "host.json").write_text(
+        json.dumps({"extensions": {"durableTask": {"hubName": "%MY_HUB%"}}})
+    )
     assert hub_name_from_host_json(tmp_path) == "PrivacyHub"
