@@ -26,6 +26,13 @@ class Role(StrEnum):
 
 
 ANY_ROLE = frozenset(Role)
+_NAME_CLAIMS = (
+    "name",
+    "preferred_username",
+    "upn",
+    "email",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+)
 _OID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
 
 
@@ -35,6 +42,8 @@ class Principal:
     """A pseudonymous, stable actor id for the audit trail (object id, never a name or email)."""
     roles: frozenset[str]
     tenants: frozenset[str]
+    identified: bool = True
+    """False when the principal carries no identity claim (hand-made dev headers only)."""
 
     def in_scope(self, tenant_id: str) -> bool:
         return "*" in self.tenants or tenant_id in self.tenants
@@ -57,10 +66,14 @@ def principal_from_headers(headers: Mapping[str, str], trusted: bool) -> Princip
     tenants = frozenset(v for t, v in claims if t == "tenants")
     oid = next((v for t, v in claims if t in _OID_CLAIMS), None)
     oid = oid or headers.get("x-ms-client-principal-id")
-    if not oid:
-        name = next((v for t, v in claims if t in ("name", "preferred_username")), "anonymous")
-        oid = "principal-" + hashlib.sha256(name.encode()).hexdigest()[:16]
-    return Principal(actor=oid, roles=roles, tenants=tenants)
+    name = next((v for t, v in claims if t in _NAME_CLAIMS), None)
+    if oid:
+        return Principal(actor=oid, roles=roles, tenants=tenants)
+    # No object id: a pseudonym of the name (never the name itself), else of the whole claim
+    # set; the latter cannot tell two people apart, so it is marked unidentified.
+    basis = name or repr(sorted(claims))
+    actor = "principal-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
+    return Principal(actor=actor, roles=roles, tenants=tenants, identified=name is not None)
 
 
 def authorize(

@@ -98,7 +98,7 @@ def decide(
     status = DsarStatus(doc["status"])
     if status not in (DsarStatus.RECEIVED, DsarStatus.AWAITING_APPROVAL) or "decision" in doc:
         raise Conflict(f"the request is {status.value}; there is nothing to decide")
-    if doc.get("startedBy") == principal.actor:
+    if principal.identified and doc.get("startedBy") == principal.actor:
         raise Forbidden("the operator who started a request cannot decide it")
     services.dsar_requests.update(
         tenant_id,

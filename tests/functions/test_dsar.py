@@ -431,3 +431,27 @@ def test_history_is_purged_only_once_the_orchestration_ended(
     assert (client.purged == [request_id]) is purged
     left = dsar.client.services.dsar_work.finished_unpurged()
     assert ((dsar.tenant["tenantId"], request_id) in left) is not purged
+
+
+def test_a_principal_without_identity_claims_is_not_taken_for_the_starter(dsar: Dsar) -> None:
+    """Hand-made dev principals (roles only) cannot be told apart, so the self-approval rule,
+    which needs an identity, does not block them; real Entra principals always carry one."""
+    import base64
+
+    bare = {
+        "X-MS-CLIENT-PRINCIPAL": base64.b64encode(
+            json.dumps(
+                {
+                    "claims": [
+                        {"typ": "roles", "val": "Privacy.Admin"},
+                        {"typ": "tenants", "val": "*"},
+                    ]
+                }
+            ).encode()
+        ).decode()
+    }
+    request_id = json.loads(
+        dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}, headers=bare).get_body()
+    )["requestId"]
+    assert dsar.decide(request_id, True, headers=bare).status_code == 202
+    assert dsar.status(request_id)["status"] == "completed"
