@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.emulators.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / "node_modules" / ".bin"
 ACCOUNT_NAME = "devstoreaccount1"
@@ -32,7 +34,9 @@ ACCOUNT_KEY = (
 )
 """Azurite's published well-known development key (not a secret)."""
 
-_LISTENING = re.compile(r"Blob service (?:is )?success\w* listen\w* (?:at|on) (https?)://[^:]+:(\d+)")
+_LISTENING = re.compile(
+    r"Blob service (?:is )?success\w* listen\w* (?:at|on) (https?)://[^:]+:(\d+)"
+)
 
 
 class AzuriteUnavailable(RuntimeError):
@@ -55,16 +59,6 @@ def azurite_command() -> list[str]:
         if candidate.exists():
             return [str(candidate)]
     raise AzuriteUnavailable(f"{BIN_DIR}/azurite-blob is missing: run `npm ci` in {ROOT} first")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def _wait_listening(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> tuple[str, int]:
@@ -97,9 +91,17 @@ def azurite(
         log = directory / "azurite.log"
         args = [
             *command,
-            "--blobHost", "127.0.0.1", "--blobPort", "0",
-            "--inMemoryPersistence", "--extentMemoryLimit", "256",
-            "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent",
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            "0",
+            "--inMemoryPersistence",
+            "--extentMemoryLimit",
+            "256",
+            "--skipApiVersionCheck",
+            "--loose",
+            "--disableTelemetry",
+            "--silent",
         ]
         if cert is not None and key is not None:
             args += ["--cert", str(cert), "--key", str(key)]
@@ -109,14 +111,18 @@ def azurite(
         with log.open("wb") as out:
             # cwd is the scratch directory, so nothing Azurite writes lands in the repository.
             proc = subprocess.Popen(
-                args, cwd=directory, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, env=env,
+                args,
+                cwd=directory,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
             )
         try:
             scheme, port = _wait_listening(proc, log, time.monotonic() + timeout)
             yield Azurite(f"{scheme}://127.0.0.1:{port}/{ACCOUNT_NAME}", port)
         finally:
-            _stop(proc)
+            stop(proc)
 
 
 def main() -> None:

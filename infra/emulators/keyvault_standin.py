@@ -91,8 +91,12 @@ def _handler(state: KeyVaultStandIn) -> type[BaseHTTPRequestHandler]:
                     f'Bearer authorization="https://login.microsoftonline.com/{TENANT}",'
                     f' resource="{RESOURCE}"'
                 )
-                self._error(401, "Unauthorized", "AKV10000: Request is missing a Bearer token.",
-                            WWW_Authenticate=challenge)
+                self._error(
+                    401,
+                    "Unauthorized",
+                    "AKV10000: Request is missing a Bearer token.",
+                    WWW_Authenticate=challenge,
+                )
                 return 401
             if not query.get("api-version"):
                 self._error(400, "BadParameter", "api-version is required")
@@ -111,13 +115,21 @@ def _handler(state: KeyVaultStandIn) -> type[BaseHTTPRequestHandler]:
                 self._error(404, "SecretNotFound", f"A secret with (name/id) {name} was not found")
                 return 404
             version = parts[2] if len(parts) == 3 else uuid.uuid5(uuid.NAMESPACE_URL, name).hex
-            self._answer(200, {
-                "value": state.secrets[name],
-                "id": f"{state.url}/secrets/{name}/{version}",
-                "attributes": {"enabled": True, "created": 1700000000, "updated": 1700000000,
-                               "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90},
-                "tags": {},
-            })
+            self._answer(
+                200,
+                {
+                    "value": state.secrets[name],
+                    "id": f"{state.url}/secrets/{name}/{version}",
+                    "attributes": {
+                        "enabled": True,
+                        "created": 1700000000,
+                        "updated": 1700000000,
+                        "recoveryLevel": "Recoverable+Purgeable",
+                        "recoverableDays": 90,
+                    },
+                    "tags": {},
+                },
+            )
             return 200
 
     return Handler

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra.emulators.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("cosmos_server.js")
 PACKAGE = ROOT / "node_modules" / "@vercel" / "cosmosdb-server" / "package.json"
@@ -84,19 +86,6 @@ def _wait_accepting(port: int, deadline: float) -> None:
     raise ServerUnavailable(f"cosmosdb-server did not accept connections on port {port}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    for stream in (proc.stdin, proc.stdout):
-        if stream is not None:
-            stream.close()
-
-
 @contextmanager
 def cosmos_server(workdir: Path | None = None, *, timeout: float = 30.0) -> Iterator[CosmosServer]:
     """Run the server for the duration of the block; its request log and stderr go to
@@ -123,7 +112,7 @@ def cosmos_server(workdir: Path | None = None, *, timeout: float = 30.0) -> Iter
                 raise ServerUnavailable(f"{exc}; stderr: {tail}") from None
             yield CosmosServer(f"https://127.0.0.1:{port}/", port, log)
         finally:
-            _stop(proc)
+            stop(proc)
 
 
 def main() -> None:
