@@ -1,4 +1,5 @@
-"""Audit of control-plane actions: the platform's own trail and each tenant's trail.
+"""Audit of admin actions: each tenant's trail (the one helper use cases call) and the
+platform's own trail for control-plane actions.
 
 An incident or a subprocessor change belongs to no single tenant, yet each tenant it touches
 must find it in its own trail (who, when, which incident or change; counts, never a free

@@ -50,14 +50,7 @@ def _audit(
     details: dict[str, object],
 ) -> None:
     tenant = services.tenants.get(tenant_id)
-    services.audit_for(tenant.region).append(
-        tenant_id,
-        tenant.retention,
-        actor=principal.actor,
-        action=action,
-        target=request_id,
-        details=details,
-    )
+    services.control_audit.tenant(tenant, principal.actor, action, request_id, dict(details))
 
 
 def submit(services: Services, principal: Principal, tenant_id: str, cmd: DsarCreate) -> str:

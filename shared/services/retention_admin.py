@@ -39,13 +39,8 @@ def offboarding_export(services: Services, principal: Principal, tenant_id: str)
     if plan.phase != "export_available" or services.clock.now() >= plan.exportAvailableUntil:
         raise Gone("the 30-day export window has closed; the data has been purged")
     package = export_zip(services.blobs, tenant_id)
-    services.audit_for(tenant.region).append(
-        tenant_id,
-        tenant.retention,
-        actor=principal.actor,
-        action="offboarding.downloaded",
-        target=tenant_id,
-        details={"bytes": len(package)},
+    services.control_audit.tenant(
+        tenant, principal.actor, "offboarding.downloaded", tenant_id, {"bytes": len(package)}
     )
     return package
 

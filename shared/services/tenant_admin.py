@@ -27,14 +27,8 @@ def _audit(
     outcome: str = "success",
     details: dict[str, object] | None = None,
 ) -> None:
-    services.audit_for(tenant.region).append(
-        tenant.tenantId,
-        tenant.retention,
-        actor=principal.actor,
-        action=action,
-        target=target,
-        outcome=outcome,
-        details=details,
+    services.control_audit.tenant(
+        tenant, principal.actor, action, target, details=dict(details or {}), outcome=outcome
     )
 
 
