@@ -1,4 +1,4 @@
-"""Pure helpers of the SQLite document store: validation, JSON-pointer patching, query SQL.
+"""Pure helpers of the SQLite document store: keys, JSON-pointer patching, query SQL.
 
 Kept apart from the store so the Cosmos rules they encode and the SQL they emit can be read
 without the connection and transaction handling in the way.
@@ -15,15 +15,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from shared.adapters._item_rules import item_partition
 from shared.ports.document_store import (
     BadRequest,
-    BatchOp,
     ContainerSpec,
     Filter,
     PartitionKey,
     PatchOp,
     Query,
-    partition_key_of,
 )
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -38,8 +37,6 @@ _TYPE_RANK = (
 # Never NULL, so the row-value comparisons of keyset pagination stay two-valued.
 _SORT_VALUE = "ifnull(json_extract(body, '{p}'), 0)"
 VISIBLE = "(expires_at IS NULL OR expires_at > ?)"
-_BAD_ID_CHARS = frozenset("/\\?#")
-_MAX_BATCH = 100  # Cosmos limits
 _MAX_PATCH_OPS = 10
 
 
@@ -55,22 +52,7 @@ def dumps(value: Any) -> str:
         raise BadRequest(f"item is not valid JSON: {exc}") from None
 
 
-# ---- validation ----------------------------------------------------------------------------
-
-
-def valid_ttl(ttl: Any) -> bool:
-    return isinstance(ttl, int) and not isinstance(ttl, bool) and (ttl == -1 or ttl > 0)
-
-
-def check_spec(spec: ContainerSpec) -> None:
-    """Top-level key paths only, as ``partition_key_of`` reads them; Cosmos allows up to 3."""
-    paths = spec.partition_key_paths
-    if not spec.name or not 1 <= len(paths) <= 3:
-        raise BadRequest("container needs a name and 1-3 partition key paths")
-    if any(len(p) < 2 or p[0] != "/" or "/" in p[1:] for p in paths):
-        raise BadRequest("partition key paths must be top-level, like /tenantId")
-    if spec.default_ttl is not None and not valid_ttl(spec.default_ttl):
-        raise BadRequest("default_ttl must be None, -1 or a positive integer")
+# ---- keys ----------------------------------------------------------------------------------
 
 
 def pk_text(spec: ContainerSpec, pk: PartitionKey, *, prefix: bool = False) -> str:
@@ -83,37 +65,10 @@ def pk_text(spec: ContainerSpec, pk: PartitionKey, *, prefix: bool = False) -> s
     return _ENCODER.encode(list(pk))
 
 
-def item_partition(spec: ContainerSpec, item: Any) -> tuple[tuple[str, ...], str]:
-    """Validate an item about to be written; returns its (partition key values, id)."""
-    if not isinstance(item, dict):
-        raise BadRequest("item must be a JSON object")
-    item_id = item.get("id")
-    if not isinstance(item_id, str) or not 0 < len(item_id) <= 255 or _BAD_ID_CHARS & set(item_id):
-        raise BadRequest("item id must be 1-255 characters without / \\ ? #")
-    if item.get("ttl") is not None and not valid_ttl(item["ttl"]):
-        raise BadRequest("item ttl must be -1 or a positive integer")
-    try:
-        return partition_key_of(spec, item), item_id
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-
-
 def item_key(spec: ContainerSpec, item: Any) -> tuple[str, str]:
     """Validate an item about to be written; returns its (pk text, id)."""
     values, item_id = item_partition(spec, item)
     return pk_text(spec, values), item_id
-
-
-def check_batch(spec: ContainerSpec, pk: tuple[str, ...], ops: Sequence[BatchOp]) -> None:
-    """Cosmos rejects a malformed batch as a whole, before running any operation."""
-    if not 1 <= len(ops) <= _MAX_BATCH:
-        raise BadRequest(f"a batch takes 1 to {_MAX_BATCH} operations")
-    for op in ops:
-        if op.op in ("create", "upsert", "replace"):
-            if op.item is None or item_partition(spec, op.item)[0] != pk:
-                raise BadRequest("every batch item must be in the batch partition")
-        elif op.id is None:
-            raise BadRequest(f"batch {op.op} needs an id")
 
 
 def expires_at(spec: ContainerSpec, item: dict[str, Any], ts: int) -> float | None:

@@ -37,7 +37,7 @@ from shared.adapters._cosmos_query import (
     render,
     sdk_key,
 )
-from shared.adapters._sqlite_json import check_batch, check_spec, item_partition
+from shared.adapters._item_rules import check_batch, check_spec, item_partition
 from shared.ports.clock import Clock
 from shared.ports.document_store import (
     BadRequest,

@@ -18,11 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from shared.adapters._item_rules import check_batch, check_spec
 from shared.adapters._sqlite_json import (
     VISIBLE,
     apply_patch,
-    check_batch,
-    check_spec,
     dumps,
     encode_token,
     expires_at,
