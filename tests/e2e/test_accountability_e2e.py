@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.helpers import as_role, wait_for
 from tests.e2e.host_process import HostProcess
-from tests.e2e.test_privacy_tour import EMAIL, IP, ORIGIN, PHONE_E164, PHONE_RAW, as_role, wait_for
+from tests.e2e.test_privacy_tour import EMAIL, IP, ORIGIN, PHONE_E164, PHONE_RAW
 
 pytestmark = pytest.mark.e2e
 ADMIN = as_role("Platform.Admin")

@@ -6,13 +6,9 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import time
 import uuid
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,9 +16,9 @@ import pytest
 
 from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
-from shared.ports.clock import SystemClock
 from shared.ports.document_store import Filter, Query
 from tests.app_client import principal
+from tests.e2e.helpers import HostClock, advance, run_function, store_path, wait_for
 from tests.e2e.host_process import HostProcess
 
 pytestmark = pytest.mark.e2e
@@ -42,17 +38,6 @@ AUDITOR = {"X-MS-CLIENT-PRINCIPAL": principal("Auditor", oid="oid-auditor")}
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    result = None
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise TimeoutError(f"{what} not met in time; last result: {result!r}")
 
 
 def widget(key: str) -> dict[str, str]:
@@ -209,10 +194,6 @@ def seed(shop: Shop) -> dict[str, str]:
     return subjects
 
 
-def store_path(host: HostProcess) -> Path:
-    return host.data_dir / "regions" / "eu" / "store.sqlite"
-
-
 def raw(host: HostProcess, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     db = sqlite3.connect(str(store_path(host)), timeout=10)
     try:
@@ -250,21 +231,6 @@ def behaviour(host: HostProcess, tenant_id: str, subject_id: str) -> int:
     return int(rows[0][0])
 
 
-class HostClock:
-    """The host's time (its test clock when it has one): what its own store reads would see."""
-
-    def __init__(self, host: HostProcess) -> None:
-        answer = httpx.get(f"{host.url}/admin/clock", timeout=5)
-        self._now = (
-            datetime.fromisoformat(answer.json()["now"])
-            if answer.status_code == 200
-            else SystemClock().now()
-        )
-
-    def now(self) -> datetime:
-        return self._now
-
-
 def stored_contacts(host: HostProcess, tenant_id: str) -> list[dict[str, Any]]:
     store = SqliteDocumentStore(store_path(host), HostClock(host))
     try:
@@ -273,16 +239,6 @@ def stored_contacts(host: HostProcess, tenant_id: str) -> list[dict[str, Any]]:
         return store.query(SUBJECTS.name, (tenant_id,), query, 1000).items
     finally:
         store.close()
-
-
-def advance(host: HostProcess, duration: str) -> None:
-    answer = httpx.post(f"{host.url}/admin/clock", json={"advance": duration}, timeout=10)
-    assert answer.status_code == 200, answer.text
-
-
-def run_function(host: HostProcess, name: str) -> None:
-    answer = httpx.post(f"{host.url}/admin/functions/{name}", json={"input": None}, timeout=30)
-    assert answer.status_code == 202, (name, answer.status_code, answer.text)
 
 
 def unzip(content: bytes) -> dict[str, str]:

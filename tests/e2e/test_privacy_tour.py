@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.app_client import principal
+from tests.e2e.helpers import as_role, wait_for
 from tests.e2e.host_process import HostProcess
 
 pytestmark = pytest.mark.e2e
@@ -21,20 +20,6 @@ EMAIL, PHONE_RAW, PHONE_E164, IP = (
     "198.51.100.203",
 )
 ORIGIN = "https://shop.example"
-
-
-def as_role(role: str) -> dict[str, str]:
-    return {"X-MS-CLIENT-PRINCIPAL": principal(role)}
-
-
-def wait_for(check: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise TimeoutError("condition not met in time")
 
 
 def events(n: int) -> list[dict[str, Any]]:

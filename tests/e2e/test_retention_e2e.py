@@ -8,11 +8,9 @@ import hashlib
 import io
 import json
 import sqlite3
-import time
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.ports.document_store import Filter, Query
-from tests.app_client import principal
+from tests.e2e.helpers import HostClock, advance, as_role, run_function, store_path, wait_for
 from tests.e2e.host_process import HostProcess
 
 pytestmark = pytest.mark.e2e
@@ -37,55 +35,14 @@ PURGED_CONTAINERS = ("subjects", "blind_index", "privacy_requests")
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def as_role(role: str) -> dict[str, str]:
-    return {"X-MS-CLIENT-PRINCIPAL": principal(role)}
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    result = None
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise TimeoutError(f"condition not met in time; last result: {result!r}")
-
-
-class HostClock:
-    """The host's test-clock time, read once: what the host's own store reads would see."""
-
-    def __init__(self, host: HostProcess) -> None:
-        answer = httpx.get(f"{host.url}/admin/clock", timeout=5)
-        assert answer.status_code == 200
-        self._now = datetime.fromisoformat(answer.json()["now"])
-
-    def now(self) -> datetime:
-        return self._now
-
-
 def host_now(host: HostProcess) -> datetime:
     return HostClock(host).now()
-
-
-def advance(host: HostProcess, duration: str) -> None:
-    answer = httpx.post(f"{host.url}/admin/clock", json={"advance": duration}, timeout=10)
-    assert answer.status_code == 200, answer.text
 
 
 def logged_since(host: HostProcess, offset: int, text: bytes) -> bool:
     with host.log_path.open("rb") as log:
         log.seek(offset)
         return text in log.read()
-
-
-def run_function(host: HostProcess, name: str) -> None:
-    answer = httpx.post(f"{host.url}/admin/functions/{name}", json={"input": None}, timeout=30)
-    assert answer.status_code == 202, (name, answer.status_code, answer.text)
-
-
-def store_path(host: HostProcess) -> Path:
-    return host.data_dir / "regions" / "eu" / "store.sqlite"
 
 
 def visible(host: HostProcess, tenant_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from tests.app_client import AppClient, principal
-from tests.conftest import ORIGIN, PLATFORM
+from tests.conftest import ORIGIN, PLATFORM, collect_body, widget_headers
 
 EMAIL, PHONE_RAW, PHONE_E164, IP = (
     "planted.visitor@example.org",
@@ -40,31 +39,10 @@ def as_role(role: str, *tenants: str) -> dict[str, str]:
 
 def plant(client: AppClient, tenant: dict[str, Any], visitor: str, events: int) -> None:
     """Behaviour events, technical data, a contact with consent, a chat message: all planted."""
-    headers = {
-        "X-Widget-Key": tenant["widgetKey"],
-        "Origin": ORIGIN,
-        "X-Forwarded-For": f"{IP}:40000",
-    }
-    collect = {
-        "visitorId": visitor,
-        "sessionId": "sess-1",
-        "context": {
-            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
-            "language": "fr-FR",
-            "screen": {"width": 1280, "height": 800},
-            "timezone": "Europe/Paris",
-        },
-        "events": [
-            {
-                "id": str(uuid.uuid4()),
-                "type": "page_view",
-                "ts": "2026-11-02T09:00:00Z",
-                "url": f"https://shop.example/p?email={EMAIL}",
-                "target": EMAIL,
-            }
-            for _ in range(events)
-        ],
-    }
+    headers = widget_headers(tenant, **{"X-Forwarded-For": f"{IP}:40000"})
+    collect = collect_body(events, visitor)
+    for event in collect["events"]:
+        event.update(url=f"https://shop.example/p?email={EMAIL}", target=EMAIL)
     contact = {
         "visitorId": visitor,
         "email": EMAIL,
