@@ -53,37 +53,45 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 15.0) -> An
 
 
 class Host:
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    """An embedded host subprocess on a free loopback port, running a sample app."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        log: Path,
+        app: str = "tests.infra.sample_app",
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.log = log
         self.url = f"http://127.0.0.1:{free_port()}"
-        env = {
+        environment = {
             **os.environ,
             "PRIVACY_INGEST_QUEUE": "sample-queue",
             "PRIVACY_REGION": "eu",
-            "PRIVACY_INGEST_MAX_DELIVERY": "2",
             "PYTHONUNBUFFERED": "1",
+            **({"PRIVACY_INGEST_MAX_DELIVERY": "2"} if env is None else env),
         }
-        env.pop("PRIVACY_DATA_DIR", None)
+        environment.pop("PRIVACY_DATA_DIR", None)
+        port = self.url.rsplit(":", 1)[1]
+        command = [
+            sys.executable,
+            "-m",
+            "infra.embedded_host",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--data-dir",
+            str(data_dir),
+            "--app",
+            app,
+            *args,
+        ]
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "infra.embedded_host",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    self.url.rsplit(":", 1)[1],
-                    "--data-dir",
-                    str(data_dir),
-                    "--app",
-                    "tests.infra.sample_app",
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
+                command, cwd=REPO_ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT
             )
         self.http = httpx.Client(base_url=self.url, timeout=5.0)
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,52 +11,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.infra.test_embedded_host_process import REPO_ROOT, Host, eventually, free_port
+from tests.infra.test_embedded_host_process import Host, eventually
 
 pytestmark = pytest.mark.e2e
 
 
-class DurableHost(Host):
+def durable_host(data_dir: Path, log: Path) -> Host:
     """The sample Durable app on the embedded host, with the test clock on."""
-
-    def __init__(self, data_dir: Path, log: Path) -> None:
-        self.data_dir = data_dir
-        self.log = log
-        self.url = f"http://127.0.0.1:{free_port()}"
-        env = {
-            **os.environ,
-            "PRIVACY_INGEST_QUEUE": "sample-queue",
-            "PRIVACY_REGION": "eu",
-            "PYTHONUNBUFFERED": "1",
-        }
-        env.pop("PRIVACY_DATA_DIR", None)
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "infra.embedded_host",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    self.url.rsplit(":", 1)[1],
-                    "--data-dir",
-                    str(data_dir),
-                    "--app",
-                    "tests.infra.durable.sample_app",
-                    "--test-clock",
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        self.http = httpx.Client(base_url=self.url, timeout=5.0)
+    return Host(data_dir, log, app="tests.infra.durable.sample_app", args=("--test-clock",), env={})
 
 
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[Host]:
-    running = DurableHost(tmp_path / "data", tmp_path / "host.log")
+    running = durable_host(tmp_path / "data", tmp_path / "host.log")
     try:
         eventually(running.ready, "the host to answer /admin/host/status", timeout=20)
         keys = json.loads((running.data_dir / "host-keys.json").read_text())
