@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -63,6 +62,7 @@ from shared.ports.clock import SystemClock
 from shared.ports.document_store import BatchOp
 from shared.services import dsar_admin
 from shared.settings import Settings
+from tests.bench.bench_retention import seed
 
 PER_SUBJECT = 100
 TARGET_RATIO = 1.5
@@ -82,36 +82,6 @@ def timed(call: Callable[..., T], *args: Any) -> tuple[float, T]:
 
 
 # -- seeding -------------------------------------------------------------------------------
-
-
-def seed_background(services: Services, tenant_id: str, count: int) -> None:
-    """``count`` behaviour items of many subjects, 100 per partition, written in batches.
-
-    Subject ids are shaped as real ones (``s-`` and 32 hex digits), so a measured subject's
-    partition lands at a random place among them in key order."""
-    created = services.clock.now().isoformat()
-    for start in range(0, count, PER_SUBJECT):
-        subject = "s-" + hashlib.sha256(f"{tenant_id}/{start}".encode()).hexdigest()[:32]
-        ops = [
-            BatchOp(
-                "create",
-                item={
-                    "id": str(uuid.uuid4()),
-                    "tenantId": tenant_id,
-                    "subjectId": subject,
-                    "category": "behaviour",
-                    "type": "event",
-                    "createdAt": created,
-                    "eventType": "page_view",
-                    "ttl": 30 * 86400,
-                    "enc": {
-                        "url": "v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-                    },
-                },
-            )
-            for _ in range(min(PER_SUBJECT, count - start))
-        ]
-        services.store.batch(SUBJECTS.name, (tenant_id, subject), ops)
 
 
 def subject_item(
@@ -281,7 +251,7 @@ def bench_tenant(
     tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu", allowedOrigins=[]))
     tenant_id = tenant.tenantId
     began = time.perf_counter()
-    seed_background(services, tenant_id, tenant_items)
+    seed(services, tenant_id, tenant_items)
     seeding = time.perf_counter() - began
 
     add_subject(services, tenant_id, "v-warm", "warm@example.org", 10)

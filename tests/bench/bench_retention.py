@@ -10,6 +10,7 @@ items. Prints figures and one JSON line; asserts nothing about time.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import shutil
@@ -38,10 +39,13 @@ def peak_rss_mb() -> float:
 
 
 def seed(services: Services, tenant_id: str, count: int) -> None:
-    """``count`` behaviour items, 100 per subject, written through the port in batches."""
-    created = START.isoformat()
+    """``count`` behaviour items, 100 per subject, written through the port in batches.
+
+    Subject ids are shaped as real ones (``s-`` and 32 hex digits), so a subject measured
+    later lands at a random place among them in key order."""
+    created = services.clock.now().isoformat()
     for start in range(0, count, PER_SUBJECT):
-        subject = f"s-{start // PER_SUBJECT:08d}"
+        subject = "s-" + hashlib.sha256(f"{tenant_id}/{start}".encode()).hexdigest()[:32]
         ops = [
             BatchOp(
                 "create",
