@@ -104,6 +104,7 @@ class RetentionJob(BaseModel):
     """None: the whole tenant."""
     continuation: str | None = None
     processed: int = 0
+    """Documents examined (the unit of work); restamped and deleted count records."""
     restamped: int = 0
     deleted: int = 0
     requestedAt: AwareDatetime

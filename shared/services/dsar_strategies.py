@@ -16,6 +16,7 @@ from shared.models.widget import DsarType
 from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.retention import Category, item_ttl
+from shared.policies.stored_records import record_count, records
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, PatchOp, Query
@@ -87,29 +88,32 @@ class Strategies:
                 return items
 
     def export(self, step: Step) -> dict[str, Any]:
-        records = []
+        exported = []
         for sid in step.subject_ids:
             cipher = self._subjects.cipher(step.tenant.tenantId, sid)
             for item in self._items(step.tenant.tenantId, sid, step.category):
-                record = {k: v for k, v in item.items() if k not in _INTERNAL}
-                try:
-                    if cipher and item.get("enc"):
-                        record.update(cipher.decrypt_fields(item["id"], item["enc"]))
-                except DecryptionFailed:
-                    record["unreadable"] = True
-                records.append(record)
-        stage_category(self._blobs, step.request["id"], step.category, records)
-        return {"category": step.category, "records": len(records)}
+                for stored in records(item):
+                    record = {k: v for k, v in stored.items() if k not in _INTERNAL}
+                    try:
+                        if cipher and stored.get("enc"):
+                            record.update(cipher.decrypt_fields(stored["id"], stored["enc"]))
+                    except DecryptionFailed:
+                        record["unreadable"] = True
+                    exported.append(record)
+        stage_category(self._blobs, step.request["id"], step.category, exported)
+        return {"category": step.category, "records": len(exported)}
 
     def erase(self, step: Step) -> dict[str, Any]:
         deleted, kept = 0, 0
         for sid in step.subject_ids:
             items = self._items(step.tenant.tenantId, sid, step.category)
+            count = sum(record_count(i) for i in items)
             if is_held(step.tenant.legalHolds, sid, step.now):
-                kept += len(items)
+                kept += count
                 continue
             refs = [((step.tenant.tenantId, sid), i["id"]) for i in items]
-            deleted += self._store.delete_many(SUBJECTS.name, refs)
+            self._store.delete_many(SUBJECTS.name, refs)
+            deleted += count  # an item TTL removed meanwhile is gone all the same
         result: dict[str, Any] = {"category": step.category, "deleted": deleted}
         if kept:
             result |= {"kept": kept, "keptBecause": "legal hold"}

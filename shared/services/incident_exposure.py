@@ -13,6 +13,7 @@ from datetime import datetime
 
 from shared.containers import SUBJECTS
 from shared.models.incident import CategoryExposure, Exposure
+from shared.policies.stored_records import record_count
 from shared.ports.document_store import DocumentStore, Filter, Query
 
 PAGE = 1000
@@ -40,7 +41,7 @@ def count_exposure(
     while True:
         page = store.query(SUBJECTS.name, (tenant_id,), query, PAGE, continuation)
         for item in page.items:
-            records[item["category"]] += 1
+            records[item["category"]] += record_count(item)
             subjects[item["category"]].add(item["subjectId"])
         continuation = page.continuation
         if not continuation:

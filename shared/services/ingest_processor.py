@@ -1,7 +1,9 @@
 """The queue half of ingest: minimise, encrypt, stamp TTL and write, idempotently.
 
-Every item id derives from a client or request id, so a redelivered message finds its items
-already there and writes nothing twice. Failures raise: the bus retries, then dead-letters.
+Every item id derives from the message id, so a redelivered message finds its items already
+there and writes nothing twice; events are stored only by the message that owns them in the
+session's receipts, so overlapping messages store each event once. Failures raise: the bus
+retries, then dead-letters.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from shared.models.widget import (
     CollectRequest,
     ConsentRequest,
     ContactRequest,
+    Event,
     MessageRequest,
     PrivacyRequestIn,
 )
@@ -27,12 +30,14 @@ from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.minimisation import minimise_url, truncate_ip, user_agent_families
 from shared.policies.retention import Category, item_ttl
+from shared.policies.stored_records import EVENTS_TYPE, events_doc_id
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.services.audit_trail import AuditTrail
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.dsar_intake import register_widget_request
+from shared.services.event_receipts import EventReceipts, receipts_ttl, session_key
 from shared.services.legal_holds import adopt_subject
 from shared.services.subject_keys import SubjectKeys
 from shared.services.tenant_directory import TenantDirectory
@@ -58,6 +63,7 @@ class IngestProcessor:
         self._index = index
         self._audit = audit
         self._clock = clock
+        self._receipts = EventReceipts(store, clock)
         self._handlers: dict[str, Callable[[IngestEnvelope, Tenant], None]] = {
             "collect": self._collect,
             "contact": self._contact,
@@ -136,38 +142,64 @@ class IngestProcessor:
         cipher = self._open_subject(env, tenant, cmd.visitorId)
         if cipher is None:
             return
-        allowed = frozenset(tenant.queryAllowlist)
-        common = self._item(
-            env, "", Category.BEHAVIOUR, tenant, type="event", sessionId=cmd.sessionId
-        )  # TTL and stamps: once per message
-        items = []
-        for event in cmd.events:
-            event_id = str(event.id)
-            sealed = cipher.encrypt_fields(
-                event_id,
-                {
-                    "url": minimise_url(event.url, allowed),
-                    "referrer": minimise_url(event.referrer, allowed),
-                    "target": event.target,
-                },
-            )
-            items.append(
-                {
-                    **common,
-                    "id": event_id,
-                    "eventType": event.type.value,
-                    "ts": event.ts.isoformat(),
-                    "durationMs": event.durationMs,
-                    "enc": sealed,
-                }
-            )
-        items.append(self._technical(env, tenant, cmd, cipher))
+        pk = (env.tenantId, env.subjectId or "")
+        claim = self._receipts.claim(
+            pk,
+            cmd.sessionId,
+            env.requestId,
+            [e.id.hex for e in cmd.events],
+            receipts_ttl(tenant.retention),
+        )
+        events = [e for e in cmd.events if e.id.hex in claim.owned]
+        items = [self._events(env, tenant, cmd, cipher, events)] if events else []
+        if claim.opens_session:  # technical data once per session: no more than analytics needs
+            items.append(self._technical(env, tenant, cmd, cipher))
         self._write_new(env, items)
+
+    def _events(
+        self,
+        env: IngestEnvelope,
+        tenant: Tenant,
+        cmd: CollectRequest,
+        cipher: FieldCipher,
+        events: list[Event],
+    ) -> dict[str, Any]:
+        """One document for the events of a message; each event's fields are sealed under its
+        own id, so an event read out of the group decrypts exactly as a lone item would."""
+        allowed = frozenset(tenant.queryAllowlist)
+        grouped = []
+        for event in events:
+            event_id = str(event.id)
+            record: dict[str, Any] = {
+                "id": event_id,
+                "eventType": event.type.value,
+                "ts": event.ts.isoformat(),
+                "enc": cipher.encrypt_fields(
+                    event_id,
+                    {
+                        "url": minimise_url(event.url, allowed),
+                        "referrer": minimise_url(event.referrer, allowed),
+                        "target": event.target,
+                    },
+                ),
+            }
+            if event.durationMs is not None:
+                record["durationMs"] = event.durationMs
+            grouped.append(record)
+        return self._item(
+            env,
+            events_doc_id(env.requestId),
+            Category.BEHAVIOUR,
+            tenant,
+            type=EVENTS_TYPE,
+            sessionId=cmd.sessionId,
+            events=grouped,
+        )
 
     def _technical(
         self, env: IngestEnvelope, tenant: Tenant, cmd: CollectRequest, cipher: FieldCipher
     ) -> dict[str, Any]:
-        item_id = f"tech-{env.requestId}"
+        item_id = f"tech-{session_key(cmd.sessionId)}"
         ip = env.clientIp
         if ip and tenant.ipPolicy == "truncate":
             ip = truncate_ip(ip)

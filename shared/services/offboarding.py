@@ -19,6 +19,7 @@ from shared.containers import INDEX, REQUESTS, SUBJECTS
 from shared.errors import Conflict
 from shared.models.tenant import Offboarding, Tenant
 from shared.policies.holds import is_held
+from shared.policies.stored_records import record_count
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Query
@@ -164,10 +165,11 @@ class OffboardingService:
     ) -> bool:
         """Counts what goes (per category) and what stays (and why)."""
         subject_ids = [item["subjectId"]] if "subjectId" in item else item.get("subjectIds", [])
+        records = record_count(item)
         if container != REQUESTS.name and any(
             is_held(tenant.legalHolds, s, now) for s in subject_ids
         ):
-            counts["kept.legalHold"] += 1
+            counts["kept.legalHold"] += records
             return True
         kind = (
             item.get("category")
@@ -180,9 +182,9 @@ class OffboardingService:
         if kind == "subject":
             kind = "dataKeys"
         if keep_consent and kind == "consent":
-            counts["kept.consent"] += 1
+            counts["kept.consent"] += records
             return True
-        counts[f"deleted.{kind}"] += 1
+        counts[f"deleted.{kind}"] += records
         return False
 
     def _certify(

@@ -13,6 +13,7 @@ from typing import Any
 
 from shared.containers import SUBJECTS
 from shared.crypto.envelope import DecryptionFailed, FieldCipher
+from shared.policies.stored_records import records
 from shared.ports.blob_store import BlobStore
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.services.subject_keys import SubjectKeys
@@ -49,8 +50,9 @@ def build_export(
             sid = item["subjectId"]
             if sid not in ciphers:
                 ciphers[sid] = subjects.cipher(tenant_id, sid)
-            record = _record(item, ciphers[sid])
-            lines[item["category"]].append(json.dumps(record, sort_keys=True).encode())
+            for stored in records(item):
+                record = _record(stored, ciphers[sid])
+                lines[item["category"]].append(json.dumps(record, sort_keys=True).encode())
         continuation = page.continuation
         if not continuation:
             break

@@ -22,6 +22,7 @@ from shared.containers import SUBJECTS
 from shared.models.tenant import RetentionJob, Tenant
 from shared.policies.holds import is_held
 from shared.policies.retention import Category, item_ttl
+from shared.policies.stored_records import record_count
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore, Filter, PatchOp, Query
 from shared.services.audit_trail import AuditTrail
@@ -142,15 +143,15 @@ class RetentionJobs:
         for item in items:
             pk = (item["tenantId"], item["subjectId"])
             ttl = target_ttl(tenant, item, now)
-            counts["processed"] += 1
+            counts["processed"] += 1  # documents: the unit of work and budget
             if ttl == 0:
                 deletes.append((pk, item["id"]))
-                counts[f"deleted.{item['category']}"] += 1
+                counts[f"deleted.{item['category']}"] += record_count(item)
             elif expiry(ttl, math.floor(now.timestamp())) != expiry(item.get("ttl"), item["_ts"]):
                 patches[pk].append(
                     BatchOp("patch", id=item["id"], patch=[PatchOp("set", "/ttl", ttl)])
                 )
-                counts[f"restamped.{item['category']}"] += 1
+                counts[f"restamped.{item['category']}"] += record_count(item)
         if deletes:
             self._store.delete_many(SUBJECTS.name, deletes)
         for pk, ops in patches.items():

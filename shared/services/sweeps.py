@@ -17,6 +17,7 @@ from shared.containers import AUDIT, MAINTENANCE, SUBJECTS
 from shared.models.tenant import Tenant
 from shared.policies.holds import is_held
 from shared.policies.retention import Category, effective_days
+from shared.policies.stored_records import record_count
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, NotFound, Query
 from shared.ports.message_bus import MessageBus
@@ -124,13 +125,10 @@ class Sweeps:
             filters=[Filter("category", "=", category.value), Filter("createdAt", "<", cutoff)]
         )
         page = self._store.query(SUBJECTS.name, (tenant.tenantId,), query, size, token)
-        doomed = [
-            ((i["tenantId"], i["subjectId"]), i["id"])
-            for i in page.items
-            if not is_held(tenant.legalHolds, i["subjectId"], now)
-        ]
-        if deleted := self._store.delete_many(SUBJECTS.name, doomed):
-            counts[category.value] += deleted
+        doomed = [i for i in page.items if not is_held(tenant.legalHolds, i["subjectId"], now)]
+        refs = [((i["tenantId"], i["subjectId"]), i["id"]) for i in doomed]
+        if self._store.delete_many(SUBJECTS.name, refs):
+            counts[category.value] += sum(record_count(i) for i in doomed)
         counts["_scanned"] += len(page.items)
         return page.continuation
 

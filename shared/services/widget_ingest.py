@@ -1,8 +1,8 @@
 """The HTTP half of ingest: admit, validate, count duplicates, seal and enqueue; nothing else.
 
-Order matters for "accepted is never lost": the message is enqueued before the receipts that
-make a resend count as duplicates are written, so a crash in between causes at worst a second
-enqueue, which the idempotent processor absorbs.
+Order matters for "accepted is never lost": the message is enqueued before its claim on the
+session's event receipts is written, so a crash in between causes at worst a second enqueue, and
+the processor (which honours the same claims) still stores each event once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.containers import SUBJECTS
 from shared.crypto.blind_index import subject_id_for_visitor
 from shared.crypto.envelope import seal
 from shared.errors import BadRequest, Conflict, FieldError
@@ -32,18 +31,14 @@ from shared.models.widget import (
 )
 from shared.policies.identifiers import InvalidIdentifier, normalise_email, normalise_phone
 from shared.policies.minimisation import client_ip
-from shared.policies.retention import Category, effective_days
 from shared.ports.clock import Clock
-from shared.ports.document_store import BatchOp, DocumentStore
+from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.ports.message_bus import MessageBus, OutgoingMessage
+from shared.services.event_receipts import EventReceipts, receipts_ttl
 from shared.services.subject_keys import BEHAVIOUR_PURPOSE, SubjectKeys, consent_withdrawn
 from shared.services.widget_gate import WidgetCall, WidgetGate
 from shared.validation import parse_model
-
-
-def receipt_id(event_id: str) -> str:
-    return f"r-{event_id}"
 
 
 class WidgetIngest:
@@ -64,6 +59,7 @@ class WidgetIngest:
         self._subjects = subjects
         self._clock = clock
         self._queue = queue
+        self._receipts = EventReceipts(store, clock)
 
     def _subject_id(self, tenant: Tenant, visitor_id: str) -> str:
         return subject_id_for_visitor(self._keys.secret("blind-index"), tenant.tenantId, visitor_id)
@@ -115,12 +111,10 @@ class WidgetIngest:
         if consent_withdrawn(self._refuse_if_restricted(tenant, subject_id), BEHAVIOUR_PURPOSE):
             return CollectAccepted(accepted=0, duplicates=0, ignored=len(cmd.events))
         pk = (tenant.tenantId, subject_id)
-        ids = list(dict.fromkeys(str(e.id) for e in cmd.events))
-        seen = {
-            d["id"] for d in self._store.read_many(SUBJECTS.name, pk, [receipt_id(i) for i in ids])
-        }
-        fresh = [e for e in cmd.events if receipt_id(str(e.id)) not in seen]
-        fresh = list({str(e.id): e for e in fresh}.values())
+        receipts = self._receipts.read(pk, cmd.sessionId)
+        seen = receipts.seen([e.id.hex for e in cmd.events])
+        fresh = list({e.id.hex: e for e in cmd.events if e.id.hex not in seen}.values())
+        accepted = 0
         if fresh:
             request_id = uuid.uuid4().hex
             self._enqueue(
@@ -131,28 +125,16 @@ class WidgetIngest:
                 call,
                 request_id,
             )
-            self._write_receipts(tenant, pk, [str(e.id) for e in fresh])
-        return CollectAccepted(accepted=len(fresh), duplicates=len(cmd.events) - len(fresh))
-
-    def _write_receipts(self, tenant: Tenant, pk: tuple[str, str], event_ids: list[str]) -> None:
-        days = effective_days(Category.BEHAVIOUR, tenant.retention) or 30
-        now = self._clock.now().isoformat()
-        ops = [
-            BatchOp(
-                "upsert",
-                item={
-                    "id": receipt_id(i),
-                    "tenantId": pk[0],
-                    "subjectId": pk[1],
-                    "type": "receipt",
-                    "createdAt": now,
-                    "ttl": days * 86400,
-                },
+            claim = self._receipts.claim(
+                pk,
+                cmd.sessionId,
+                request_id,
+                [e.id.hex for e in fresh],
+                receipts_ttl(tenant.retention),
+                known=receipts,
             )
-            for i in event_ids
-        ]
-        for start in range(0, len(ops), 100):
-            self._store.batch(SUBJECTS.name, pk, ops[start : start + 100])
+            accepted = len(claim.owned)
+        return CollectAccepted(accepted=accepted, duplicates=len(cmd.events) - accepted)
 
     def contact(self, call: WidgetCall) -> ContactAccepted:
         tenant = self._gate.admit(call)

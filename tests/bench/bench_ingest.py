@@ -25,18 +25,16 @@ import psutil  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.adapters.sqlite_bus import SqliteBus
-from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.bootstrap import build_services
-from shared.containers import SUBJECTS
 from shared.models.tenant import TenantCreate
 from shared.models.widget import Event
 from shared.ports.clock import SystemClock
-from shared.ports.document_store import Filter, Query
 from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
 from tests.app_client import principal
 from tests.bench.load import cpu_seconds, open_loop, peak_rss_mb
 from tests.e2e.host_process import HostProcess
+from tests.stored import region_store, stored_records
 
 ORIGIN = "https://shop.example"
 QUEUE = "widget-ingest"
@@ -165,17 +163,8 @@ def bench_baseline(root: Path, bodies: list[dict[str, Any]]) -> float:
 
 
 def stored_events(data_dir: Path, tenant_id: str) -> int:
-    store = SqliteDocumentStore(data_dir / "regions" / "eu" / "store.sqlite", SystemClock())
-    try:
-        store.ensure_container(SUBJECTS)
-        query, count, continuation = Query(filters=[Filter("type", "=", "event")]), 0, None
-        while True:
-            page = store.query(SUBJECTS.name, (tenant_id,), query, 1000, continuation)
-            count, continuation = count + len(page.items), page.continuation
-            if not continuation:
-                return count
-    finally:
-        store.close()
+    with region_store(data_dir) as store:
+        return len(stored_records(store, tenant_id, "event"))
 
 
 def bench_http(

@@ -222,7 +222,9 @@ def orchestrations_done(host: HostProcess, *instance_ids: str) -> bool:
 def behaviour(host: HostProcess, tenant_id: str, subject_id: str) -> int:
     rows = raw(
         host,
-        "SELECT count(*) FROM items WHERE container = 'subjects'"
+        # records: a grouped document counts as its events
+        "SELECT coalesce(sum(coalesce(json_array_length(body, '$.events'), 1)), 0)"
+        " FROM items WHERE container = 'subjects'"
         " AND json_extract(body, '$.tenantId') = ? AND json_extract(body, '$.subjectId') = ?"
         " AND json_extract(body, '$.category') = 'behaviour'",
         tenant_id,

@@ -11,12 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.adapters.sqlite_store import SqliteDocumentStore
-from shared.containers import SUBJECTS
-from shared.ports.clock import SystemClock
-from shared.ports.document_store import Filter, Query
 from tests.app_client import principal
 from tests.e2e.host_process import HostProcess
+from tests.stored import region_store, stored_records
 
 pytestmark = pytest.mark.e2e
 ORIGIN = "https://shop.example"
@@ -40,20 +37,8 @@ def batch(visitor: str) -> dict[str, Any]:
 
 
 def stored_event_ids(data_dir: Path, tenant_id: str) -> list[str]:
-    store = SqliteDocumentStore(data_dir / "regions" / "eu" / "store.sqlite", SystemClock())
-    try:
-        store.ensure_container(SUBJECTS)
-        query = Query(filters=[Filter("type", "=", "event")])
-        ids: list[str] = []
-        continuation = None
-        while True:
-            page = store.query(SUBJECTS.name, (tenant_id,), query, 500, continuation)
-            ids += [item["id"] for item in page.items]
-            continuation = page.continuation
-            if not continuation:
-                return ids
-    finally:
-        store.close()
+    with region_store(data_dir) as store:
+        return [r["id"] for r in stored_records(store, tenant_id, "event")]
 
 
 def test_kill_9_mid_stream_loses_no_accepted_event(host: HostProcess) -> None:

@@ -21,6 +21,7 @@ import pytest
 
 from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
+from shared.policies.stored_records import records
 from shared.ports.document_store import Filter, Query
 from tests.e2e.helpers import HostClock, advance, as_role, run_function, store_path, wait_for
 from tests.e2e.host_process import HostProcess
@@ -46,7 +47,7 @@ def logged_since(host: HostProcess, offset: int, text: bytes) -> bool:
 
 
 def visible(host: HostProcess, tenant_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Per category, the subject items of a tenant a read or query sees at the host's now."""
+    """Per category, the subject records of a tenant a read or query sees at the host's now."""
     store = SqliteDocumentStore(store_path(host), HostClock(host))
     try:
         store.ensure_container(SUBJECTS)
@@ -57,7 +58,7 @@ def visible(host: HostProcess, tenant_id: str) -> dict[str, list[dict[str, Any]]
             continuation = None
             while True:
                 page = store.query(SUBJECTS.name, (tenant_id,), query, 500, continuation)
-                items += page.items
+                items += [r for item in page.items for r in records(item)]
                 continuation = page.continuation
                 if not continuation:
                     break

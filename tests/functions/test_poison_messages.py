@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.containers import SUBJECTS
-from shared.ports.document_store import Filter, Query
 from shared.ports.message_bus import OutgoingMessage
 from tests.app_client import AppClient
 from tests.conftest import collect_body, widget_headers
+from tests.stored import stored_records
 
 
 def test_poison_message_is_dead_lettered_after_the_retry_limit(
@@ -27,6 +26,5 @@ def test_poison_message_is_dead_lettered_after_the_retry_limit(
     assert dead.description.endswith("last error: DecryptionFailed")
     assert dead.delivery_count == client.services.settings.ingest_max_delivery
     assert bus.active_count(queue) == 0
-    query = Query(filters=[Filter("type", "=", "event")])
-    events = client.services.store.query(SUBJECTS.name, (tenant["tenantId"],), query, 100).items
+    events = stored_records(client.services.store, tenant["tenantId"], "event")
     assert len(events) == 5

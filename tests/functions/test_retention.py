@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared.containers import SUBJECTS
+from shared.policies.stored_records import record_count
 from shared.ports.document_store import ContainerSpec, Filter, Query
 from shared.services.retention_jobs import Budget
 from tests.app_client import AppClient
@@ -18,7 +19,8 @@ from tests.fakes import FakeClock
 def count(client: AppClient, tenant_id: str, category: str, subject: str | None = None) -> int:
     pk = (tenant_id,) if subject is None else (tenant_id, subject)
     query = Query(filters=[Filter("category", "=", category)])
-    return len(client.services.store.query(SUBJECTS.name, pk, query, 10_000).items)
+    items = client.services.store.query(SUBJECTS.name, pk, query, 10_000).items
+    return sum(record_count(i) for i in items)
 
 
 def subject_of(client: AppClient, tenant_id: str, visitor: str) -> str:
@@ -223,7 +225,7 @@ def test_backstop_sweep_is_bounded_resumable_and_idempotent(
     clock.advance(timedelta(days=31))
     assert count(client, tenant["tenantId"], "behaviour") == 100
     sweeps = client.services.sweeps
-    first = sweeps.sweep_expired(Budget(items=40, seconds=60))
+    first = sweeps.sweep_expired(Budget(items=4, seconds=60))  # 10 documents hold the 105
     assert first["complete"] is False
     deleted = sum(first["deleted"][tenant["tenantId"]].values())
     assert 0 < deleted < 105

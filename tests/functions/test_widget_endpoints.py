@@ -8,16 +8,15 @@ from typing import Any
 import pytest
 
 from shared.containers import SUBJECTS
-from shared.ports.document_store import Filter, Query
 from tests.app_client import AppClient
 from tests.conftest import ORIGIN, PLATFORM, collect_body, widget_headers
+from tests.stored import stored_records
 
 EMAIL, PHONE, IP = "jean.dupont@example.com", "+33 6 12 34 56 78", "203.0.113.77"
 
 
 def stored_items(client: AppClient, tenant_id: str, kind: str) -> list[dict[str, Any]]:
-    query = Query(filters=[Filter("type", "=", kind)])
-    return client.services.store.query(SUBJECTS.name, (tenant_id,), query, 1000).items
+    return stored_records(client.services.store, tenant_id, kind)
 
 
 def assert_problem(answer: Any, status: int, *planted: str) -> dict[str, Any]:

@@ -1,0 +1,150 @@
+"""Which collect message owns each event id of a visitor session.
+
+One document per session (in the subject's partition) lists, per accepted message, the ids of
+the events it carries. HTTP reads it to count a resend as duplicates and adds its claim after
+enqueueing; the processor stores only the events its message owns, claiming any that HTTP did
+not get to (a crash between enqueue and claim). Claims merge under ETag concurrency and the
+first claim wins, so two overlapping messages racing each other still store every event once.
+
+Only the last ``CAP`` ids of a session are kept: resends come within minutes, and a bounded
+document (~17 KB at most) keeps each write cheap. The document holds ids, never event content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.containers import SUBJECTS
+from shared.policies.retention import Category, effective_days
+from shared.ports.clock import Clock
+from shared.ports.document_store import (
+    Conflict,
+    DocumentStore,
+    NotFound,
+    PartitionKey,
+    PreconditionFailed,
+)
+
+CAP = 500
+ATTEMPTS = 8
+RECEIPTS_TYPE = "receipts"
+
+
+class ClaimContended(Exception):
+    """Too many concurrent writers on one session's receipts; the caller retries later."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    owned: set[str]
+    """The event ids this message stores."""
+    opens_session: bool
+    """True for the session's first message (the one that stores the session's technical data)."""
+
+
+def session_key(session_id: str) -> str:
+    """Session ids are client text: hashed, they make valid, fixed-length document ids."""
+    return hashlib.sha256(session_id.encode()).hexdigest()[:32]
+
+
+def receipts_doc_id(session_id: str) -> str:
+    return "r-" + session_key(session_id)
+
+
+def receipts_ttl(retention: dict[str, int]) -> int:
+    """As long as behaviour data lives (a resend after that is a new event anyway)."""
+    return (effective_days(Category.BEHAVIOUR, retention) or 30) * 86400
+
+
+def _owners(doc: dict[str, Any] | None) -> dict[str, str]:
+    return {e: request for request, ids in (doc or {}).get("claims", []) for e in ids}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The receipts of a session as read once: HTTP counts duplicates and then claims from the
+    same read, so the usual request reads the document once."""
+
+    doc: dict[str, Any] | None
+
+    def seen(self, event_ids: Sequence[str]) -> set[str]:
+        """The ids some earlier message already carries."""
+        return _owners(self.doc).keys() & set(event_ids)
+
+
+def _trimmed(claims: list[list[Any]]) -> list[list[Any]]:
+    """Oldest claims go first once the session holds more than CAP ids (the newest stays)."""
+    total = sum(len(ids) for _, ids in claims)
+    start = 0
+    while total > CAP and start < len(claims) - 1:
+        total -= len(claims[start][1])
+        start += 1
+    return claims[start:]
+
+
+class EventReceipts:
+    def __init__(self, store: DocumentStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def read(self, pk: PartitionKey, session_id: str) -> Snapshot:
+        try:
+            return Snapshot(self._store.read(SUBJECTS.name, pk, receipts_doc_id(session_id)))
+        except NotFound:
+            return Snapshot(None)
+
+    def claim(
+        self,
+        pk: PartitionKey,
+        session_id: str,
+        request_id: str,
+        event_ids: Sequence[str],
+        ttl: int,
+        known: Snapshot | None = None,
+    ) -> Claim:
+        """Claim the unclaimed ids for ``request_id``; answers which ids that request owns.
+        ``known`` saves the first read when the caller has just read the receipts."""
+        for _ in range(ATTEMPTS):
+            doc = (known or self.read(pk, session_id)).doc
+            known = None
+            owner = _owners(doc)
+            first = doc["claims"][0][0] if doc and doc["claims"] else request_id
+            new = list(dict.fromkeys(e for e in event_ids if e not in owner))
+            if new:
+                try:
+                    self._write(pk, session_id, doc, [request_id, new], ttl)
+                except (Conflict, PreconditionFailed, NotFound):
+                    continue  # another writer got there first: read again and merge
+                owner.update(dict.fromkeys(new, request_id))
+            owned = {e for e in event_ids if owner[e] == request_id}
+            return Claim(owned, opens_session=first == request_id)
+        raise ClaimContended("event receipts of one session are contended")
+
+    def _write(
+        self,
+        pk: PartitionKey,
+        session_id: str,
+        doc: dict[str, Any] | None,
+        claim: list[Any],
+        ttl: int,
+    ) -> None:
+        if doc is None:
+            self._store.create(
+                SUBJECTS.name,
+                {
+                    "id": receipts_doc_id(session_id),
+                    "tenantId": pk[0],
+                    "subjectId": pk[1],
+                    "type": RECEIPTS_TYPE,
+                    "createdAt": self._clock.now().isoformat(),
+                    "ttl": ttl,
+                    "claims": [claim],
+                },
+            )
+            return
+        fields = {k: v for k, v in doc.items() if not k.startswith("_")}
+        fields |= {"ttl": ttl, "claims": _trimmed([*doc["claims"], claim])}
+        self._store.replace(SUBJECTS.name, fields, if_match=doc["_etag"])
