@@ -9,7 +9,12 @@ from shared.ports.document_store import ContainerSpec
 if TYPE_CHECKING:
     from shared.bootstrap import Services
 
-SUBJECTS = ContainerSpec("subjects", ("/tenantId", "/subjectId"), default_ttl=-1)
+SUBJECTS = ContainerSpec(
+    "subjects",
+    ("/tenantId", "/subjectId"),
+    default_ttl=-1,
+    unindexed=("/enc/*", "/events/*", "/claims/*", "/dataKey/*"),
+)
 """Everything about one data subject in one logical partition: a DSAR touches one partition."""
 INDEX = ContainerSpec("blind_index", ("/tenantId",), default_ttl=-1)
 """Blind-index entries (``kind:hmac`` -> subject ids); point reads, never plaintext."""

@@ -33,6 +33,18 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
         kind: length(c.partitionKeyPaths) > 1 ? 'MultiHash' : 'Hash'
         version: 2
       }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          {
+            path: '/*'
+          }
+        ]
+        excludedPaths: [for p in concat(contains(c, 'excludedPaths') ? c.excludedPaths : [], ['/"_etag"/?']): {
+          path: p
+        }]
+      }
     }, contains(c, 'defaultTtl') ? { defaultTtl: c.defaultTtl } : {})
   }
 }]

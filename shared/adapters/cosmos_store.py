@@ -61,6 +61,25 @@ _READ_MANY_CHUNK = 256
 _EVERYTHING = Query()
 
 
+_ETAG_PATH = '/"_etag"/?'
+
+
+def indexing_policy(spec: ContainerSpec) -> dict[str, Any]:
+    """Cosmos DB's default policy (every path, range indexes) minus the spec's unindexed paths."""
+    return {
+        "indexingMode": "consistent",
+        "automatic": True,
+        "includedPaths": [{"path": "/*"}],
+        "excludedPaths": [{"path": p} for p in (*spec.unindexed, _ETAG_PATH)],
+    }
+
+
+def unindexed(props: Mapping[str, Any]) -> set[str]:
+    """The excluded paths of a container as read back (the service adds the ``_etag`` one)."""
+    excluded = (props.get("indexingPolicy") or {}).get("excludedPaths") or []
+    return {str(p["path"]) for p in excluded} - {_ETAG_PATH}
+
+
 class CosmosDocumentStore:
     """``DocumentStore`` on one Cosmos DB database of an account."""
 
@@ -156,6 +175,7 @@ class CosmosDocumentStore:
                     spec.name,
                     key,
                     default_ttl=spec.default_ttl,
+                    indexing_policy=indexing_policy(spec),
                     response_hook=hook,
                 )
             except Conflict:  # created meanwhile by another process: check it below
@@ -165,13 +185,13 @@ class CosmosDocumentStore:
                 return
         if tuple(props["partitionKey"]["paths"]) != spec.partition_key_paths:
             raise BadRequest(f"partition key paths of {spec.name} cannot change")
-        if props.get("defaultTtl") != spec.default_ttl:
+        if props.get("defaultTtl") != spec.default_ttl or unindexed(props) != set(spec.unindexed):
             self._call(
                 what,
                 self._db.replace_container,
                 spec.name,
                 key,
-                indexing_policy=props.get("indexingPolicy"),
+                indexing_policy=indexing_policy(spec),
                 default_ttl=spec.default_ttl,
                 response_hook=hook,
             )

@@ -29,6 +29,9 @@ class ContainerSpec:
     partition_key_paths: tuple[str, ...]
     default_ttl: int | None = None
     """None: TTL off. -1: on, items live unless they set ``ttl``. n > 0: default seconds."""
+    unindexed: tuple[str, ...] = ()
+    """Paths no query filters on (ciphertext, grouped events, receipts): Cosmos DB keeps them
+    out of its index, so a write is charged for the fields that are queried only."""
 
 
 class StoreError(Exception):

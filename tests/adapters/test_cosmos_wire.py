@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from azure.cosmos.exceptions import CosmosHttpResponseError
 from infra.emulators import launch
 from infra.emulators.launch import CosmosServer, ServerUnavailable
 from shared.adapters.cosmos_store import CosmosDocumentStore, Throttled
+from shared.containers import SUBJECTS
 from shared.ports.document_store import (
     BatchFailed,
     BatchOp,
@@ -90,6 +92,19 @@ def test_hierarchical_container_is_created_multihash_with_its_default_ttl(wire: 
         "version": 2,
     }
     assert body["defaultTtl"] == -1
+
+
+def test_ciphertext_and_grouped_events_are_kept_out_of_the_index(wire: Wire) -> None:
+    wire.store.ensure_container(SUBJECTS)
+    policy = json.loads(wire.one("POST", "/colls/")["body"])["indexingPolicy"]
+    assert policy["includedPaths"] == [{"path": "/*"}]
+    excluded = {p["path"] for p in policy["excludedPaths"]}
+    assert {"/enc/*", "/events/*", "/claims/*", "/dataKey/*"} <= excluded
+    wire.store.ensure_container(SUBJECTS)  # already aligned: read only
+    assert not [r for r in wire.sent() if r["method"] in ("PUT", "POST")]
+    wire.store.ensure_container(replace(SUBJECTS, unindexed=("/enc/*",)))
+    changed = json.loads(wire.one("PUT", "/colls/subjects")["body"])["indexingPolicy"]
+    assert "/events/*" not in {p["path"] for p in changed["excludedPaths"]}
 
 
 def test_single_key_container_is_hash_and_ttl_off_sends_no_default_ttl(wire: Wire) -> None:

@@ -199,9 +199,14 @@ def test_no_setting_and_no_bicep_file_carries_a_secret() -> None:
         assert not any(marker in text for marker in SECRET_MARKERS[:4]), path.name
 
 
-def _layout_from_code() -> dict[str, dict[str, tuple[tuple[str, ...], int | None]]]:
+Layout = dict[str, dict[str, tuple[tuple[str, ...], int | None, tuple[str, ...]]]]
+
+
+def _layout_from_code() -> Layout:
     return {
-        database: {c.name: (tuple(c.partition_key_paths), c.default_ttl) for c in specs}
+        database: {
+            c.name: (tuple(c.partition_key_paths), c.default_ttl, tuple(c.unindexed)) for c in specs
+        }
         for database, specs in (
             ("privacy", containers.REGION_CONTAINERS),
             ("control", containers.DIRECTORY_CONTAINERS),
@@ -211,11 +216,13 @@ def _layout_from_code() -> dict[str, dict[str, tuple[tuple[str, ...], int | None
 
 def test_the_deployed_cosmos_layout_equals_shared_containers() -> None:
     layout = json.loads(COSMOS_LAYOUT.read_text(encoding="utf-8"))
-    deployed: dict[str, dict[str, tuple[tuple[str, ...], int | None]]] = {
-        name: {} for name in layout["databases"]
-    }
+    deployed: Layout = {name: {} for name in layout["databases"]}
     for c in layout["containers"]:
-        deployed[c["database"]][c["name"]] = (tuple(c["partitionKeyPaths"]), c.get("defaultTtl"))
+        deployed[c["database"]][c["name"]] = (
+            tuple(c["partitionKeyPaths"]),
+            c.get("defaultTtl"),
+            tuple(c.get("excludedPaths", [])),
+        )
     assert deployed == _layout_from_code()
 
 
