@@ -259,7 +259,8 @@ OPERATIONS: tuple[Operation, ...] = (
         f"{_T}/dsar/{{requestId}}/export",
         "download_dsar_export",
         "The subject's data in every category, decrypted, as JSON (7 days); "
-        "?format=zip or Accept: application/zip gives the zip of JSON and CSV per category",
+        "?format=zip or Accept: application/zip gives the zip of JSON and CSV per category "
+        "(on Azure: 303 See Other to a read-only link valid 15 minutes)",
         200,
         None,
         roles=("Privacy.Operator", "Privacy.Admin"),

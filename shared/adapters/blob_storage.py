@@ -134,6 +134,8 @@ class AzureBlobStore:
         now = self._clock.now()
         expiry = now + expires_in
         blob = self._client.get_blob_client(container, name)
+        if not blob.exists():  # a link to nothing would only fail later, in a browser
+            raise BlobNotFound(f"{container}/{name}")
         filename = _FILENAME_UNSAFE.sub("_", name.rsplit("/", 1)[-1])
         common: dict[str, Any] = {
             "permission": BlobSasPermissions(read=True),

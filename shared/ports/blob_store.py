@@ -6,7 +6,8 @@ store only: an export never leaves its region.
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 
 class BlobNotFound(Exception):
@@ -25,3 +26,13 @@ class BlobStore(Protocol):
         ...
 
     def list(self, container: str, prefix: str = "") -> list[str]: ...
+
+
+@runtime_checkable
+class LinkableBlobStore(BlobStore, Protocol):
+    """A store that can hand out short-lived, read-only links (Azure: user-delegation SAS), so
+    a large package goes from storage to the admin's browser without passing through the app."""
+
+    def share_link(self, container: str, name: str, expires_in: timedelta) -> str:
+        """Raises BlobNotFound when the blob is absent."""
+        ...

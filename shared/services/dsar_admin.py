@@ -23,7 +23,7 @@ from shared.models.dsar import (
     DsarView,
 )
 from shared.models.widget import DsarType
-from shared.ports.blob_store import BlobNotFound
+from shared.ports.blob_store import BlobNotFound, LinkableBlobStore
 from shared.services.dsar_export import CONTAINER, package_name
 from shared.services.dsar_requests import MAX_EXTENSION
 from shared.services.subject_resolution import identifier_digests
@@ -31,6 +31,7 @@ from shared.services.tenant_admin import local_tenant
 
 ORCHESTRATOR = "dsar_orchestrator"
 DECISION_EVENT = "Decision"
+EXPORT_LINK_LIFETIME = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def extend(
     return services.dsar_requests.view(doc)
 
 
-def download(services: Services, principal: Principal, tenant_id: str, request_id: str) -> bytes:
+def _ready_export(services: Services, tenant_id: str, request_id: str) -> None:
     doc = services.dsar_requests.get(tenant_id, request_id)
     if doc["type"] not in (DsarType.ACCESS, DsarType.PORTABILITY):
         raise NotFound("only access and portability requests have an export")
@@ -153,6 +154,33 @@ def download(services: Services, principal: Principal, tenant_id: str, request_i
         raise Conflict("the export is not ready yet")
     if services.clock.now() >= datetime.fromisoformat(result["exportExpiresAt"]):
         raise Gone("the export expired after 7 days")
+
+
+def download_link(
+    services: Services, principal: Principal, tenant_id: str, request_id: str
+) -> str | None:
+    """A short-lived read-only link to the zip package where the store can make one (Azure);
+    None otherwise. The link is a bearer secret: it is answered, never logged or audited."""
+    if not isinstance(services.blobs, LinkableBlobStore):
+        return None
+    _ready_export(services, tenant_id, request_id)
+    try:
+        link = services.blobs.share_link(CONTAINER, package_name(request_id), EXPORT_LINK_LIFETIME)
+    except BlobNotFound:
+        raise Gone("the export has been deleted") from None
+    _audit(
+        services,
+        tenant_id,
+        principal,
+        "dsar.export.linked",
+        request_id,
+        {"expiresInSeconds": int(EXPORT_LINK_LIFETIME.total_seconds())},
+    )
+    return link
+
+
+def download(services: Services, principal: Principal, tenant_id: str, request_id: str) -> bytes:
+    _ready_export(services, tenant_id, request_id)
     try:
         package = services.blobs.get(CONTAINER, package_name(request_id))
     except BlobNotFound:

@@ -1,6 +1,7 @@
 """Local servers for the adapter contract suites, started once per session on loopback.
 
-The Cosmos DB stand-in is the npm package ``@vercel/cosmosdb-server``. It is part of the test
+Azurite (npm ``azurite``) serves Blob Storage over HTTPS with a certificate made here and OAuth
+on. The Cosmos DB stand-in is the npm package ``@vercel/cosmosdb-server``. It is part of the test
 setup (``npm ci``), so when it is missing the Cosmos cases fail with instructions instead of
 being skipped quietly. Cases that need a feature the stand-in lacks carry
 ``@pytest.mark.cosmos_lacks("<feature>")`` and are skipped for the Cosmos adapter only;
@@ -9,16 +10,29 @@ being skipped quietly. Cases that need a feature the stand-in lacks carry
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import ssl
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken, AzureNamedKeyCredential
 from azure.cosmos import CosmosClient
 
+from infra.emulators.azurite import Azurite, azurite
 from infra.emulators.launch import EMULATOR_KEY, CosmosServer, ServerUnavailable, cosmos_server
+from shared.adapters.blob_storage import AzureBlobStore
 from shared.adapters.cosmos_store import CosmosDocumentStore
 from shared.ports.clock import Clock
+from tests.adapters.tls_cert import write_self_signed_cert
+from tests.fakes import FakeClock
 
 # The stand-in's certificate is self-signed (and expired): verification is off for it alone.
 INSECURE_LOOPBACK = "ignore:Unverified HTTPS request is being made to host '127.0.0.1'"
@@ -78,3 +92,79 @@ def cosmos_store(
         connection_verify=False,
         client=client,
     )
+
+
+# ---- Azurite (Blob Storage) -----------------------------------------------------------------
+
+TENANT = "00000000-0000-0000-0000-0000000000aa"
+
+
+@dataclass(frozen=True)
+class LocalAzurite:
+    server: Azurite
+    cert: Path
+
+
+@pytest.fixture(scope="session")
+def local_azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAzurite]:
+    workdir = tmp_path_factory.mktemp("azurite")
+    cert, key = write_self_signed_cert(workdir / "tls")
+    with azurite(workdir, cert=cert, key=key, oauth=True) as server:
+        yield LocalAzurite(server, cert)
+
+
+class FakeEntraToken:
+    """A token credential whose JWT Azurite's basic OAuth check accepts (unsigned)."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        now = int(time.time())
+        claims = {
+            "aud": "https://storage.azure.com",
+            "iss": f"https://sts.windows.net/{TENANT}/",
+            "iat": now - 60,
+            "nbf": now - 60,
+            "exp": now + 3600,
+            "oid": "11111111-2222-3333-4444-555555555555",
+            "tid": TENANT,
+        }
+        parts = [{"alg": "none", "typ": "JWT"}, claims]
+        encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=") for p in parts]
+        return AccessToken(b".".join([*encoded, b"unsigned"]).decode(), now + 3600)
+
+
+_opened: list[AzureBlobStore] = []
+
+
+def key_store(az: LocalAzurite, clock: FakeClock | None = None) -> AzureBlobStore:
+    credential = AzureNamedKeyCredential(az.server.account_name, az.server.account_key)
+    _opened.append(
+        AzureBlobStore(
+            az.server.account_url, credential, clock=clock, connection_verify=str(az.cert)
+        )
+    )
+    return _opened[-1]
+
+
+def token_store(az: LocalAzurite) -> AzureBlobStore:
+    _opened.append(
+        AzureBlobStore(az.server.account_url, FakeEntraToken(), connection_verify=str(az.cert))
+    )
+    return _opened[-1]
+
+
+@pytest.fixture(autouse=True)
+def _close_stores() -> Iterator[None]:
+    """Close every Azure store a test opened (open HTTPS sessions warn, and warnings fail)."""
+    yield
+    while _opened:
+        _opened.pop().close()
+
+
+def http_get(url: str, cert: Path) -> tuple[int, bytes, dict[str, str]]:
+    context = ssl.create_default_context(cafile=str(cert))
+    try:
+        with urllib.request.urlopen(url, context=context, timeout=10) as answer:
+            return answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()}
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, b"", {}

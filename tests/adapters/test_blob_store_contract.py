@@ -9,93 +9,24 @@ not its signature). A missing Azurite install fails these tests: it is never a s
 
 from __future__ import annotations
 
-import base64
-import json
 import ssl
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken, AzureNamedKeyCredential
 
 import infra.emulators.azurite as azurite_launcher
-from infra.emulators.azurite import Azurite, AzuriteUnavailable, azurite
+from infra.emulators.azurite import AzuriteUnavailable, azurite
 from shared.adapters.blob_storage import AzureBlobStore
 from shared.adapters.dir_blobs import DirectoryBlobStore
 from shared.ports.blob_store import BlobNotFound, BlobStore
-from tests.adapters.tls_cert import write_self_signed_cert
+from tests.adapters.conftest import FakeEntraToken, LocalAzurite, http_get, key_store, token_store
 from tests.fakes import FakeClock
-
-TENANT = "00000000-0000-0000-0000-0000000000aa"
-
-
-@dataclass(frozen=True)
-class LocalAzurite:
-    server: Azurite
-    cert: Path
-
-
-@pytest.fixture(scope="session")
-def local_azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAzurite]:
-    workdir = tmp_path_factory.mktemp("azurite")
-    cert, key = write_self_signed_cert(workdir / "tls")
-    with azurite(workdir, cert=cert, key=key, oauth=True) as server:
-        yield LocalAzurite(server, cert)
-
-
-class FakeEntraToken:
-    """A token credential whose JWT Azurite's basic OAuth check accepts (unsigned)."""
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        now = int(time.time())
-        claims = {
-            "aud": "https://storage.azure.com",
-            "iss": f"https://sts.windows.net/{TENANT}/",
-            "iat": now - 60,
-            "nbf": now - 60,
-            "exp": now + 3600,
-            "oid": "11111111-2222-3333-4444-555555555555",
-            "tid": TENANT,
-        }
-        parts = [{"alg": "none", "typ": "JWT"}, claims]
-        encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=") for p in parts]
-        return AccessToken(b".".join([*encoded, b"unsigned"]).decode(), now + 3600)
-
-
-_opened: list[AzureBlobStore] = []
-
-
-def key_store(az: LocalAzurite, clock: FakeClock | None = None) -> AzureBlobStore:
-    credential = AzureNamedKeyCredential(az.server.account_name, az.server.account_key)
-    _opened.append(
-        AzureBlobStore(
-            az.server.account_url, credential, clock=clock, connection_verify=str(az.cert)
-        )
-    )
-    return _opened[-1]
-
-
-def token_store(az: LocalAzurite) -> AzureBlobStore:
-    _opened.append(
-        AzureBlobStore(az.server.account_url, FakeEntraToken(), connection_verify=str(az.cert))
-    )
-    return _opened[-1]
-
-
-@pytest.fixture(autouse=True)
-def _close_stores() -> Iterator[None]:
-    """Close every Azure store a test opened (open HTTPS sessions warn, and warnings fail)."""
-    yield
-    while _opened:
-        _opened.pop().close()
-
 
 StoreFactory = Callable[[pytest.FixtureRequest, Path], BlobStore]
 STORES: dict[str, StoreFactory] = {
@@ -190,17 +121,7 @@ def test_azure_store_keeps_to_its_containers(local_azurite: LocalAzurite) -> Non
 def test_created_container_is_private(local_azurite: LocalAzurite, container: str) -> None:
     key_store(local_azurite).put(container, "a.json", b"{}")
     url = f"{local_azurite.server.account_url}/{container}/a.json"
-    assert _http_get(url, local_azurite.cert)[0] in (403, 404)  # anonymous: refused
-
-
-def _http_get(url: str, cert: Path) -> tuple[int, bytes, dict[str, str]]:
-    context = ssl.create_default_context(cafile=str(cert))
-    try:
-        with urllib.request.urlopen(url, context=context, timeout=10) as answer:
-            return answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()}
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, b"", {}
+    assert http_get(url, local_azurite.cert)[0] in (403, 404)  # anonymous: refused
 
 
 @pytest.mark.parametrize("kind", ["key", "token"])
@@ -212,12 +133,12 @@ def test_share_link_downloads_then_expires(
     link = store.share_link(container, "dsar/r1/export.zip", timedelta(seconds=2))
     assert link.startswith("https://") and "sp=r" in link
     assert ("skoid=" in link) is (kind == "token")  # user delegation iff no account key
-    status, body, headers = _http_get(link, local_azurite.cert)
+    status, body, headers = http_get(link, local_azurite.cert)
     assert (status, body) == (200, b"PK-export")
     assert headers["content-disposition"] == 'attachment; filename="export.zip"'
-    assert _http_get(link.replace("sig=", "sig=x"), local_azurite.cert)[0] == 403
+    assert http_get(link.replace("sig=", "sig=x"), local_azurite.cert)[0] == 403
     deadline = time.monotonic() + 10
-    while (status := _http_get(link, local_azurite.cert)[0]) == 200:
+    while (status := http_get(link, local_azurite.cert)[0]) == 200:
         assert time.monotonic() < deadline, "the link still works long after its expiry"
         time.sleep(0.5)
     assert status == 403
@@ -228,7 +149,7 @@ def test_share_link_already_expired_is_refused(local_azurite: LocalAzurite, cont
     store = key_store(local_azurite, clock)
     store.put(container, "dsar/r1/export.zip", b"PK")
     link = store.share_link(container, "dsar/r1/export.zip", timedelta(minutes=15))
-    assert _http_get(link, local_azurite.cert)[0] == 403
+    assert http_get(link, local_azurite.cert)[0] == 403
 
 
 def test_share_link_is_write_proof(local_azurite: LocalAzurite, container: str) -> None:
@@ -244,6 +165,13 @@ def test_share_link_is_write_proof(local_azurite: LocalAzurite, container: str) 
     assert refused.value.code == 403
     refused.value.close()
     assert store.get(container, "dsar/r1/export.zip") == b"PK"
+
+
+def test_no_link_to_a_missing_blob(local_azurite: LocalAzurite, container: str) -> None:
+    store = key_store(local_azurite)
+    store.put(container, "other.json", b"{}")
+    with pytest.raises(BlobNotFound):
+        store.share_link(container, "dsar/r9/export.zip", timedelta(minutes=5))
 
 
 @pytest.mark.parametrize("lifetime", [timedelta(0), timedelta(seconds=-1), timedelta(days=2)])

@@ -1,0 +1,83 @@
+"""On Azure the DSAR package goes from Blob Storage straight to the admin's browser: the export
+route answers 303 to a short-lived read-only link (here against Azurite), audits that a link
+was handed out, and never writes the link (a bearer secret) anywhere."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+from shared.auth import Principal
+from shared.models.dsar import DsarCreate
+from shared.services import dsar_admin
+from tests.adapters.conftest import LocalAzurite, http_get, key_store
+from tests.app_client import AppClient
+from tests.fakes import FakeClock
+from tests.functions.accountability_helpers import (
+    EMAIL,
+    as_role,
+    assert_nothing_planted,
+    audit_entries,
+    plant,
+)
+
+OPERATOR = as_role("Privacy.Operator")
+
+
+def completed_access_request(client: AppClient, tenant_id: str) -> str:
+    """The orchestration's steps, run in order (the orchestrator itself is tested elsewhere)."""
+    services = client.services
+    cmd = DsarCreate.model_validate({"type": "access", "identifiers": {"email": EMAIL}})
+    admin = Principal("oid-admin", frozenset({"Privacy.Admin"}), frozenset({"*"}))
+    request_id = dsar_admin.submit(services, admin, tenant_id, cmd)
+    plan = services.dsar_work.register(tenant_id, request_id)
+    services.dsar_work.start(tenant_id, request_id)
+    results = [
+        services.dsar_work.run_category(tenant_id, request_id, c) for c in plan["categories"]
+    ]
+    services.dsar_work.finish(tenant_id, request_id, results)
+    return request_id
+
+
+def test_zip_download_is_a_redirect_to_a_short_lived_link(
+    client: AppClient, local_azurite: LocalAzurite, clock: FakeClock
+) -> None:
+    client.services.blobs = key_store(local_azurite)  # before anything writes an export
+    tenant = client.call(
+        "create_tenant",
+        headers=as_role("Platform.Admin"),
+        body={"name": "Shop", "region": "eu", "allowedOrigins": ["https://shop.example"]},
+    ).json()
+    plant(client, tenant, "v-subject", events=3)
+    request_id = completed_access_request(client, tenant["tenantId"])
+    route = {"tenantId": tenant["tenantId"], "requestId": request_id}
+
+    answer = client.call(
+        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
+    )
+    assert answer.status == 303 and answer.headers["Cache-Control"] == "no-store"
+    link = answer.headers["Location"]
+    assert link.startswith("https://") and "sp=r" in link
+    status, body, headers = http_get(link, local_azurite.cert)
+    assert status == 200 and headers["content-disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert EMAIL in archive.read("contact.json").decode()
+    assert len(json.loads(archive.read("behaviour.json"))) == 3
+
+    as_json = client.call("download_dsar_export", "GET", headers=OPERATOR, route=route)
+    assert as_json.status == 200 and as_json.json()["requestId"] == request_id  # JSON: direct
+
+    entries = audit_entries(client, tenant["tenantId"])
+    linked = [e for e in entries if e["action"] == "dsar.export.linked"]
+    assert len(linked) == 1 and linked[0]["details"] == {"expiresInSeconds": 900}
+    written = json.dumps(entries)
+    assert "sig=" not in written and link.split("?")[0] not in written
+    assert_nothing_planted(written)
+
+    clock.advance(timedelta(days=7, seconds=1))
+    expired = client.call(
+        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
+    )
+    assert expired.status == 410 and "Location" not in expired.headers
