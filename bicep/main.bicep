@@ -22,6 +22,9 @@ param regions array = ['eu', 'us']
 @description('Public API base URL per customer region, named in 421 answers; this stamp adds its own.')
 param regionEndpoints object = {}
 
+@description('PRIVACY_TENANT_GROUPS: JSON object, Entra group object id -> tenant id, list of tenant ids or "*" (tenant scope of admins; app roles cannot carry it). Empty: no group grants a scope.')
+param tenantGroups string = ''
+
 @description('Resource group name; default rg-<environmentName>.')
 param resourceGroupName string = ''
 
@@ -79,6 +82,15 @@ param logRetentionDays int = 90
 @description('Extra or replacement app settings, e.g. { PRIVACY_RETENTION_JOB_CRON: \'0 */5 * * * *\' }.')
 param appSettingOverrides object = {}
 
+@description('Private networking (bicep/README.md): a VNet for the stamp, the function app integrated with it (all outbound through it), private endpoints and private DNS zones for storage (blob, queue, table), Cosmos DB, Key Vault and Service Bus, and public network access off on those four. Service Bus becomes Premium (1 messaging unit), which private endpoints need. The function app itself stays public.')
+param privateNetworking bool = false
+@description('Address space of the stamp\'s VNet (privateNetworking only); must not overlap networks it will be peered with.')
+param vnetAddressPrefix string = '10.40.0.0/16'
+@description('Subnet for Flex Consumption VNet integration, inside vnetAddressPrefix.')
+param appSubnetPrefix string = '10.40.0.0/24'
+@description('Subnet for the private endpoints, inside vnetAddressPrefix.')
+param privateEndpointSubnetPrefix string = '10.40.1.0/24'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -94,12 +106,35 @@ var names = {
   appInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  vnet: 'vnet-${resourceToken}'
+  appSubnet: 'snet-app' // Flex Consumption rejects underscores in the subnet name
+  privateEndpointSubnet: 'snet-pe'
+  appNsg: 'nsg-app-${resourceToken}'
+  privateEndpointNsg: 'nsg-pe-${resourceToken}'
   deploymentContainer: 'app-package'
   exportsContainer: 'exports' // shared/services/dsar_export.py CONTAINER; blobs under dsar/ and offboarding/
 }
+// Storage, Cosmos DB, Key Vault and Service Bus: public endpoint off with private networking
+// (the function app stays public: browsers call the widget endpoints). Named apart from the
+// modules' publicNetworkAccess parameter: checkov resolves names across files, and this
+// conditional would then reach (and crash) its checks of those modules.
+var dataPublicNetworkAccess = privateNetworking ? 'Disabled' : 'Enabled'
 var audiences = empty(authAudiences) ? ['api://${authClientId}'] : authAudiences
 var blindIndexHex = '${replace(blindIndexSeedA, '-', '')}${replace(blindIndexSeedB, '-', '')}'
 var transitHex = '${replace(transitSeedA, '-', '')}${replace(transitSeedB, '-', '')}'
+
+// Private endpoints of the stamp (privateNetworking): the service (a key of privateLinkIds and
+// names), its sub-resource and that sub-resource's private DNS zone. The Functions host uses
+// blob, queue and table (AzureWebJobsStorage, Durable task hub); the deployment container and
+// the exports are blobs.
+var privateLinks = [
+  { service: 'storage', groupId: 'blob', zone: 'privatelink.blob.core.windows.net' }
+  { service: 'storage', groupId: 'queue', zone: 'privatelink.queue.core.windows.net' }
+  { service: 'storage', groupId: 'table', zone: 'privatelink.table.core.windows.net' }
+  { service: 'cosmos', groupId: 'Sql', zone: 'privatelink.documents.azure.com' }
+  { service: 'vault', groupId: 'vault', zone: 'privatelink.vaultcore.azure.net' }
+  { service: 'serviceBus', groupId: 'namespace', zone: 'privatelink.servicebus.windows.net' }
+]
 
 // Built-in Azure RBAC roles of the app identity, each on one resource (core/role.bicep).
 var roles = {
@@ -139,6 +174,7 @@ module storage 'core/storage.bicep' = {
     tags: tags
     name: names.storage
     logAnalyticsId: monitoring.outputs.logAnalyticsId
+    publicNetworkAccess: dataPublicNetworkAccess
     containers: [
       { name: names.deploymentContainer }
       { name: names.exportsContainer }
@@ -168,6 +204,7 @@ module cosmos 'core/cosmos.bicep' = {
     logAnalyticsId: monitoring.outputs.logAnalyticsId
     serverless: cosmosServerless
     zoneRedundant: zoneRedundant
+    publicNetworkAccess: dataPublicNetworkAccess
   }
 }
 
@@ -179,6 +216,10 @@ module serviceBus 'core/servicebus.bicep' = {
     tags: tags
     name: names.serviceBus
     logAnalyticsId: monitoring.outputs.logAnalyticsId
+    // Private endpoints need Premium; Standard otherwise (no per-hour messaging unit cost).
+    skuName: privateNetworking ? 'Premium' : 'Standard'
+    premiumCapacity: 1
+    publicNetworkAccess: dataPublicNetworkAccess
     queues: [
       {
         name: ingestQueueName
@@ -198,8 +239,49 @@ module vault 'core/keyvault.bicep' = {
     tags: tags
     name: names.vault
     logAnalyticsId: monitoring.outputs.logAnalyticsId
+    publicNetworkAccess: dataPublicNetworkAccess
   }
 }
+
+module network 'core/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: names.vnet
+    addressPrefix: vnetAddressPrefix
+    appSubnetName: names.appSubnet
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetName: names.privateEndpointSubnet
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+    appNsgName: names.appNsg
+    privateEndpointNsgName: names.privateEndpointNsg
+  }
+}
+
+var privateLinkIds = {
+  storage: storage.outputs.id
+  cosmos: cosmos.outputs.id
+  vault: vault.outputs.id
+  serviceBus: serviceBus.outputs.id
+}
+
+module privateEndpoints 'core/private-endpoint.bicep' = [for link in privateLinks: if (privateNetworking) {
+  name: 'private-endpoint-${toLower(link.groupId)}'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'pe-${names[link.service]}-${toLower(link.groupId)}'
+    privateLinkServiceId: privateLinkIds[link.service]
+    groupId: link.groupId
+    privateDnsZoneName: link.zone
+    subnetId: privateNetworking ? network.outputs.privateEndpointSubnetId : ''
+    virtualNetworkId: privateNetworking ? network.outputs.id : ''
+    virtualNetworkLinkName: names.vnet
+  }
+}]
 
 module vaultContent 'app/vault-content.bicep' = {
   name: 'vault-content'
@@ -233,6 +315,8 @@ module api 'app/api.bicep' = {
     region: region
     regions: regions
     regionEndpoints: regionEndpoints
+    tenantGroups: tenantGroups
+    exportLinks: !privateNetworking
     ingestQueueName: ingestQueueName
     ingestMaxDelivery: ingestMaxDelivery
     retentionCeilings: retentionCeilings
@@ -244,7 +328,11 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     zoneRedundant: zoneRedundant
     appSettingOverrides: appSettingOverrides
+    virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
   }
+  // With private networking the host reaches storage only through the private endpoints:
+  // create them (and their DNS records) before the app starts.
+  dependsOn: [privateEndpoints]
 }
 
 module cosmosData 'app/cosmos-data.bicep' = {

@@ -102,6 +102,10 @@ def principal_trusted() -> bool:
     )
 
 
+def _tenant_groups() -> dict[str, list[str]]:
+    return services().settings.tenant_groups
+
+
 def admin(
     req: func.HttpRequest,
     roles: frozenset[Role] | set[Role],
@@ -113,11 +117,11 @@ def admin(
     from shared.services.tenant_admin import record_denial
 
     try:
-        return authorize(req.headers, principal_trusted(), roles, tenant_id)
+        return authorize(req.headers, principal_trusted(), roles, tenant_id, _tenant_groups())
     except Forbidden:
         if tenant_id:
             try:
-                who = authorize(req.headers, principal_trusted(), set(Role))
+                who = authorize(req.headers, principal_trusted(), set(Role), None)
                 record_denial(services(), who, tenant_id, action or "access")
             except ApiError:
                 pass

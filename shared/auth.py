@@ -2,6 +2,10 @@
 
 One function, ``authorize``, guards every admin route. A deployed app trusts the header only
 when the platform's authentication sits in front of it (it strips client-sent copies).
+
+Tenant scope comes from ``tenants`` claims (API.md) or, because Entra ID app roles cannot
+carry per-tenant values, from ``groups`` claims mapped to tenants by the setting
+``PRIVACY_TENANT_GROUPS`` (group object id -> tenant ids or ``*``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ _NAME_CLAIMS = (
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
 )
 _OID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
+_GROUP_CLAIMS = ("groups", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups")
+TenantGroups = Mapping[str, Iterable[str]]
+"""Entra group object id -> the tenant ids (or ``*``) its members may act on."""
 
 
 @dataclass(frozen=True)
@@ -57,13 +64,18 @@ def _claims(raw: str) -> list[tuple[str, str]]:
         raise Unauthorized("the client principal header is malformed") from exc
 
 
-def principal_from_headers(headers: Mapping[str, str], trusted: bool) -> Principal:
+def principal_from_headers(
+    headers: Mapping[str, str], trusted: bool, tenant_groups: TenantGroups | None = None
+) -> Principal:
     raw = headers.get("x-ms-client-principal") if trusted else None
     if not raw:
         raise Unauthorized("authentication required")
     claims = _claims(raw)
     roles = frozenset(v for t, v in claims if t in ("roles", "role"))
-    tenants = frozenset(v for t, v in claims if t == "tenants")
+    groups = {v for t, v in claims if t in _GROUP_CLAIMS}
+    tenants = frozenset(v for t, v in claims if t == "tenants").union(
+        *(tenant_groups.get(g, ()) for g in groups if tenant_groups)
+    )
     oid = next((v for t, v in claims if t in _OID_CLAIMS), None)
     oid = oid or headers.get("x-ms-client-principal-id")
     name = next((v for t, v in claims if t in _NAME_CLAIMS), None)
@@ -81,9 +93,10 @@ def authorize(
     trusted: bool,
     allowed: Iterable[Role],
     tenant_id: str | None = None,
+    tenant_groups: TenantGroups | None = None,
 ) -> Principal:
     """401 without a principal, 403 without an allowed role or outside the tenant scope."""
-    principal = principal_from_headers(headers, trusted)
+    principal = principal_from_headers(headers, trusted, tenant_groups)
     if not principal.roles & {r.value for r in allowed}:
         raise Forbidden("your role does not allow this action")
     if tenant_id is not None and not principal.in_scope(tenant_id):

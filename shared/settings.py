@@ -5,11 +5,12 @@ Every setting here is documented in ``local.settings.example.json``; a test keep
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +51,22 @@ class Settings(BaseSettings):
     ingest_max_delivery: int = 10
     dev_auth: bool = False
     """Trust X-MS-CLIENT-PRINCIPAL as sent (local only); deployed apps rely on App Service auth."""
+    tenant_groups: dict[str, list[str]] = Field(default_factory=dict)
+    """JSON map Entra group object id -> tenant ids (or ["*"]) its members may act on; a plain
+    string value stands for a one-item list."""
+
+    export_links: bool = True
+    """DSAR zip downloads answer 303 to a short-lived storage link where the blob store makes
+    them (Azure); off when storage is reachable only through private endpoints."""
+
+    @field_validator("tenant_groups", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else {}
+        if isinstance(value, dict):
+            return {g: [t] if isinstance(t, str) else t for g, t in value.items()}
+        return value
     widget_rate_per_second: float = 50.0
     widget_rate_burst: int = 100
     tenant_cache_seconds: float = 30.0

@@ -18,6 +18,10 @@ param logAnalyticsId string
 param region string
 param regions array
 param regionEndpoints object
+@description('JSON object: Entra group object id -> tenant ids or "*"; empty for none.')
+param tenantGroups string
+@description('Hand out storage links for DSAR downloads; false when storage is private-only.')
+param exportLinks bool
 param ingestQueueName string
 param ingestMaxDelivery int
 param retentionCeilings object
@@ -30,6 +34,8 @@ param maximumInstanceCount int
 param zoneRedundant bool
 @description('Extra or replacement app settings, e.g. { PRIVACY_RETENTION_JOB_CRON: \'0 */5 * * * *\' }.')
 param appSettingOverrides object = {}
+@description('Subnet for the function app\'s VNet integration (privateNetworking); empty: none.')
+param virtualNetworkSubnetId string = ''
 
 var ownEndpoint = { '${region}': 'https://${name}.azurewebsites.net/api' }
 
@@ -95,6 +101,14 @@ var appSettings = [
   {
     name: 'PRIVACY_REGION_ENDPOINTS'
     value: string(union(ownEndpoint, regionEndpoints))
+  }
+  {
+    name: 'PRIVACY_TENANT_GROUPS'
+    value: empty(tenantGroups) ? '{}' : tenantGroups
+  }
+  {
+    name: 'PRIVACY_EXPORT_LINKS'
+    value: exportLinks ? 'true' : 'false'
   }
   {
     name: 'PRIVACY_DATA_DIR'
@@ -216,6 +230,7 @@ module functionApp '../core/function-flex.bicep' = {
     authTenantId: authTenantId
     authAudiences: authAudiences
     logAnalyticsId: logAnalyticsId
+    virtualNetworkSubnetId: virtualNetworkSubnetId
   }
 }
 

@@ -1,5 +1,6 @@
 // A Cosmos DB for NoSQL account: Entra ID data plane only (local auth off), no key-based
-// metadata writes, TLS 1.2, continuous backup (point-in-time restore) and diagnostics.
+// metadata writes, TLS 1.2, continuous backup (point-in-time restore) and diagnostics. With public
+// network access Disabled it is reached through a private endpoint (group Sql).
 param location string
 param tags object
 param name string
@@ -9,6 +10,9 @@ param serverless bool = true
 @allowed(['Continuous7Days', 'Continuous30Days'])
 param backupTier string = 'Continuous30Days'
 param zoneRedundant bool = false
+@description('Disabled (main.bicep privateNetworking): reached through its private endpoint only.')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: name
@@ -16,7 +20,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   tags: tags
   kind: 'GlobalDocumentDB'
   properties: {
-    // checkov:skip=CKV_AZURE_101: no VNet in this stamp, so Flex Consumption reaches Cosmos DB over its public endpoint; the account accepts only Entra ID tokens (disableLocalAuth) and the app identity is its only data-plane principal. Private endpoint is the follow-up (bicep/README.md).
+    // checkov:skip=CKV_AZURE_101: public network access is off by parameter, not by default: main.bicep's privateNetworking (default false) passes publicNetworkAccess Disabled and adds a private endpoint (group Sql); checkov sees only this module's default Enabled. Without private networking Flex Consumption reaches Cosmos DB over its public endpoint, the account accepts only Entra ID tokens (disableLocalAuth) and the app identity is its only data-plane principal.
     databaseAccountOfferType: 'Standard'
     locations: [
       {
@@ -32,7 +36,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     enableAutomaticFailover: false
     enableMultipleWriteLocations: false
     enableFreeTier: false
@@ -56,5 +60,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
+output id string = account.id
 output name string = account.name
 output endpoint string = account.properties.documentEndpoint

@@ -1,6 +1,7 @@
 // A Linux function app on the Flex Consumption plan (FC1) with a system-assigned identity,
 // its deployment package in a blob container reached with that identity, App Service
-// Authentication (Entra ID) in front of it, and diagnostics.
+// Authentication (Entra ID) in front of it, and diagnostics. Optionally integrated with a
+// subnet (delegated to Microsoft.App/environments) with all outbound traffic routed through it.
 param location string
 param tags object
 param planName string
@@ -27,6 +28,10 @@ param authTenantId string
 @description('Audiences accepted in bearer tokens.')
 param authAudiences array
 param logAnalyticsId string
+@description('Subnet for VNet integration (delegated to Microsoft.App/environments); empty: no integration.')
+param virtualNetworkSubnetId string = ''
+
+var vnetIntegrated = !empty(virtualNetworkSubnetId)
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -63,6 +68,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_212: Flex Consumption has no worker count: it scales each function group from zero to maximumInstanceCount by itself.
     // checkov:skip=CKV_AZURE_213: App Service health check evicts unhealthy instances of a fixed pool; Flex instances are ephemeral and scale to zero, so probe GET /api/v1/health from an availability test instead.
     serverFarmId: plan.id
+    // Outbound through the stamp's network: the private endpoints of storage (host and
+    // deployment package), Cosmos DB, Key Vault and Service Bus resolve through its DNS zones.
+    virtualNetworkSubnetId: vnetIntegrated ? virtualNetworkSubnetId : null
+    vnetRouteAllEnabled: vnetIntegrated
     httpsOnly: true
     publicNetworkAccess: 'Enabled'
     clientAffinityEnabled: false

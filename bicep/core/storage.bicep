@@ -1,5 +1,6 @@
 // A StorageV2 account reached with Entra ID only (shared key off), with optional private blob
-// containers, lifecycle delete rules and diagnostic settings per service.
+// containers, lifecycle delete rules and diagnostic settings per service. With public network
+// access Disabled, blob, queue and table are reached through private endpoints.
 param location string
 param tags object
 param name string
@@ -10,6 +11,9 @@ param containers array = []
 param deleteRules array = []
 @allowed(['Standard_LRS', 'Standard_ZRS'])
 param skuName string = 'Standard_ZRS'
+@description('Disabled (main.bicep privateNetworking): reached through private endpoints only, and the firewall default becomes Deny.')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -21,8 +25,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
   properties: {
     // checkov:skip=CKV_AZURE_206: zone-redundant (ZRS) on purpose: geo-replication would copy a stamp's exports and host state out of its Azure region (data-residency promise); Cosmos DB is the system of record with its own continuous backup.
-    // checkov:skip=CKV_AZURE_35: no VNet in this stamp, so the default network action stays Allow; every request needs an Entra ID token and an RBAC role (shared key and anonymous access are off). Private endpoints are the follow-up (bicep/README.md).
-    // checkov:skip=CKV_AZURE_59: public endpoint kept for the same reason as CKV_AZURE_35: Flex Consumption without VNet integration reaches host storage over it; authorization is Entra ID only.
+    // checkov:skip=CKV_AZURE_35: the firewall default follows publicNetworkAccess: Allow by default, Deny when main.bicep's privateNetworking (default false) disables public access and adds blob, queue and table private endpoints; checkov sees only this module's default. Without private networking every request still needs an Entra ID token and an RBAC role (shared key and anonymous access are off).
+    // checkov:skip=CKV_AZURE_59: public network access is off by parameter, not by default: Disabled when main.bicep's privateNetworking is true (default false, same choice as CKV_AZURE_35); otherwise Flex Consumption without VNet integration reaches host storage over the public endpoint, authorized with Entra ID only.
     accessTier: 'Hot'
     allowBlobPublicAccess: false
     allowSharedKeyAccess: false
@@ -30,10 +34,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess == 'Disabled' ? 'Deny' : 'Allow'
     }
     encryption: {
       keySource: 'Microsoft.Storage'
@@ -141,5 +145,6 @@ resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
   }
 }
 
+output id string = storage.id
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob

@@ -161,7 +161,7 @@ def download_link(
 ) -> str | None:
     """A short-lived read-only link to the zip package where the store can make one (Azure);
     None otherwise. The link is a bearer secret: it is answered, never logged or audited."""
-    if not isinstance(services.blobs, LinkableBlobStore):
+    if not services.settings.export_links or not isinstance(services.blobs, LinkableBlobStore):
         return None
     _ready_export(services, tenant_id, request_id)
     try:

@@ -81,3 +81,23 @@ def test_zip_download_is_a_redirect_to_a_short_lived_link(
         "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
     )
     assert expired.status == 410 and "Location" not in expired.headers
+
+
+def test_with_links_off_the_app_serves_the_zip_itself(
+    client: AppClient, local_azurite: LocalAzurite
+) -> None:
+    client.services.blobs = key_store(local_azurite)
+    client.services.settings.export_links = False  # storage reachable only privately
+    tenant = client.call(
+        "create_tenant",
+        headers=as_role("Platform.Admin"),
+        body={"name": "Shop", "region": "eu", "allowedOrigins": ["https://shop.example"]},
+    ).json()
+    plant(client, tenant, "v-subject", events=2)
+    request_id = completed_access_request(client, tenant["tenantId"])
+    route = {"tenantId": tenant["tenantId"], "requestId": request_id}
+    answer = client.call(
+        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
+    )
+    assert answer.status == 200 and answer.headers["Content-Type"] == "application/zip"
+    assert EMAIL in zipfile.ZipFile(io.BytesIO(answer.body)).read("contact.json").decode()
