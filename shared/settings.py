@@ -67,6 +67,7 @@ class Settings(BaseSettings):
         if isinstance(value, dict):
             return {g: [t] if isinstance(t, str) else t for g, t in value.items()}
         return value
+
     widget_rate_per_second: float = 50.0
     widget_rate_burst: int = 100
     tenant_cache_seconds: float = 30.0

@@ -1,13 +1,15 @@
-"""Which collect message owns each event id of a visitor session.
+"""Which collect message owns each event id of a visitor.
 
-One document per session (in the subject's partition) lists, per accepted message, the ids of
-the events it carries. HTTP reads it to count a resend as duplicates and adds its claim after
-enqueueing; the processor stores only the events its message owns, claiming any that HTTP did
-not get to (a crash between enqueue and claim). Claims merge under ETag concurrency and the
-first claim wins, so two overlapping messages racing each other still store every event once.
+One document per subject (in the subject's partition) lists, per accepted message, its session
+and the ids of the events it carries. HTTP reads it to count a resend as duplicates (by event
+id, whatever session the resend names) and adds its claim after enqueueing; the processor stores
+only the events its message owns, claiming any that HTTP did not get to (a crash between enqueue
+and claim). Claims merge under ETag concurrency and the first claim wins, so two overlapping
+messages racing each other still store every event once. The first claim of a session is the
+message that stores the session's technical data.
 
-Only the last ``CAP`` ids of a session are kept: resends come within minutes, and a bounded
-document (~17 KB at most) keeps each write cheap. The document holds ids, never event content.
+Only the last ``CAP`` ids are kept: resends come within minutes, and a bounded document
+(~18 KB at most) keeps each write cheap. The document holds ids, never event content.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from shared.ports.document_store import (
 CAP = 500
 ATTEMPTS = 8
 RECEIPTS_TYPE = "receipts"
+RECEIPTS_ID = "receipts"
 
 
 class ClaimContended(Exception):
-    """Too many concurrent writers on one session's receipts; the caller retries later."""
+    """Too many concurrent writers on one subject's receipts; the caller retries later."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,8 @@ class Claim:
 
 
 def session_key(session_id: str) -> str:
-    """Session ids are client text: hashed, they make valid, fixed-length document ids."""
+    """Session ids are client text: hashed, they make valid, fixed-length ids."""
     return hashlib.sha256(session_id.encode()).hexdigest()[:32]
-
-
-def receipts_doc_id(session_id: str) -> str:
-    return "r-" + session_key(session_id)
 
 
 def receipts_ttl(retention: dict[str, int]) -> int:
@@ -59,14 +58,23 @@ def receipts_ttl(retention: dict[str, int]) -> int:
     return (effective_days(Category.BEHAVIOUR, retention) or 30) * 86400
 
 
+def _claims(doc: dict[str, Any] | None) -> list[list[Any]]:
+    """``[request id, session key, [event ids]]``, oldest first."""
+    return list((doc or {}).get("claims", []))
+
+
 def _owners(doc: dict[str, Any] | None) -> dict[str, str]:
-    return {e: request for request, ids in (doc or {}).get("claims", []) for e in ids}
+    return {e: request for request, _, ids in _claims(doc) for e in ids}
+
+
+def _opener(doc: dict[str, Any] | None, session: str) -> str | None:
+    return next((request for request, s, _ in _claims(doc) if s == session), None)
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The receipts of a session as read once: HTTP counts duplicates and then claims from the
-    same read, so the usual request reads the document once."""
+    """The receipts as read once: HTTP counts duplicates and then claims from the same read, so
+    the usual request reads the document once."""
 
     doc: dict[str, Any] | None
 
@@ -76,11 +84,11 @@ class Snapshot:
 
 
 def _trimmed(claims: list[list[Any]]) -> list[list[Any]]:
-    """Oldest claims go first once the session holds more than CAP ids (the newest stays)."""
-    total = sum(len(ids) for _, ids in claims)
+    """Oldest claims go first once more than CAP ids are held (the newest claim stays)."""
+    total = sum(len(ids) for _, _, ids in claims)
     start = 0
     while total > CAP and start < len(claims) - 1:
-        total -= len(claims[start][1])
+        total -= len(claims[start][2])
         start += 1
     return claims[start:]
 
@@ -90,9 +98,9 @@ class EventReceipts:
         self._store = store
         self._clock = clock
 
-    def read(self, pk: PartitionKey, session_id: str) -> Snapshot:
+    def read(self, pk: PartitionKey) -> Snapshot:
         try:
-            return Snapshot(self._store.read(SUBJECTS.name, pk, receipts_doc_id(session_id)))
+            return Snapshot(self._store.read(SUBJECTS.name, pk, RECEIPTS_ID))
         except NotFound:
             return Snapshot(None)
 
@@ -107,35 +115,32 @@ class EventReceipts:
     ) -> Claim:
         """Claim the unclaimed ids for ``request_id``; answers which ids that request owns.
         ``known`` saves the first read when the caller has just read the receipts."""
+        session = session_key(session_id)
         for _ in range(ATTEMPTS):
-            doc = (known or self.read(pk, session_id)).doc
+            doc = (known or self.read(pk)).doc
             known = None
             owner = _owners(doc)
-            first = doc["claims"][0][0] if doc and doc["claims"] else request_id
+            opener = _opener(doc, session)
             new = list(dict.fromkeys(e for e in event_ids if e not in owner))
             if new:
                 try:
-                    self._write(pk, session_id, doc, [request_id, new], ttl)
+                    self._write(pk, doc, [request_id, session, new], ttl)
                 except (Conflict, PreconditionFailed, NotFound):
                     continue  # another writer got there first: read again and merge
                 owner.update(dict.fromkeys(new, request_id))
+                opener = opener or request_id
             owned = {e for e in event_ids if owner[e] == request_id}
-            return Claim(owned, opens_session=first == request_id)
-        raise ClaimContended("event receipts of one session are contended")
+            return Claim(owned, opens_session=opener == request_id)
+        raise ClaimContended("event receipts of one subject are contended")
 
     def _write(
-        self,
-        pk: PartitionKey,
-        session_id: str,
-        doc: dict[str, Any] | None,
-        claim: list[Any],
-        ttl: int,
+        self, pk: PartitionKey, doc: dict[str, Any] | None, claim: list[Any], ttl: int
     ) -> None:
         if doc is None:
             self._store.create(
                 SUBJECTS.name,
                 {
-                    "id": receipts_doc_id(session_id),
+                    "id": RECEIPTS_ID,
                     "tenantId": pk[0],
                     "subjectId": pk[1],
                     "type": RECEIPTS_TYPE,
@@ -146,5 +151,5 @@ class EventReceipts:
             )
             return
         fields = {k: v for k, v in doc.items() if not k.startswith("_")}
-        fields |= {"ttl": ttl, "claims": _trimmed([*doc["claims"], claim])}
+        fields |= {"ttl": ttl, "claims": _trimmed([*_claims(doc), claim])}
         self._store.replace(SUBJECTS.name, fields, if_match=doc["_etag"])

@@ -111,7 +111,7 @@ class WidgetIngest:
         if consent_withdrawn(self._refuse_if_restricted(tenant, subject_id), BEHAVIOUR_PURPOSE):
             return CollectAccepted(accepted=0, duplicates=0, ignored=len(cmd.events))
         pk = (tenant.tenantId, subject_id)
-        receipts = self._receipts.read(pk, cmd.sessionId)
+        receipts = self._receipts.read(pk)
         seen = receipts.seen([e.id.hex for e in cmd.events])
         fresh = list({e.id.hex: e for e in cmd.events if e.id.hex not in seen}.values())
         accepted = 0

@@ -248,7 +248,7 @@ SCENARIOS = {  # name: (events per message, messages, visitors, sessions)
     "5 events per message": (5, 160, 12, 40),
     "20 events per message": (20, 60, 12, 40),
     "100 events per message": (100, 12, 12, 40),
-    "20 per message, one long session": (20, 60, 1, 1),
+    "20 per message, one visitor (full receipts)": (20, 60, 1, 1),
 }
 
 

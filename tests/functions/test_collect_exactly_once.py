@@ -102,3 +102,15 @@ def test_technical_data_is_kept_once_per_session(client: AppClient, tenant: dict
     technical = stored_records(client.services.store, tenant["tenantId"], "technical")
     assert len(technical) == 2 and {t["sessionId"] for t in technical} == {"sess-1", "sess-2"}
     assert len(stored_records(client.services.store, tenant["tenantId"], "event")) == 7
+
+
+def test_a_resend_is_a_duplicate_whatever_session_it_names(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    body = collect_body(4)
+    client.call("collect", body=body, headers=widget_headers(tenant))
+    resend = body | {"sessionId": "sess-after-reload"}
+    answer = client.call("collect", body=resend, headers=widget_headers(tenant))
+    assert answer.json() == {"accepted": 0, "duplicates": 4}
+    client.drain()
+    assert len(stored_records(client.services.store, tenant["tenantId"], "event")) == 4

@@ -15,9 +15,9 @@ from shared.containers import SUBJECTS
 from shared.ports.document_store import DocumentStore
 from shared.services.event_receipts import (
     CAP,
+    RECEIPTS_ID,
     ClaimContended,
     EventReceipts,
-    receipts_doc_id,
 )
 from tests.fakes import FakeClock
 
@@ -50,16 +50,18 @@ def test_the_first_claim_wins_and_a_later_overlap_owns_only_its_new_ids(
     second = receipts.claim(PK, "sess", "m2", ["b", "c", "d"], TTL)
     assert first.owned == {"a", "b", "c"} and first.opens_session
     assert second.owned == {"d"} and not second.opens_session
-    assert receipts.read(PK, "sess").seen(["a", "d", "e"]) == {"a", "d"}
-    assert receipts.read(PK, "other-session").seen(["a"]) == set()
+    assert receipts.read(PK).seen(["a", "d", "e"]) == {"a", "d"}
+    other_session = receipts.claim(PK, "sess-2", "m3", ["a", "f"], TTL)
+    assert other_session.owned == {"f"} and other_session.opens_session  # ids span sessions
+    assert receipts.claim(PK, "sess-2", "m4", ["g"], TTL).opens_session is False
 
 
 def test_claiming_again_changes_nothing(store: SqliteDocumentStore, clock: FakeClock) -> None:
     receipts = EventReceipts(store, clock)
     receipts.claim(PK, "sess", "m1", ["a", "b"], TTL)
-    before = store.read(SUBJECTS.name, PK, receipts_doc_id("sess"))
+    before = store.read(SUBJECTS.name, PK, RECEIPTS_ID)
     again = receipts.claim(PK, "sess", "m1", ["a", "b"], TTL)
-    after = store.read(SUBJECTS.name, PK, receipts_doc_id("sess"))
+    after = store.read(SUBJECTS.name, PK, RECEIPTS_ID)
     assert again.owned == {"a", "b"} and again.opens_session
     assert after["_etag"] == before["_etag"]  # nothing was written
 
@@ -70,10 +72,10 @@ def test_the_document_keeps_the_newest_ids_and_stays_bounded(
     receipts = EventReceipts(store, clock)
     for m in range(40):
         receipts.claim(PK, "sess", f"m{m}", ids(f"{m:02d}", 20), TTL)
-    doc = store.read(SUBJECTS.name, PK, receipts_doc_id("sess"))
-    assert sum(len(claimed) for _, claimed in doc["claims"]) <= CAP
-    assert receipts.read(PK, "sess").seen(ids("39", 20)) == set(ids("39", 20))
-    assert receipts.read(PK, "sess").seen(ids("00", 20)) == set()
+    doc = store.read(SUBJECTS.name, PK, RECEIPTS_ID)
+    assert sum(len(claimed) for _, _, claimed in doc["claims"]) <= CAP
+    assert receipts.read(PK).seen(ids("39", 20)) == set(ids("39", 20))
+    assert receipts.read(PK).seen(ids("00", 20)) == set()
     assert doc["ttl"] == TTL and doc["type"] == "receipts" and "sess" not in str(doc)
 
 
@@ -108,7 +110,7 @@ def test_a_concurrent_claim_is_merged_not_overwritten(
     claim = EventReceipts(racing, clock).claim(PK, "sess", "m1", ["a", "b"], TTL)  # type: ignore[arg-type]
     assert claim.owned == {"a"} and not claim.opens_session  # the rival got "b" first
     receipts = EventReceipts(store, clock)
-    assert receipts.read(PK, "sess").seen(["a", "b", "r0", "r1"]) == {"a", "b", "r0", "r1"}
+    assert receipts.read(PK).seen(["a", "b", "r0", "r1"]) == {"a", "b", "r0", "r1"}
 
 
 def test_endless_contention_is_reported_not_hidden(
@@ -124,8 +126,8 @@ def test_a_stale_snapshot_still_claims_correctly(
 ) -> None:
     receipts = EventReceipts(store, clock)
     receipts.claim(PK, "sess", "m0", ["z"], TTL)
-    stale = receipts.read(PK, "sess")
+    stale = receipts.read(PK)
     receipts.claim(PK, "sess", "m1", ["a"], TTL)  # lands after the snapshot was read
     claim = receipts.claim(PK, "sess", "m2", ["a", "b"], TTL, known=stale)
     assert claim.owned == {"b"}
-    assert receipts.read(PK, "sess").seen(["z", "a", "b"]) == {"z", "a", "b"}
+    assert receipts.read(PK).seen(["z", "a", "b"]) == {"z", "a", "b"}
