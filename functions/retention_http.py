@@ -58,6 +58,10 @@ def get_offboarding(req: func.HttpRequest) -> func.HttpResponse:
 def download_offboarding_export(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, PRIVACY_ADMIN, tenant_id, "offboarding.download")
+    if link := retention_admin.offboarding_export_link(services(), principal, tenant_id):
+        return func.HttpResponse(
+            status_code=303, headers={"Location": link, "Cache-Control": "no-store"}
+        )
     package = retention_admin.offboarding_export(services(), principal, tenant_id)
     return func.HttpResponse(
         package,

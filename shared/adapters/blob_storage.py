@@ -22,7 +22,7 @@ import mimetypes
 import re
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from azure.core.credentials import AzureNamedKeyCredential, TokenCredential
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
@@ -83,7 +83,7 @@ class AzureBlobStore:
             raise ValueError("invalid container name for this store")
         return container
 
-    def put(self, container: str, name: str, data: bytes) -> None:
+    def put(self, container: str, name: str, data: bytes | BinaryIO) -> None:
         _check_blob_name(name)
         blob = self._client.get_blob_client(self._container(container), name)
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -94,6 +94,8 @@ class AzureBlobStore:
             if getattr(exc, "error_code", None) != "ContainerNotFound":
                 raise
             self._create_container(container)
+            if not isinstance(data, bytes):
+                data.seek(0)  # the failed attempt may have read some of it
             blob.upload_blob(data, overwrite=True, content_settings=settings)
 
     def _create_container(self, container: str) -> None:

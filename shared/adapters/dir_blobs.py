@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 from shared.ports.blob_store import BlobNotFound
 
+CHUNK = 1 << 20
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
@@ -21,13 +24,16 @@ class DirectoryBlobStore:
             raise ValueError("invalid container or blob name")
         return self._root.joinpath(*parts)
 
-    def put(self, container: str, name: str, data: bytes) -> None:
+    def put(self, container: str, name: str, data: bytes | BinaryIO) -> None:
         path = self._path(container, name)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                shutil.copyfileobj(data, handle, CHUNK)
         os.replace(tmp, path)
 
     def get(self, container: str, name: str) -> bytes:

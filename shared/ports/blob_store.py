@@ -7,7 +7,7 @@ store only: an export never leaves its region.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 
 class BlobNotFound(Exception):
@@ -15,7 +15,10 @@ class BlobNotFound(Exception):
 
 
 class BlobStore(Protocol):
-    def put(self, container: str, name: str, data: bytes) -> None: ...
+    def put(self, container: str, name: str, data: bytes | BinaryIO) -> None:
+        """Create or replace; a binary file object (positioned at its start) is read in chunks,
+        so a large export never has to sit in memory."""
+        ...
 
     def get(self, container: str, name: str) -> bytes:
         """Raises BlobNotFound."""

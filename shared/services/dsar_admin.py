@@ -23,15 +23,15 @@ from shared.models.dsar import (
     DsarView,
 )
 from shared.models.widget import DsarType
-from shared.ports.blob_store import BlobNotFound, LinkableBlobStore
+from shared.ports.blob_store import BlobNotFound
 from shared.services.dsar_export import CONTAINER, package_name
 from shared.services.dsar_requests import MAX_EXTENSION
+from shared.services.export_links import can_link, link_details, link_to
 from shared.services.subject_resolution import identifier_digests
 from shared.services.tenant_admin import local_tenant
 
 ORCHESTRATOR = "dsar_orchestrator"
 DECISION_EVENT = "Decision"
-EXPORT_LINK_LIFETIME = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -159,23 +159,12 @@ def _ready_export(services: Services, tenant_id: str, request_id: str) -> None:
 def download_link(
     services: Services, principal: Principal, tenant_id: str, request_id: str
 ) -> str | None:
-    """A short-lived read-only link to the zip package where the store can make one (Azure);
-    None otherwise. The link is a bearer secret: it is answered, never logged or audited."""
-    if not services.settings.export_links or not isinstance(services.blobs, LinkableBlobStore):
+    """A short-lived link to the zip package (``export_links``), or None where there is none."""
+    if not can_link(services.blobs, services.settings.export_links):
         return None
     _ready_export(services, tenant_id, request_id)
-    try:
-        link = services.blobs.share_link(CONTAINER, package_name(request_id), EXPORT_LINK_LIFETIME)
-    except BlobNotFound:
-        raise Gone("the export has been deleted") from None
-    _audit(
-        services,
-        tenant_id,
-        principal,
-        "dsar.export.linked",
-        request_id,
-        {"expiresInSeconds": int(EXPORT_LINK_LIFETIME.total_seconds())},
-    )
+    link = link_to(services.blobs, CONTAINER, package_name(request_id))
+    _audit(services, tenant_id, principal, "dsar.export.linked", request_id, link_details())
     return link
 
 

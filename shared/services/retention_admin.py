@@ -5,8 +5,15 @@ from __future__ import annotations
 from shared.auth import Principal
 from shared.bootstrap import Services
 from shared.errors import Conflict, Gone, NotFound
-from shared.models.tenant import LegalHold, LegalHoldCreate, Offboarding, OffboardingCreate
-from shared.services.offboarding_export import export_zip
+from shared.models.tenant import (
+    LegalHold,
+    LegalHoldCreate,
+    Offboarding,
+    OffboardingCreate,
+    Tenant,
+)
+from shared.services.export_links import can_link, link_details, link_to
+from shared.services.offboarding_export import EXPORTS, export_name, export_package
 from shared.services.tenant_admin import local_tenant
 
 
@@ -31,14 +38,31 @@ def start_offboarding(
     return tenant.offboarding
 
 
-def offboarding_export(services: Services, principal: Principal, tenant_id: str) -> bytes:
+def _export_window_open(services: Services, tenant_id: str) -> Tenant:
     tenant = local_tenant(services, tenant_id)
     plan = tenant.offboarding
     if plan is None or plan.phase == "scheduled":
         raise Conflict("the export package is built at contract end")
     if plan.phase != "export_available" or services.clock.now() >= plan.exportAvailableUntil:
         raise Gone("the 30-day export window has closed; the data has been purged")
-    package = export_zip(services.blobs, tenant_id)
+    return tenant
+
+
+def offboarding_export_link(services: Services, principal: Principal, tenant_id: str) -> str | None:
+    """A short-lived link to the package (``export_links``), or None where there is none."""
+    if not can_link(services.blobs, services.settings.export_links):
+        return None
+    tenant = _export_window_open(services, tenant_id)
+    link = link_to(services.blobs, EXPORTS, export_name(tenant_id))
+    services.control_audit.tenant(
+        tenant, principal.actor, "offboarding.linked", tenant_id, link_details()
+    )
+    return link
+
+
+def offboarding_export(services: Services, principal: Principal, tenant_id: str) -> bytes:
+    tenant = _export_window_open(services, tenant_id)
+    package = export_package(services.blobs, tenant_id)
     services.control_audit.tenant(
         tenant, principal.actor, "offboarding.downloaded", tenant_id, {"bytes": len(package)}
     )

@@ -10,6 +10,7 @@ not its signature). A missing Azurite install fails these tests: it is never a s
 from __future__ import annotations
 
 import ssl
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -94,6 +95,15 @@ def test_delete(store: BlobStore, container: str) -> None:
     assert store.list(container) == []
     with pytest.raises(BlobNotFound):
         store.get(container, "dsar/r1/export.zip")
+
+
+def test_a_file_object_is_uploaded_in_chunks(store: BlobStore, container: str) -> None:
+    data = bytes(range(256)) * (3 * 4096 + 7)  # ~3 MiB, not a multiple of any chunk size
+    with tempfile.TemporaryFile() as spool:
+        spool.write(data)
+        spool.seek(0)
+        store.put(container, "offboarding/t1/export.zip", spool)
+    assert store.get(container, "offboarding/t1/export.zip") == data
 
 
 def test_binary_content_round_trips(store: BlobStore, container: str) -> None:

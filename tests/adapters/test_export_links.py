@@ -1,9 +1,10 @@
-"""On Azure the DSAR package goes from Blob Storage straight to the admin's browser: the export
-route answers 303 to a short-lived read-only link (here against Azurite), audits that a link
-was handed out, and never writes the link (a bearer secret) anywhere."""
+"""On Azure export packages go from Blob Storage straight to the admin's browser: the DSAR and
+offboarding download routes answer 303 to a short-lived read-only link (here against Azurite),
+audit that a link was handed out, and never write the link (a bearer secret) anywhere."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -101,3 +102,43 @@ def test_with_links_off_the_app_serves_the_zip_itself(
     )
     assert answer.status == 200 and answer.headers["Content-Type"] == "application/zip"
     assert EMAIL in zipfile.ZipFile(io.BytesIO(answer.body)).read("contact.json").decode()
+
+
+def test_offboarding_download_is_a_redirect_to_the_streamed_package(
+    client: AppClient, local_azurite: LocalAzurite, clock: FakeClock
+) -> None:
+    client.services.blobs = key_store(local_azurite)
+    tenant = client.call(
+        "create_tenant",
+        headers=as_role("Platform.Admin"),
+        body={"name": "Leaving", "region": "eu", "allowedOrigins": ["https://shop.example"]},
+    ).json()
+    tid = tenant["tenantId"]
+    plant(client, tenant, "v-1", events=4)
+    admin = as_role("Privacy.Admin")
+    contract_end = clock.now() + timedelta(days=1)
+    body = {"contractEnd": contract_end.isoformat()}
+    started = client.call("start_offboarding", headers=admin, route={"tenantId": tid}, body=body)
+    assert started.status == 202
+    clock.advance(timedelta(days=1, minutes=1))
+    client.run_timer("advance_offboarding")
+
+    answer = client.call(
+        "download_offboarding_export", "GET", headers=admin, route={"tenantId": tid}
+    )
+    assert answer.status == 303 and answer.headers["Cache-Control"] == "no-store"
+    status, package, _ = http_get(answer.headers["Location"], local_azurite.cert)
+    assert status == 200
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    manifest = json.loads(archive.read("manifest.json"))
+    for entry in manifest["files"]:
+        data = archive.read(entry["name"])
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data.splitlines()) == entry["records"]
+    assert {f["category"]: f["records"] for f in manifest["files"]}["behaviour"] == 4
+    assert EMAIL in archive.read("contact.jsonl").decode()
+    entries = audit_entries(client, tid)
+    assert [e["details"] for e in entries if e["action"] == "offboarding.linked"] == [
+        {"expiresInSeconds": 900}
+    ]
+    assert "sig=" not in json.dumps(entries)
