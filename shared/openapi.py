@@ -197,7 +197,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "get",
         f"{_T}/offboarding/export",
         "download_offboarding_export",
-        "The export package (zip: manifest.json and JSON lines per category)",
+        "The export package (zip: manifest.json and JSON lines per category); "
+        "on Azure: 303 See Other to a read-only link valid 15 minutes",
         200,
         None,
         roles=("Privacy.Admin",),
