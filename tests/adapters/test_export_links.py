@@ -9,6 +9,9 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from shared.auth import Principal
 from shared.models.dsar import DsarCreate
@@ -42,22 +45,32 @@ def completed_access_request(client: AppClient, tenant_id: str) -> str:
     return request_id
 
 
-def test_zip_download_is_a_redirect_to_a_short_lived_link(
-    client: AppClient, local_azurite: LocalAzurite, clock: FakeClock
-) -> None:
+@pytest.fixture
+def tenant(client: AppClient, local_azurite: LocalAzurite) -> dict[str, Any]:
+    """A tenant with planted data, on a stamp whose exports live in Blob Storage (Azurite)."""
     client.services.blobs = key_store(local_azurite)  # before anything writes an export
-    tenant = client.call(
+    tenant: dict[str, Any] = client.call(
         "create_tenant",
         headers=as_role("Platform.Admin"),
         body={"name": "Shop", "region": "eu", "allowedOrigins": ["https://shop.example"]},
     ).json()
     plant(client, tenant, "v-subject", events=3)
+    return tenant
+
+
+def zip_download(client: AppClient, route: dict[str, str]) -> Any:
+    return client.call(
+        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
+    )
+
+
+def test_zip_download_is_a_redirect_to_a_short_lived_link(
+    client: AppClient, tenant: dict[str, Any], local_azurite: LocalAzurite, clock: FakeClock
+) -> None:
     request_id = completed_access_request(client, tenant["tenantId"])
     route = {"tenantId": tenant["tenantId"], "requestId": request_id}
 
-    answer = client.call(
-        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
-    )
+    answer = zip_download(client, route)
     assert answer.status == 303 and answer.headers["Cache-Control"] == "no-store"
     link = answer.headers["Location"]
     assert link.startswith("https://") and "sp=r" in link
@@ -78,43 +91,24 @@ def test_zip_download_is_a_redirect_to_a_short_lived_link(
     assert_nothing_planted(written)
 
     clock.advance(timedelta(days=7, seconds=1))
-    expired = client.call(
-        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
-    )
+    expired = zip_download(client, route)
     assert expired.status == 410 and "Location" not in expired.headers
 
 
 def test_with_links_off_the_app_serves_the_zip_itself(
-    client: AppClient, local_azurite: LocalAzurite
+    client: AppClient, tenant: dict[str, Any]
 ) -> None:
-    client.services.blobs = key_store(local_azurite)
     client.services.settings.export_links = False  # storage reachable only privately
-    tenant = client.call(
-        "create_tenant",
-        headers=as_role("Platform.Admin"),
-        body={"name": "Shop", "region": "eu", "allowedOrigins": ["https://shop.example"]},
-    ).json()
-    plant(client, tenant, "v-subject", events=2)
     request_id = completed_access_request(client, tenant["tenantId"])
-    route = {"tenantId": tenant["tenantId"], "requestId": request_id}
-    answer = client.call(
-        "download_dsar_export", "GET", headers=OPERATOR, route=route, params={"format": "zip"}
-    )
+    answer = zip_download(client, {"tenantId": tenant["tenantId"], "requestId": request_id})
     assert answer.status == 200 and answer.headers["Content-Type"] == "application/zip"
     assert EMAIL in zipfile.ZipFile(io.BytesIO(answer.body)).read("contact.json").decode()
 
 
 def test_offboarding_download_is_a_redirect_to_the_streamed_package(
-    client: AppClient, local_azurite: LocalAzurite, clock: FakeClock
+    client: AppClient, tenant: dict[str, Any], local_azurite: LocalAzurite, clock: FakeClock
 ) -> None:
-    client.services.blobs = key_store(local_azurite)
-    tenant = client.call(
-        "create_tenant",
-        headers=as_role("Platform.Admin"),
-        body={"name": "Leaving", "region": "eu", "allowedOrigins": ["https://shop.example"]},
-    ).json()
     tid = tenant["tenantId"]
-    plant(client, tenant, "v-1", events=4)
     admin = as_role("Privacy.Admin")
     contract_end = clock.now() + timedelta(days=1)
     body = {"contractEnd": contract_end.isoformat()}
@@ -135,7 +129,7 @@ def test_offboarding_download_is_a_redirect_to_the_streamed_package(
         data = archive.read(entry["name"])
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data.splitlines()) == entry["records"]
-    assert {f["category"]: f["records"] for f in manifest["files"]}["behaviour"] == 4
+    assert {f["category"]: f["records"] for f in manifest["files"]}["behaviour"] == 3
     assert EMAIL in archive.read("contact.jsonl").decode()
     entries = audit_entries(client, tid)
     assert [e["details"] for e in entries if e["action"] == "offboarding.linked"] == [
