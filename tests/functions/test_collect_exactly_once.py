@@ -4,6 +4,7 @@ widget resends after a failure that left the first copy queued without its recei
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -114,3 +115,23 @@ def test_a_resend_is_a_duplicate_whatever_session_it_names(
     assert answer.json() == {"accepted": 0, "duplicates": 4}
     client.drain()
     assert len(stored_records(client.services.store, tenant["tenantId"], "event")) == 4
+
+
+def test_concurrent_overlapping_batches_from_many_tabs_store_each_event_once(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    pool = collect_body(40)["events"]
+    bodies = [collect_body(1) | {"events": pool[i * 5 : i * 5 + 20]} for i in range(5)]
+    bodies += [copy.deepcopy(b) for b in bodies]  # every batch sent twice, at the same time
+    with ThreadPoolExecutor(max_workers=8) as tabs:
+        answers = list(
+            tabs.map(
+                lambda b: client.call("collect", body=b, headers=widget_headers(tenant)), bodies
+            )
+        )
+    assert all(a.status == 202 for a in answers), [a.body for a in answers if a.status != 202]
+    distinct = {e["id"] for b in bodies for e in b["events"]}
+    assert sum(a.json()["accepted"] for a in answers) == len(distinct)  # exact, even racing
+    client.drain()
+    events = stored_records(client.services.store, tenant["tenantId"], "event")
+    assert sorted(e["id"] for e in events) == sorted(distinct)
