@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.crypto.envelope import DecryptionFailed, FieldCipher
+
 EVENTS_TYPE = "events"
 """``type`` of the document holding the events of one collect message."""
 
@@ -30,3 +32,18 @@ def records(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 def record_count(item: dict[str, Any]) -> int:
     return len(item.get("events", [])) if item.get("type") == EVENTS_TYPE else 1
+
+
+_STORAGE_ONLY = frozenset({"ttl", "_ts", "_etag", "enc", "dataKey", "tenantId"})
+
+
+def opened(record: dict[str, Any], cipher: FieldCipher | None) -> dict[str, Any]:
+    """A record as an export shows it: fields decrypted, storage internals dropped; a record
+    whose key is gone or whose fields fail to open is marked ``unreadable``, never skipped."""
+    shown = {k: v for k, v in record.items() if k not in _STORAGE_ONLY}
+    if cipher is not None and record.get("enc"):
+        try:
+            shown.update(cipher.decrypt_fields(record["id"], record["enc"]))
+        except DecryptionFailed:
+            shown["unreadable"] = True
+    return shown

@@ -10,13 +10,12 @@ from typing import Any
 
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
-from shared.crypto.envelope import DecryptionFailed
 from shared.models.tenant import Tenant
 from shared.models.widget import DsarType
 from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.retention import Category, item_ttl
-from shared.policies.stored_records import record_count, records
+from shared.policies.stored_records import opened, record_count, records
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, PatchOp, Query
@@ -26,7 +25,6 @@ from shared.services.dsar_export import stage_category
 from shared.services.subject_keys import SUBJECT_DOC_ID, SubjectKeys
 
 DATA_CATEGORIES = [c.value for c in Category if c is not Category.AUDIT]
-_INTERNAL = {"ttl", "_ts", "_etag", "enc", "tenantId"}
 
 
 @dataclass
@@ -92,14 +90,7 @@ class Strategies:
         for sid in step.subject_ids:
             cipher = self._subjects.cipher(step.tenant.tenantId, sid)
             for item in self._items(step.tenant.tenantId, sid, step.category):
-                for stored in records(item):
-                    record = {k: v for k, v in stored.items() if k not in _INTERNAL}
-                    try:
-                        if cipher and stored.get("enc"):
-                            record.update(cipher.decrypt_fields(stored["id"], stored["enc"]))
-                    except DecryptionFailed:
-                        record["unreadable"] = True
-                    exported.append(record)
+                exported += [opened(stored, cipher) for stored in records(item)]
         stage_category(self._blobs, step.request["id"], step.category, exported)
         return {"category": step.category, "records": len(exported)}
 

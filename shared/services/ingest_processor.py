@@ -2,7 +2,7 @@
 
 Every item id derives from the message id, so a redelivered message finds its items already
 there and writes nothing twice; events are stored only by the message that owns them in the
-session's receipts, so overlapping messages store each event once. Failures raise: the bus
+visitor's receipts, so overlapping messages store each event once. Failures raise: the bus
 retries, then dead-letters.
 """
 

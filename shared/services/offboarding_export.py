@@ -12,15 +12,14 @@ from datetime import datetime
 from typing import IO, Any
 
 from shared.containers import SUBJECTS
-from shared.crypto.envelope import DecryptionFailed, FieldCipher
+from shared.crypto.envelope import FieldCipher
 from shared.policies.retention import Category
-from shared.policies.stored_records import records
+from shared.policies.stored_records import opened, records
 from shared.ports.blob_store import BlobStore
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.services.subject_keys import SubjectKeys
 
 EXPORTS = "exports"
-_INTERNAL = {"ttl", "_ts", "_etag", "enc", "dataKey", "tenantId"}
 PAGE = 200
 """Documents per query page: one holds up to 100 events, so a page stays a few MiB."""
 EXPORTED = sorted(c.value for c in Category if c is not Category.AUDIT)
@@ -28,16 +27,6 @@ EXPORTED = sorted(c.value for c in Category if c is not Category.AUDIT)
 
 def export_prefix(tenant_id: str) -> str:
     return f"offboarding/{tenant_id}"
-
-
-def _record(item: dict[str, Any], cipher: FieldCipher | None) -> dict[str, Any]:
-    record = {k: v for k, v in item.items() if k not in _INTERNAL}
-    if cipher is not None and item.get("enc"):
-        try:
-            record.update(cipher.decrypt_fields(item["id"], item["enc"]))
-        except DecryptionFailed:
-            record["unreadable"] = True
-    return record
 
 
 class _Ciphers:
@@ -104,7 +93,7 @@ def _write_category(
             for item in page.items:
                 cipher = ciphers.of(item["subjectId"])
                 for stored in records(item):
-                    line = json.dumps(_record(stored, cipher), sort_keys=True).encode()
+                    line = json.dumps(opened(stored, cipher), sort_keys=True).encode()
                     entry = entry or archive.open(name, "w", force_zip64=True)
                     entry.write(line + b"\n")
                     digest.update(line + b"\n")

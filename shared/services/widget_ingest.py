@@ -1,7 +1,7 @@
 """The HTTP half of ingest: admit, validate, count duplicates, seal and enqueue; nothing else.
 
 Order matters for "accepted is never lost": the message is enqueued before its claim on the
-session's event receipts is written, so a crash in between causes at worst a second enqueue, and
+visitor's event receipts is written, so a crash in between causes at worst a second enqueue, and
 the processor (which honours the same claims) still stores each event once.
 """
 
