@@ -12,11 +12,23 @@ import httpx
 
 from shared.ports.clock import SystemClock
 from tests.app_client import principal
+from tests.conftest import ORIGIN, collect_body
 from tests.e2e.host_process import HostProcess
 
 
 def as_role(role: str) -> dict[str, str]:
     return {"X-MS-CLIENT-PRINCIPAL": principal(role)}
+
+
+def widget(key: str) -> dict[str, str]:
+    """What the widget sends with every call (from a documentation-range client address)."""
+    return {"X-Widget-Key": key, "Origin": ORIGIN, "X-Forwarded-For": "198.51.100.9:4000"}
+
+
+def collect(api: httpx.Client, key: str, visitor: str, n: int) -> httpx.Response:
+    """``n`` fresh events of ``visitor``, in a session of their own."""
+    body = collect_body(n, visitor) | {"sessionId": f"s-{visitor}"}
+    return api.post("/v1/collect", headers=widget(key), json=body)
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import uuid
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,15 @@ from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.ports.document_store import Filter, Query
 from tests.app_client import principal
-from tests.e2e.helpers import HostClock, advance, run_function, store_path, wait_for
+from tests.e2e.helpers import (
+    HostClock,
+    advance,
+    collect,
+    run_function,
+    store_path,
+    wait_for,
+    widget,
+)
 from tests.e2e.host_process import HostProcess
 
 pytestmark = pytest.mark.e2e
@@ -38,36 +45,6 @@ AUDITOR = {"X-MS-CLIENT-PRINCIPAL": principal("Auditor", oid="oid-auditor")}
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def widget(key: str) -> dict[str, str]:
-    return {"X-Widget-Key": key, "Origin": ORIGIN, "X-Forwarded-For": "198.51.100.9:4000"}
-
-
-def collect(api: httpx.Client, key: str, visitor: str, n: int = EVENTS) -> httpx.Response:
-    return api.post(
-        "/v1/collect",
-        headers=widget(key),
-        json={
-            "visitorId": visitor,
-            "sessionId": f"s-{visitor}",
-            "context": {
-                "userAgent": "Mozilla/5.0 Firefox/120.0",
-                "language": "fr-FR",
-                "screen": {"width": 1280, "height": 800},
-                "timezone": "Europe/Paris",
-            },
-            "events": [
-                {
-                    "id": str(uuid.uuid4()),
-                    "type": "page_view",
-                    "ts": "2026-11-23T10:00:00Z",
-                    "url": "https://shop.example/pricing",
-                }
-                for _ in range(n)
-            ],
-        },
-    )
 
 
 @dataclass
@@ -162,7 +139,7 @@ def open_shop(api: httpx.Client, host: HostProcess) -> Shop:
 def seed(shop: Shop) -> dict[str, str]:
     """The planted subject and another one, through the widget; their subject ids by visitor."""
     for visitor, email, phone in ((SUBJECT, EMAIL, PHONE_RAW), (OTHER, OTHER_EMAIL, OTHER_PHONE)):
-        answer = collect(shop.api, shop.key, visitor)
+        answer = collect(shop.api, shop.key, visitor, EVENTS)
         assert answer.status_code == 202 and answer.json()["accepted"] == EVENTS, answer.text
         answer = shop.api.post(
             "/v1/contacts",
@@ -310,13 +287,13 @@ def test_every_type_end_to_end(host: HostProcess) -> None:
         # restriction and objection: the widget refuses the subject, not the other one
         restriction = shop.start({"type": "restriction", "identifiers": {"visitorId": SUBJECT}})
         assert shop.wait_status(restriction)["status"] == "completed"
-        assert collect(api, shop.key, SUBJECT).status_code == 409
-        assert collect(api, shop.key, OTHER).status_code == 202
+        assert collect(api, shop.key, SUBJECT, EVENTS).status_code == 409
+        assert collect(api, shop.key, OTHER, EVENTS).status_code == 202
         objection = shop.start({"type": "objection", "identifiers": {"visitorId": "v-objector"}})
         done = shop.wait_status(objection)
         assert done["status"] == "completed", done
-        assert collect(api, shop.key, "v-objector").status_code == 409
-        assert collect(api, shop.key, OTHER).status_code == 202
+        assert collect(api, shop.key, "v-objector", EVENTS).status_code == 409
+        assert collect(api, shop.key, OTHER, EVENTS).status_code == 202
 
         # consent withdrawal: the other visitor's behaviour is no longer collected
         withdrawal = shop.start(

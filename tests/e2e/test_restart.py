@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.app_client import principal
+from tests.conftest import collect_body
 from tests.e2e.host_process import HostProcess
 from tests.stored import region_store, stored_records
 
 pytestmark = pytest.mark.e2e
 ORIGIN = "https://shop.example"
-
-
-def batch(visitor: str) -> dict[str, Any]:
-    return {
-        "visitorId": visitor,
-        "sessionId": "s-1",
-        "context": {
-            "userAgent": "Mozilla/5.0 Firefox/120.0",
-            "language": "en",
-            "screen": {"width": 800, "height": 600},
-            "timezone": "UTC",
-        },
-        "events": [
-            {"id": str(uuid.uuid4()), "type": "click", "ts": "2026-11-23T10:00:00Z"}
-            for _ in range(20)
-        ],
-    }
 
 
 def stored_event_ids(data_dir: Path, tenant_id: str) -> list[str]:
@@ -49,7 +31,7 @@ def test_kill_9_mid_stream_loses_no_accepted_event(host: HostProcess) -> None:
             json={"name": "Shop", "region": "eu", "allowedOrigins": [ORIGIN]},
         )
         tenant_id, key = created.json()["tenantId"], created.json()["widgetKey"]
-    bodies = [batch(f"visitor-{i % 7}") for i in range(50)]
+    bodies = [collect_body(20, f"visitor-{i % 7}") for i in range(50)]
     answered: set[int] = set()
     done = threading.Event()
 

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import sqlite3
-import uuid
 import zipfile
 from collections import Counter
 from datetime import datetime, timedelta
@@ -23,7 +22,16 @@ from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.policies.stored_records import records
 from shared.ports.document_store import Filter, Query
-from tests.e2e.helpers import HostClock, advance, as_role, run_function, store_path, wait_for
+from tests.e2e.helpers import (
+    HostClock,
+    advance,
+    as_role,
+    collect,
+    run_function,
+    store_path,
+    wait_for,
+    widget,
+)
 from tests.e2e.host_process import HostProcess
 
 pytestmark = pytest.mark.e2e
@@ -112,31 +120,6 @@ def create_tenant(api: httpx.Client, **extra: Any) -> tuple[str, str]:
     )
     assert created.status_code == 201, created.text
     return created.json()["tenantId"], created.json()["widgetKey"]
-
-
-def widget(key: str) -> dict[str, str]:
-    return {"X-Widget-Key": key, "Origin": ORIGIN, "X-Forwarded-For": "198.51.100.7:4000"}
-
-
-def collect(api: httpx.Client, key: str, visitor: str, n: int) -> httpx.Response:
-    return api.post(
-        "/v1/collect",
-        headers=widget(key),
-        json={
-            "visitorId": visitor,
-            "sessionId": f"s-{visitor}",
-            "context": {
-                "userAgent": "Mozilla/5.0 Firefox/120.0",
-                "language": "en",
-                "screen": {"width": 800, "height": 600},
-                "timezone": "UTC",
-            },
-            "events": [
-                {"id": str(uuid.uuid4()), "type": "page_view", "ts": "2026-11-23T10:00:00Z"}
-                for _ in range(n)
-            ],
-        },
-    )
 
 
 def contact(api: httpx.Client, key: str, visitor: str, email: str, phone: str) -> None:
