@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.emulators.processes import stop
+from infra.emulators.processes import serve_until_interrupted, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / "node_modules" / ".bin"
@@ -128,11 +128,7 @@ def azurite(
 def main() -> None:
     with azurite(Path.cwd()) as server:
         print(f"account URL {server.account_url} account key {server.account_key}")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        serve_until_interrupted()
 
 
 if __name__ == "__main__":

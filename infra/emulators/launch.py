@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.emulators.processes import stop
+from infra.emulators.processes import serve_until_interrupted, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("cosmos_server.js")
@@ -118,11 +118,7 @@ def cosmos_server(workdir: Path | None = None, *, timeout: float = 30.0) -> Iter
 def main() -> None:
     with cosmos_server() as server:
         print(f"endpoint {server.endpoint} key {EMULATOR_KEY}; requests in {server.request_log}")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        serve_until_interrupted()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import time
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -17,3 +19,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def serve_until_interrupted() -> None:
+    """Keep a server started by ``python -m`` running until Ctrl-C."""
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)

@@ -141,14 +141,19 @@ class TaskHubStore:
                          (instance_id,)).fetchone()
         return None if row is None else str(row[0])
 
+    @classmethod
+    def _refusal(cls, db: sqlite3.Connection, instance_id: str) -> Outcome | None:
+        """Why a message or termination cannot reach the instance; None when it is live."""
+        status = cls._status(db, instance_id)
+        if status is None:
+            return Outcome.NOT_FOUND
+        return Outcome.GONE if status in TERMINAL else None
+
     def add_message(self, instance_id: str, message: Event) -> Outcome:
         """Queue a message for a live instance (raised events)."""
         with self._write() as db:
-            status = self._status(db, instance_id)
-            if status is None:
-                return Outcome.NOT_FOUND
-            if status in TERMINAL:
-                return Outcome.GONE
+            if refused := self._refusal(db, instance_id):
+                return refused
             self._message(db, instance_id, message)
         return Outcome.ACCEPTED
 
@@ -241,11 +246,8 @@ class TaskHubStore:
 
     def terminate(self, instance_id: str, event: Event, output: str, now: datetime) -> Outcome:
         with self._write() as db:
-            status = self._status(db, instance_id)
-            if status is None:
-                return Outcome.NOT_FOUND
-            if status in TERMINAL:
-                return Outcome.GONE
+            if refused := self._refusal(db, instance_id):
+                return refused
             db.execute("DELETE FROM work WHERE instance_id = ?", (instance_id,))
             self._append(db, instance_id, [event])
             db.execute("UPDATE instances SET status = ?, output = ?, updated_us = ?"
