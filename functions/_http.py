@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -12,9 +13,10 @@ from typing import Any
 import azure.functions as func
 from pydantic import BaseModel
 
-from shared.auth import Principal, Role, authorize
+from shared.auth import Principal, Role, principal_from_headers, require
 from shared.bootstrap import Services, get_services
 from shared.errors import ApiError
+from shared.settings import UnsafeSettings
 
 log = logging.getLogger("functions.http")
 PROBLEM = "application/problem+json"
@@ -71,6 +73,9 @@ def answers_problems(handler: Handler) -> Handler:
 def _answer_failure(function: str, exc: Exception) -> func.HttpResponse:
     if isinstance(exc, ApiError):
         return problem(exc)
+    if isinstance(exc, UnsafeSettings):  # names settings only: say it in full, loudly
+        log.critical(str(exc), extra={"function": function})
+        return problem(ApiError("the app refuses to run with unsafe settings; see its log"))
     log.error("unhandled error", extra={"function": function, "error": type(exc).__name__})
     return problem(ApiError("an unexpected error occurred; it has been logged"))
 
@@ -112,20 +117,21 @@ def admin(
     tenant_id: str | None = None,
     action: str = "",
 ) -> Principal:
-    """The one authorisation check of every admin route; refusals in a tenant are audited."""
+    """The one authorisation check of every admin route: may this principal act as one of
+    ``roles`` in ``tenant_id`` (``None``: a tenant-less action, which needs a ``*`` grant)?
+    Refusals in a tenant are audited in that tenant's trail."""
     from shared.errors import Forbidden
     from shared.services.tenant_admin import record_denial
 
+    principal = principal_from_headers(req.headers, principal_trusted(), _tenant_groups())
     try:
-        return authorize(req.headers, principal_trusted(), roles, tenant_id, _tenant_groups())
+        require(principal, roles, tenant_id)
     except Forbidden:
-        if tenant_id:
-            try:
-                who = authorize(req.headers, principal_trusted(), set(Role), None)
-                record_denial(services(), who, tenant_id, action or "access")
-            except ApiError:
-                pass
+        if tenant_id:  # the refusal stands even where it cannot be recorded
+            with contextlib.suppress(ApiError):
+                record_denial(services(), principal, tenant_id, action or "access")
         raise
+    return principal
 
 
 def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:

@@ -1,11 +1,20 @@
-"""Roles and tenant scopes from App Service Authentication's X-MS-CLIENT-PRINCIPAL.
+"""Grants (role, tenant) from App Service Authentication's X-MS-CLIENT-PRINCIPAL.
 
-One function, ``authorize``, guards every admin route. A deployed app trusts the header only
-when the platform's authentication sits in front of it (it strips client-sent copies).
+A principal holds pairs, never a role set crossed with a tenant set: someone who is a privacy
+admin of tenant A and a support agent of tenant B must not be a privacy admin of B (API.md v1.1
+"Grants"). ``grants_from_claims`` is the one function that turns claims into pairs, and
+``require`` the one question every admin route asks: may this principal act as one of these
+roles in this tenant? A deployed app trusts the header only when the platform's authentication
+sits in front of it (it strips client-sent copies).
 
-Tenant scope comes from ``tenants`` claims (API.md) or, because Entra ID app roles cannot
-carry per-tenant values, from ``groups`` claims mapped to tenants by the setting
-``PRIVACY_TENANT_GROUPS`` (group object id -> tenant ids or ``*``).
+Where the pairs come from (``<tenant>`` is a tenant id or ``*``, meaning every tenant):
+- a ``roles`` claim R with a ``tenants`` claim ``<tenant>`` grants R there, for every such pair;
+- a ``tenants`` claim ``<tenant>:<Role>`` grants that one role there and nothing else;
+- Entra app roles cannot carry per-tenant values, so ``groups`` claims are mapped by the
+  setting ``PRIVACY_TENANT_GROUPS`` (group object id -> entries of the two forms above), and
+  each entry counts as if it were a ``tenants`` claim.
+Actions that concern no single tenant (creating tenants, incidents, the subprocessor register)
+need the role granted for ``*``.
 """
 
 from __future__ import annotations
@@ -30,6 +39,9 @@ class Role(StrEnum):
 
 
 ANY_ROLE = frozenset(Role)
+EVERY_TENANT = "*"
+_ROLE_CLAIMS = ("roles", "role")
+_TENANT_CLAIMS = ("tenants",)
 _NAME_CLAIMS = (
     "name",
     "preferred_username",
@@ -40,20 +52,62 @@ _NAME_CLAIMS = (
 _OID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
 _GROUP_CLAIMS = ("groups", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups")
 TenantGroups = Mapping[str, Iterable[str]]
-"""Entra group object id -> the tenant ids (or ``*``) its members may act on."""
+"""Entra group object id -> entries, each a tenant id, ``*`` or ``<tenant>:<Role>``."""
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One role in one tenant (``tenant`` is a tenant id, or ``*`` for every tenant)."""
+
+    role: str
+    tenant: str
 
 
 @dataclass(frozen=True)
 class Principal:
     actor: str
     """A pseudonymous, stable actor id for the audit trail (object id, never a name or email)."""
-    roles: frozenset[str]
-    tenants: frozenset[str]
+    grants: frozenset[Grant]
     identified: bool = True
     """False when the principal carries no identity claim (hand-made dev headers only)."""
 
-    def in_scope(self, tenant_id: str) -> bool:
-        return "*" in self.tenants or tenant_id in self.tenants
+    def roles_in(self, tenant_id: str | None) -> frozenset[str]:
+        """The roles held in ``tenant_id``; ``None`` (a tenant-less action) counts ``*`` only."""
+        return frozenset(
+            g.role for g in self.grants if g.tenant in (EVERY_TENANT, tenant_id)
+        )
+
+    def may(self, role: Role, tenant_id: str | None) -> bool:
+        """The one question: may this principal act as ``role`` in ``tenant_id``?"""
+        return role.value in self.roles_in(tenant_id)
+
+
+def _scope_grants(entry: str, roles: Iterable[str]) -> set[Grant]:
+    """What one ``tenants`` claim (or mapped group entry) grants; malformed entries grant
+    nothing (``t-a:`` or ``:Privacy.Admin`` are a typo, not a wildcard)."""
+    entry = entry.strip()
+    tenant, colon, role = entry.partition(":")
+    if colon:
+        tenant, role = tenant.strip(), role.strip()
+        return {Grant(role, tenant)} if tenant and role else set()
+    return {Grant(r, entry) for r in roles} if entry else set()
+
+
+def grants_from_claims(
+    claims: Iterable[tuple[str, str]], tenant_groups: TenantGroups | None = None
+) -> frozenset[Grant]:
+    """The principal's (role, tenant) pairs: the one function that computes them."""
+    claims = list(claims)
+    roles = {v.strip() for t, v in claims if t in _ROLE_CLAIMS and v.strip()}
+    entries = [v for t, v in claims if t in _TENANT_CLAIMS]
+    groups = {v for t, v in claims if t in _GROUP_CLAIMS}
+    for group in sorted(groups):
+        mapped = (tenant_groups or {}).get(group, ())
+        entries.extend([mapped] if isinstance(mapped, str) else mapped)
+    grants: set[Grant] = set()
+    for entry in entries:
+        grants |= _scope_grants(entry, roles)
+    return frozenset(grants)
 
 
 def _claims(raw: str) -> list[tuple[str, str]]:
@@ -71,21 +125,40 @@ def principal_from_headers(
     if not raw:
         raise Unauthorized("authentication required")
     claims = _claims(raw)
-    roles = frozenset(v for t, v in claims if t in ("roles", "role"))
-    groups = {v for t, v in claims if t in _GROUP_CLAIMS}
-    tenants = frozenset(v for t, v in claims if t == "tenants").union(
-        *(tenant_groups.get(g, ()) for g in groups if tenant_groups)
-    )
+    grants = grants_from_claims(claims, tenant_groups)
     oid = next((v for t, v in claims if t in _OID_CLAIMS), None)
     oid = oid or headers.get("x-ms-client-principal-id")
     name = next((v for t, v in claims if t in _NAME_CLAIMS), None)
     if oid:
-        return Principal(actor=oid, roles=roles, tenants=tenants)
+        return Principal(actor=oid, grants=grants)
     # No object id: a pseudonym of the name (never the name itself), else of the whole claim
     # set; the latter cannot tell two people apart, so it is marked unidentified.
     basis = name or repr(sorted(claims))
     actor = "principal-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
-    return Principal(actor=actor, roles=roles, tenants=tenants, identified=name is not None)
+    return Principal(actor=actor, grants=grants, identified=name is not None)
+
+
+def required_roles_message(allowed: Iterable[Role], tenant_id: str | None) -> str:
+    """What a refusal says: the roles that WOULD be allowed where, never the caller's claims
+    (issue 18: an error that teaches names the way in, not what the caller has)."""
+    names = ", ".join(r.value for r in Role if r in set(allowed))
+    if tenant_id is None:
+        return f"this action needs one of these roles granted for every tenant ('*'): {names}"
+    return f"this action needs one of these roles in tenant {tenant_id}: {names}"
+
+
+def require(principal: Principal, allowed: Iterable[Role], tenant_id: str | None) -> None:
+    """403 unless the principal holds one of ``allowed`` in ``tenant_id`` (``None``: ``*``)."""
+    allowed = frozenset(allowed)
+    if any(principal.may(role, tenant_id) for role in allowed):
+        return
+    raise Forbidden(
+        required_roles_message(allowed, tenant_id),
+        extra={
+            "requiredRoles": [r.value for r in Role if r in allowed],
+            "tenantId": EVERY_TENANT if tenant_id is None else tenant_id,
+        },
+    )
 
 
 def authorize(
@@ -95,10 +168,7 @@ def authorize(
     tenant_id: str | None = None,
     tenant_groups: TenantGroups | None = None,
 ) -> Principal:
-    """401 without a principal, 403 without an allowed role or outside the tenant scope."""
+    """401 without a principal, 403 without one of ``allowed`` granted in ``tenant_id``."""
     principal = principal_from_headers(headers, trusted, tenant_groups)
-    if not principal.roles & {r.value for r in allowed}:
-        raise Forbidden("your role does not allow this action")
-    if tenant_id is not None and not principal.in_scope(tenant_id):
-        raise Forbidden("this tenant is outside your scope")
+    require(principal, allowed, tenant_id)
     return principal

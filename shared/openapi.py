@@ -351,7 +351,12 @@ def build_openapi() -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "header",
                     "name": "X-MS-CLIENT-PRINCIPAL",
-                    "description": "Injected by App Service Authentication (Entra ID)",
+                    "description": (
+                        "Injected by App Service Authentication (Entra ID). Grants are (role, "
+                        "tenant) pairs: a roles claim with a tenants claim (a tenant id or *), "
+                        "or a tenants claim <tenantId>:<Role>; tenant-less operations need the "
+                        "role granted for *. A 403 names the roles that would be allowed."
+                    ),
                 }
             },
         },

@@ -6,12 +6,19 @@ Every setting here is documented in ``local.settings.example.json``; a test keep
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class UnsafeSettings(RuntimeError):
+    """A combination of settings that must never run; raised at start, naming settings only.
+
+    Not a ValueError, so pydantic lets it through unwrapped and callers can log it as is."""
 
 
 class Settings(BaseSettings):
@@ -52,8 +59,9 @@ class Settings(BaseSettings):
     dev_auth: bool = False
     """Trust X-MS-CLIENT-PRINCIPAL as sent (local only); deployed apps rely on App Service auth."""
     tenant_groups: dict[str, list[str]] = Field(default_factory=dict)
-    """JSON map Entra group object id -> tenant ids (or ["*"]) its members may act on; a plain
-    string value stands for a one-item list."""
+    """JSON map Entra group object id -> entries its members get, each a tenant id or ``*``
+    (crossed with the member's role claims) or ``<tenantId>:<Role>`` (that one role in that one
+    tenant); a plain string value stands for a one-item list."""
 
     export_links: bool = True
     """DSAR zip downloads answer 303 to a short-lived storage link where the blob store makes
@@ -67,6 +75,34 @@ class Settings(BaseSettings):
         if isinstance(value, dict):
             return {g: [t] if isinstance(t, str) else t for g, t in value.items()}
         return value
+
+    @field_validator("tenant_groups")
+    @classmethod
+    def _known_roles(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A mistyped role in a ``<tenantId>:<Role>`` entry fails at start, not silently."""
+        from shared.auth import Role
+
+        known = {r.value for r in Role}
+        for group, entries in value.items():
+            for entry in entries:
+                tenant, colon, role = entry.partition(":")
+                if colon and (not tenant.strip() or role.strip() not in known):
+                    raise ValueError(
+                        f"group {group}: entry {entry!r} is not <tenantId>:<Role>; "
+                        f"roles: {', '.join(sorted(known))}"
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _dev_auth_only_locally(self) -> Settings:
+        """Dev auth trusts a header anyone can send; on an Azure instance that is a hole."""
+        if self.dev_auth and os.environ.get("WEBSITE_INSTANCE_ID"):
+            raise UnsafeSettings(
+                "PRIVACY_DEV_AUTH is on but WEBSITE_INSTANCE_ID is set (this is an Azure App "
+                "Service / Functions instance): refusing to start. Remove PRIVACY_DEV_AUTH; "
+                "App Service Authentication provides X-MS-CLIENT-PRINCIPAL in Azure."
+            )
+        return self
 
     widget_rate_per_second: float = 50.0
     widget_rate_burst: int = 100

@@ -43,8 +43,8 @@ SECURITY_MEASURES = (
     "normalised identifier); no plaintext identifier is stored or queried",
     "Encryption in transit: HTTPS only, TLS 1.2 or higher (App Service front end)",
     "Ingest queue messages sealed with the region's transit key (AES-GCM)",
-    "Role-based access control on every admin endpoint with per-tenant scopes (Entra ID); "
-    "phone numbers and emails masked for support staff",
+    "Role-based access control on every admin endpoint, each role granted per tenant "
+    "(Entra ID); phone numbers and emails masked for support staff",
     "Tamper-evident audit trail: hash-chained entries per tenant, verifiable on demand",
     "Minimisation at ingest: URL query strings dropped unless allow-listed, user agents "
     "reduced to browser/OS/device families",

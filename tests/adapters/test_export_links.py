@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.auth import Principal
+from shared.auth import Grant, Principal
 from shared.models.dsar import DsarCreate
 from shared.services import dsar_admin
 from tests.adapters.conftest import LocalAzurite, http_get, key_store
@@ -34,7 +34,7 @@ def completed_access_request(client: AppClient, tenant_id: str) -> str:
     """The orchestration's steps, run in order (the orchestrator itself is tested elsewhere)."""
     services = client.services
     cmd = DsarCreate.model_validate({"type": "access", "identifiers": {"email": EMAIL}})
-    admin = Principal("oid-admin", frozenset({"Privacy.Admin"}), frozenset({"*"}))
+    admin = Principal("oid-admin", frozenset({Grant("Privacy.Admin", "*")}))
     request_id = dsar_admin.submit(services, admin, tenant_id, cmd)
     plan = services.dsar_work.register(tenant_id, request_id)
     services.dsar_work.start(tenant_id, request_id)

@@ -39,7 +39,7 @@ from typing import Any
 from infra.emulators.launch import EMULATOR_KEY, cosmos_server
 from shared.adapters.cosmos_store import CosmosDocumentStore
 from shared.adapters.sqlite_store import SqliteDocumentStore
-from shared.auth import Principal
+from shared.auth import Grant, Principal
 from shared.bootstrap import Services, build_services
 from shared.models.dsar import DsarCreate
 from shared.models.tenant import TenantCreate
@@ -334,7 +334,7 @@ def dsar_cost(
     services: Services, recorders: list[Recorder], tenant_id: str, kind: str, visitor: str
 ) -> dict[str, Any]:
     """Submit and run one DSAR through its steps (no orchestrator, approval skipped)."""
-    principal = Principal("bench", frozenset({"Privacy.Admin"}), frozenset({"*"}))
+    principal = Principal("bench", frozenset({Grant("Privacy.Admin", "*")}))
     cmd = DsarCreate.model_validate({"type": kind, "identifiers": {"visitorId": visitor}})
 
     def run() -> None:

@@ -48,7 +48,7 @@ from infra.embedded_host.app_loader import FunctionDescriptor, describe
 from infra.embedded_host.durable.engine import DurableEngine
 from infra.embedded_host.durable.store import TaskHubStore
 from infra.embedded_host.durable.workers import DurableWorkers
-from shared.auth import Principal
+from shared.auth import Grant, Principal
 from shared.bootstrap import Services, build_services
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id, subject_id_for_visitor
@@ -66,8 +66,8 @@ from tests.bench.bench_retention import seed
 
 PER_SUBJECT = 100
 TARGET_RATIO = 1.5
-OPERATOR = Principal("oid-bench-operator", frozenset({"Privacy.Operator"}), frozenset({"*"}))
-APPROVER = Principal("oid-bench-approver", frozenset({"Privacy.Admin"}), frozenset({"*"}))
+OPERATOR = Principal("oid-bench-operator", frozenset({Grant("Privacy.Operator", "*")}))
+APPROVER = Principal("oid-bench-approver", frozenset({Grant("Privacy.Admin", "*")}))
 T = TypeVar("T")
 
 

@@ -28,8 +28,9 @@ API_BICEP = ROOT / "bicep" / "app" / "api.bicep"
 COSMOS_LAYOUT = ROOT / "bicep" / "app" / "cosmos-layout.json"
 EXAMPLE = ROOT / "local.settings.example.json"
 HOST_STORAGE = "AzureWebJobsStorage"
-PLATFORM_SET = {"WEBSITE_AUTH_ENABLED"}
-"""Injected by App Service itself (here: when authsettingsV2 is enabled), never an app setting."""
+PLATFORM_SET = {"WEBSITE_AUTH_ENABLED", "WEBSITE_INSTANCE_ID"}
+"""Injected by App Service itself (auth: when authsettingsV2 is enabled; the instance id on every
+instance), never an app setting."""
 AZURE_BACKENDS = {
     "store_backend": "cosmos",
     "bus_backend": "servicebus",
