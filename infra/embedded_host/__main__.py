@@ -13,12 +13,14 @@ from pathlib import Path
 
 import uvicorn
 
+from infra.embedded_host.host_guard import is_loopback
 from infra.embedded_host.json_logging import configure_logging
 from infra.embedded_host.settings_loader import (
     MissingAppSetting,
     load_host_json,
     prepare_environment,
 )
+from shared.adapters.secret_files import private_dir
 
 logger = logging.getLogger("embedded_host")
 
@@ -31,7 +33,29 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--app", default="function_app", help="module that defines `app`")
     parser.add_argument("--test-clock", action="store_true",
                         help="enable GET/POST /admin/clock to move time forward (tests, demos)")
+    parser.add_argument("--insecure-dev-auth", action="store_true",
+                        help="allow dev auth (X-MS-CLIENT-PRINCIPAL trusted as sent) on a "
+                        "non-loopback address: anyone who can reach it is any admin")
     return parser.parse_args(argv)
+
+
+def dev_auth_on() -> bool:
+    return os.environ.get("PRIVACY_DEV_AUTH", "").lower() in ("1", "true", "yes")
+
+
+def refusal(args: argparse.Namespace) -> str | None:
+    """Why this host must not start with these arguments and settings, or None."""
+    if not dev_auth_on():
+        return None
+    if os.environ.get("WEBSITE_INSTANCE_ID"):
+        return ("dev auth is on but WEBSITE_INSTANCE_ID is set (an Azure instance): refusing to "
+                "start; set PRIVACY_DEV_AUTH=false, App Service Authentication provides the "
+                "principal in Azure")
+    if not is_loopback(args.host) and not args.insecure_dev_auth:
+        return (f"dev auth is on and --host {args.host} is not a loopback address: anyone who "
+                "reaches it could act as any admin. Bind 127.0.0.1, set PRIVACY_DEV_AUTH=false, "
+                "or pass --insecure-dev-auth")
+    return None
 
 
 class _Server(uvicorn.Server):
@@ -44,31 +68,44 @@ class _Server(uvicorn.Server):
             logger.info("embedded host listening", extra={"url": f"http://{host}:{port}"})
 
 
+def _prepare(args: argparse.Namespace, root: Path) -> Path | None:
+    """Settings, refusals and the private data dir; None when the host must not start."""
+    configure_logging()
+    os.umask(0o077)  # whatever this process creates (stores, keys, exports, logs) is private
+    data_dir: Path = args.data_dir.resolve()
+    loaded = prepare_environment(root, data_dir)
+    logger.info("settings loaded", extra={"file": loaded.name if loaded else None})
+    if reason := refusal(args):
+        logger.error(reason)
+        return None
+    private_dir(data_dir)
+    if dev_auth_on():
+        logger.warning("DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
+                       "Never use this for production.")
+    if args.test_clock:
+        logger.warning("TEST CLOCK IS ON: POST /admin/clock moves time for every component.")
+    return data_dir
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     root = Path.cwd()
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    configure_logging()
-    data_dir: Path = args.data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    loaded = prepare_environment(root, data_dir)
-    logger.info("settings loaded", extra={"file": loaded.name if loaded else None})
-    if os.environ.get("PRIVACY_DEV_AUTH", "").lower() in ("1", "true", "yes"):
-        logger.warning("DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
-                       "Never use this for production.")
+    data_dir = _prepare(args, root)
+    if data_dir is None:
+        return 2
     from infra.embedded_host.app_loader import load_app
     from infra.embedded_host.durable import hub_name_from_host_json
     from infra.embedded_host.durable.client_binding import local_origin
     from infra.embedded_host.host import EmbeddedHost
+    from infra.embedded_host.host_keys import MASTER_KEY_FILE
     from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
     from shared.bootstrap import build_services, get_services, install_services, reset_services
     from shared.ports.clock import Clock, SystemClock
     from shared.settings import get_settings
 
     clock: Clock = OffsetClock(data_dir / STATE_FILE) if args.test_clock else SystemClock()
-    if args.test_clock:
-        logger.warning("TEST CLOCK IS ON: POST /admin/clock moves time for every component.")
     install_services(build_services(get_settings(), clock=clock))
 
     try:
@@ -79,9 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     host = EmbeddedHost(functions, bus=get_services().bus, data_dir=data_dir,
                         host_json=load_host_json(root), clock=clock, on_stopped=reset_services,
-                        durable_hub=hub, origin=local_origin(args.host, args.port))
+                        durable_hub=hub, origin=local_origin(args.host, args.port),
+                        loopback_only=is_loopback(args.host))
     if isinstance(clock, OffsetClock):
         host.add_routes(clock_routes(clock, host.keys, [host.wake_timers]))
+    logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
+                extra={"file": str(data_dir / MASTER_KEY_FILE)})
     config = uvicorn.Config(host.asgi_app(), host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=10)
     server = _Server(config)

@@ -1,13 +1,12 @@
 """The host's admin API: run non-HTTP functions on demand, list functions, host status.
 
-Same paths as the real Functions host, so scripts work against both. Admin calls need the
-master key (``x-functions-key`` or ``code``) unless they come from the loopback interface,
-which matches Core Tools' local behaviour without opening the API to the network.
+Same paths as the real Functions host, so scripts work against both. Every admin call needs
+the master key (``x-functions-key`` or ``code``; ``<data-dir>/master.key``), from loopback too:
+a web page open in the developer's browser can post to 127.0.0.1 but cannot read the key.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import uuid
@@ -39,15 +38,17 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-functions-key") or request.query_params.get("code")
 
 
+MASTER_KEY_NEEDED = (
+    "the host's admin API needs the master key: header x-functions-key or query parameter "
+    "code, the content of <data-dir>/master.key"
+)
+
+
 def admin_denied(request: Request, keys: HostKeys) -> Response | None:
-    """None when the caller may use admin routes; a 401 problem otherwise. For extra routes."""
-    host = request.client.host if request.client else ""
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return None
-    except ValueError:
-        pass
-    return None if keys.allows("admin", presented_key(request)) else problem(401, "Unauthorized")
+    """None when the caller presents the master key; a 401 problem otherwise. For extra routes."""
+    if keys.allows("admin", presented_key(request)):
+        return None
+    return problem(401, "Unauthorized", detail=MASTER_KEY_NEEDED)
 
 
 def _argument(function: FunctionDescriptor, payload: object) -> object:

@@ -50,11 +50,14 @@ class EmbeddedHost:
         on_stopped: Callable[[], None] | None = None,
         durable_hub: str = DEFAULT_HUB,
         origin: str = local_origin("127.0.0.1", 7071),
+        loopback_only: bool = True,
     ) -> None:
         """``clock`` drives timer schedules only; ``on_stopped`` runs after the runners stop.
 
-        ``origin`` is where this host can call itself (Durable client binding URLs).
+        ``origin`` is where this host can call itself (Durable client binding URLs);
+        ``loopback_only`` (bound to loopback) makes it answer loopback Host names only.
         """
+        self.loopback_only = loopback_only
         self.functions = list(functions)
         self.bus = bus
         self.host_json = host_json or HostJson()
@@ -85,6 +88,7 @@ class EmbeddedHost:
             route_prefix=self.host_json.route_prefix,
             extra_routes=self._extra_routes,
             lifespan=self._lifespan,
+            loopback_only=self.loopback_only,
         )
 
     def start(self) -> None:

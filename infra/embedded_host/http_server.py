@@ -21,6 +21,7 @@ from starlette.types import Lifespan
 
 from infra.embedded_host.admin_routes import admin_routes, presented_key
 from infra.embedded_host.app_loader import HTTP_TRIGGER, FunctionDescriptor
+from infra.embedded_host.host_guard import LoopbackHostMiddleware
 from infra.embedded_host.host_keys import HostKeys
 from infra.embedded_host.http_conversion import problem, to_function_request, to_response
 from infra.embedded_host.json_logging import AccessLogMiddleware, record_access
@@ -92,13 +93,16 @@ def create_http_app(
     route_prefix: str = "api",
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Lifespan[Starlette] | None = None,
+    loopback_only: bool = True,
 ) -> Starlette:
+    """``loopback_only``: the host is bound to loopback, so it answers loopback names only."""
     dispatcher = FunctionDispatcher(functions, keys, route_prefix)
     routes: list[BaseRoute] = [
         *admin_routes(functions, keys),
         *extra_routes,
         Route("/{path:path}", dispatcher.handle, methods=ALL_METHODS),
     ]
-    return Starlette(
-        routes=routes, middleware=[Middleware(AccessLogMiddleware)], lifespan=lifespan
-    )
+    middleware = [Middleware(AccessLogMiddleware)]
+    if loopback_only:
+        middleware.append(Middleware(LoopbackHostMiddleware))
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from infra.embedded_host.host_keys import HostKeys
 from infra.embedded_host.http_conversion import problem
+from shared.adapters.secret_files import private_file
 
 _DURATION = TypeAdapter(timedelta)
 STATE_FILE = "test-clock.json"
@@ -44,7 +45,9 @@ class OffsetClock:
             raise ValueError("the test clock only moves forward")
         with self._lock:
             self._offset += by
-            self._path.write_text(json.dumps({"offsetSeconds": self._offset.total_seconds()}))
+            private_file(self._path).write_text(
+                json.dumps({"offsetSeconds": self._offset.total_seconds()})
+            )
         return self.now()
 
 

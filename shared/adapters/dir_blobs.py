@@ -1,4 +1,5 @@
-"""Embedded BlobStore: one directory per container under the region's data dir (files 0600)."""
+"""Embedded BlobStore: one directory per container under the region's data dir (files 0600 in
+0700 directories: exports are personal data)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
+from shared.adapters.secret_files import PRIVATE_FILE, private_dir
 from shared.ports.blob_store import BlobNotFound
 
 CHUNK = 1 << 20
@@ -26,9 +28,9 @@ class DirectoryBlobStore:
 
     def put(self, container: str, name: str, data: bytes | BinaryIO) -> None:
         path = self._path(container, name)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         with os.fdopen(fd, "wb") as handle:
             if isinstance(data, bytes):
                 handle.write(data)

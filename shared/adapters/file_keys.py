@@ -6,14 +6,13 @@ place), so two processes starting at once agree on one key. They are never commi
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from shared.adapters.secret_files import create_secret_file
+from shared.adapters.secret_files import create_secret_file, private_dir
 from shared.ports.key_provider import KeyUnavailable, SecretName, WrappedKey
 
 ALGORITHM = "A256KW"
@@ -23,8 +22,7 @@ _KEK = re.compile(r"^kek-v(\d+)$")
 class FileKeyProvider:
     def __init__(self, directory: Path) -> None:
         self._dir = directory
-        self._dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self._dir, 0o700)
+        private_dir(self._dir)
         self._cache: dict[str, bytes] = {}
 
     def _key(self, name: str) -> bytes:

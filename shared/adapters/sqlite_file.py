@@ -15,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.adapters.secret_files import private_file
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SqliteFile:
     def __init__(self, path: Path, schema: str, timeout: float = 30.0) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600 in a 0700 directory; SQLite gives -wal/-shm the same mode
         self.path = path
         self.lock = threading.Lock()
         self.db = sqlite3.connect(

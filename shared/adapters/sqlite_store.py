@@ -29,6 +29,7 @@ from shared.adapters._sqlite_json import (
     page_sql,
     pk_text,
 )
+from shared.adapters.secret_files import private_file
 from shared.ports.clock import Clock
 from shared.ports.document_store import (
     BadRequest,
@@ -94,7 +95,7 @@ class SqliteDocumentStore:
     """``DocumentStore`` on one SQLite file; one connection shared by threads under a lock."""
 
     def __init__(self, path: Path, clock: Clock) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600 in a 0700 directory; SQLite gives -wal/-shm the same mode
         self._clock = clock
         self._lock = threading.RLock()
         self._db = sqlite3.connect(

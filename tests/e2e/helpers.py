@@ -48,7 +48,7 @@ class HostClock:
     would see."""
 
     def __init__(self, host: HostProcess) -> None:
-        answer = httpx.get(f"{host.url}/admin/clock", timeout=5)
+        answer = httpx.get(f"{host.url}/admin/clock", headers=host.admin_headers, timeout=5)
         self._now = (
             datetime.fromisoformat(answer.json()["now"])
             if answer.status_code == 200
@@ -60,12 +60,18 @@ class HostClock:
 
 
 def advance(host: HostProcess, duration: str) -> None:
-    answer = httpx.post(f"{host.url}/admin/clock", json={"advance": duration}, timeout=10)
+    answer = httpx.post(
+        f"{host.url}/admin/clock", json={"advance": duration}, headers=host.admin_headers,
+        timeout=10,
+    )
     assert answer.status_code == 200, answer.text
 
 
 def run_function(host: HostProcess, name: str) -> None:
-    answer = httpx.post(f"{host.url}/admin/functions/{name}", json={"input": None}, timeout=30)
+    answer = httpx.post(
+        f"{host.url}/admin/functions/{name}", json={"input": None}, headers=host.admin_headers,
+        timeout=30,
+    )
     assert answer.status_code == 202, (name, answer.status_code, answer.text)
 
 

@@ -42,6 +42,11 @@ class HostProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The master key the host generated: its admin and Durable APIs need it."""
+        return {"x-functions-key": (self.data_dir / "master.key").read_text()}
+
     def start(self, timeout: float = 30.0) -> None:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

@@ -96,12 +96,20 @@ class Host:
         self.http = httpx.Client(base_url=self.url, timeout=5.0)
 
     def ready(self) -> bool:
+        """Running, answering its admin API with the master key it generated."""
         if self.process.poll() is not None:
             raise AssertionError(f"host exited early:\n{self.log.read_text()}")
+        if not (self.data_dir / "master.key").exists():
+            return False
         try:
-            return self.http.get("/admin/host/status").json() == {"state": "Running"}
+            status = self.http.get("/admin/host/status", headers=self.admin_headers)
         except httpx.TransportError:
             return False
+        return bool(status.json() == {"state": "Running"})
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"x-functions-key": (self.data_dir / "master.key").read_text()}
 
     def lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
@@ -145,7 +153,10 @@ def test_embedded_host_end_to_end(host: Host) -> None:
         2,
     )
 
-    assert host.http.post("/admin/functions/yearly", json={}).status_code == 202
+    assert host.http.post("/admin/functions/yearly", json={}).status_code == 401  # no key
+    assert not (host.data_dir / "timer.txt").exists()
+    yearly = host.http.post("/admin/functions/yearly", json={}, headers=host.admin_headers)
+    assert yearly.status_code == 202
     assert (host.data_dir / "timer.txt").read_text() == "past_due=False\n"
 
     host.process.send_signal(signal.SIGTERM)

@@ -20,6 +20,7 @@ with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx is what t
     from starlette.testclient import TestClient
 
 KEYS = HostKeys(master="master-key", default="function-key")
+LOCAL = "http://127.0.0.1:7071"
 calls: list[str] = []
 
 
@@ -77,7 +78,7 @@ def build_app() -> func.FunctionApp:
 def client() -> TestClient:
     calls.clear()
     http_app = create_http_app(describe(build_app()), KEYS, route_prefix="api")
-    return TestClient(http_app, client=("203.0.113.9", 5000))
+    return TestClient(http_app, base_url=LOCAL, client=("203.0.113.9", 5000))
 
 
 def test_request_and_response_conversion(client: TestClient) -> None:
@@ -91,7 +92,7 @@ def test_request_and_response_conversion(client: TestClient) -> None:
         "q": "x",
         "xff": "203.0.113.9",
         "body": "hello",
-        "url": "http://testserver/api/v1/echo/42?q=x",
+        "url": "http://127.0.0.1:7071/api/v1/echo/42?q=x",
     }
 
 
@@ -168,17 +169,70 @@ def test_admin_runs_timer_and_queue_functions(client: TestClient) -> None:
     assert client.get("/admin/host/status").json() == {"state": "Running"}
 
 
-def test_admin_from_loopback_needs_no_key() -> None:
+def test_admin_needs_the_master_key_from_loopback_too() -> None:
     http_app = create_http_app(describe(build_app()), KEYS)
-    local = TestClient(http_app, client=("127.0.0.1", 5000))
-    assert local.get("/admin/host/status").status_code == 200
-    remote = TestClient(http_app, client=("203.0.113.9", 5000))
-    assert remote.get("/admin/host/status").status_code == 401
-    assert remote.get("/admin/host/status?code=master-key").status_code == 200
+    local = TestClient(http_app, base_url=LOCAL, client=("127.0.0.1", 5000))
+    refused = local.get("/admin/host/status")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "master.key" in refused.json()["detail"]
+    assert local.get("/admin/host/status", headers={"x-functions-key": "wrong"}).status_code == 401
+    assert local.get("/admin/host/status?code=function-key").status_code == 401
+    assert local.get("/admin/host/status?code=master-key").status_code == 200
+    listed = local.get("/admin/functions", headers={"x-functions-key": "master-key"})
+    assert listed.status_code == 200
 
 
-def test_host_keys_file_is_private_and_stable(tmp_path: Path) -> None:
-    first = load_or_create_host_keys(tmp_path)
-    assert (tmp_path / "host-keys.json").stat().st_mode & 0o777 == 0o600
-    assert load_or_create_host_keys(tmp_path) == first
+def test_a_cross_origin_browser_post_without_the_key_runs_nothing() -> None:
+    """What any web page open in the developer's browser can send to 127.0.0.1: a simple
+    (no preflight) cross-origin POST, with cookies, but without the key it cannot read."""
+    calls.clear()
+    http_app = create_http_app(describe(build_app()), KEYS)
+    browser = TestClient(http_app, base_url=LOCAL, client=("127.0.0.1", 5000))
+    for path in ("/admin/functions/nightly", "/admin/functions/on_message"):
+        answer = browser.post(path, content=b'{"input": "x"}', headers={
+            "Origin": "https://evil.example", "Content-Type": "text/plain",
+            "Sec-Fetch-Site": "cross-site", "Cookie": "session=1"})
+        assert answer.status_code == 401
+        assert answer.headers["content-type"] == "application/problem+json"
+    assert calls == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:7071", "localhost", "LOCALHOST:80", "[::1]:7071",
+                                  "127.0.0.1"])
+def test_loopback_host_names_are_served(host: str) -> None:
+    http_app = create_http_app(describe(build_app()), KEYS)
+    answer = TestClient(http_app, base_url=LOCAL).get("/api/v1/async", headers={"Host": host})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:7071", "127.0.0.1.evil.example",
+                                  "localhost.evil.example:7071", "[::1]x", "127.0.0.1:x",
+                                  "192.168.1.10:7071"])
+def test_other_host_names_are_misdirected_dns_rebinding(host: str) -> None:
+    calls.clear()
+    http_app = create_http_app(describe(build_app()), KEYS)
+    client = TestClient(http_app, base_url=LOCAL)
+    for answer in (client.get("/api/v1/async", headers={"Host": host}),
+                   client.post("/admin/functions/nightly?code=master-key", headers={"Host": host})):
+        assert answer.status_code == 421
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["status"] == 421
+    assert calls == []
+
+
+def test_a_host_bound_elsewhere_does_not_check_host_names() -> None:
+    http_app = create_http_app(describe(build_app()), KEYS, loopback_only=False)
+    answer = TestClient(http_app, base_url="http://privacy.internal:7071").get("/api/v1/async")
+    assert answer.status_code == 200
+
+
+def test_the_master_key_file_is_private_and_stable(tmp_path: Path) -> None:
+    first = load_or_create_host_keys(tmp_path / "data")
+    key_file = tmp_path / "data" / "master.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert key_file.read_text() == first.master and len(first.master) >= 32
+    assert load_or_create_host_keys(tmp_path / "data") == first
     assert first.master != first.default
+    assert not (tmp_path / "data" / "host-keys.json").exists()

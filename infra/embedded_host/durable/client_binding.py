@@ -5,7 +5,10 @@
 fields are what the extension sends too. ``create_check_status_response`` swaps the origin of
 ``managementUrls`` for the request's, so its links work for whoever called the starter. The
 ``code`` in those links is a durable-task system key derived from the master key (as Azure's
-``durabletask_extension`` key): it opens the management API only, never the admin API.
+``durabletask_extension`` key): it opens the management API only, never the admin API. The
+library's client appends paths to ``rpcBaseUrl`` and cannot add a query string or a header, so
+that base carries the same key as a path segment (``…/durabletask/rpc/<key>/``): in Azure the
+RPC endpoint is a private listener of the host, here it is the public API behind the key.
 
 Functions with a client binding are wrapped so every trigger (HTTP, timer, queue, admin run)
 gets the argument. The library keeps one aiohttp session per process, bound to the event loop
@@ -16,26 +19,24 @@ runs on the host's event loop once it is known; calls from runner threads hop on
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
-import hashlib
-import hmac
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from infra.embedded_host.app_loader import FunctionDescriptor
-from infra.embedded_host.host_keys import HostKeys
+from infra.embedded_host.host_keys import HostKeys, derived_key
 
 WEBHOOK_PATH = "/runtime/webhooks/durabletask"
+RPC_PATH = WEBHOOK_PATH + "/rpc"
+"""``RPC_PATH/<system key>/`` is the in-process client's ``rpcBaseUrl``."""
 DEFAULT_HUB = "TestHubName"
 """Core Tools' default task hub name when host.json names none."""
 INSTANCE_PLACEHOLDER = "INSTANCEID"
 
 
 def system_key(keys: HostKeys) -> str:
-    digest = hmac.new(keys.master.encode(), b"durabletask_extension", hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return derived_key(keys.master, "durabletask_extension")
 
 
 def local_origin(host: str, port: int) -> str:
@@ -77,7 +78,7 @@ def binding_json(origin: str, hub: str, key: str) -> str:
         "managementUrls": management_urls(origin, hub, key, INSTANCE_PLACEHOLDER),
         "baseUrl": base,
         "requiredQueryStringParameters": f"code={key}",
-        "rpcBaseUrl": f"{base}/",
+        "rpcBaseUrl": f"{origin}{RPC_PATH}/{key}/",
         "httpBaseUrl": base,
         "maxGrpcMessageSizeInBytes": 0,
         "grpcHttpClientTimeout": "00:01:40",

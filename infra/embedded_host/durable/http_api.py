@@ -1,15 +1,14 @@
 """The Durable Functions HTTP management API under ``/runtime/webhooks/durabletask``.
 
 Same paths, status codes and bodies as the extension (the documented HTTP API, which is also
-what ``DurableOrchestrationClient`` calls through ``rpcBaseUrl``). Host-level: callers need the
-loopback interface, the master key or the durable system key (``code``/``x-functions-key``); a
-request from the host's own address is local too (the client calling its own host when bound
-to a LAN address). Suspend, resume, rewind, restart and entities answer 501.
+what ``DurableOrchestrationClient`` calls through ``rpcBaseUrl``). Host-level: every caller,
+loopback included, needs the master key or the durable system key (``code`` or
+``x-functions-key``; the in-process client's ``rpcBaseUrl`` carries the system key as a path
+segment under ``RPC_PATH``). Suspend, resume, rewind, restart and entities answer 501.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from infra.embedded_host.admin_routes import admin_denied, presented_key
-from infra.embedded_host.durable.client_binding import WEBHOOK_PATH, management_urls
+from infra.embedded_host.admin_routes import presented_key
+from infra.embedded_host.durable.client_binding import RPC_PATH, WEBHOOK_PATH, management_urls
 from infra.embedded_host.durable.engine import DurableEngine, UnknownOrchestrator
 from infra.embedded_host.durable.history import history_view, parse_time, stamp
 from infra.embedded_host.durable.model import FAILED, PENDING, RUNNING, Instance, Outcome
-from infra.embedded_host.host_keys import HostKeys
+from infra.embedded_host.host_keys import HostKeys, same_key
 from infra.embedded_host.http_conversion import problem
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -71,15 +70,11 @@ class DurableHttpApi:
         self.engine, self.keys, self.hub, self.key = engine, keys, hub, key
 
     def denied(self, request: Request) -> Response | None:
-        if admin_denied(request, self.keys) is None:
+        presented = request.path_params.get("rpc_key") or presented_key(request)
+        if presented and (same_key(presented, self.key) or same_key(presented, self.keys.master)):
             return None
-        client, server = request.scope.get("client"), request.scope.get("server")
-        if client and server and client[0] == server[0]:
-            return None
-        presented = presented_key(request)
-        if presented and hmac.compare_digest(presented.encode(), self.key.encode()):
-            return None
-        return problem(401, "Unauthorized")
+        return problem(401, "Unauthorized", detail="the Durable Functions API needs the master "
+                       "key or the system key (x-functions-key header or code parameter)")
 
     def _guarded(self, handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
@@ -87,22 +82,22 @@ class DurableHttpApi:
         return guarded
 
     def routes(self) -> list[BaseRoute]:
-        base, g = WEBHOOK_PATH, self._guarded
-        return [
-            Route(f"{base}/orchestrators/{{name}}", g(self.start), methods=["POST"]),
-            Route(f"{base}/orchestrators/{{name}}/{{instance_id}}", g(self.start),
-                  methods=["POST"]),
-            Route(f"{base}/instances", g(self.list_instances), methods=["GET"]),
-            Route(f"{base}/instances/", g(self.list_instances), methods=["GET"]),
-            Route(f"{base}/instances/{{instance_id}}", g(self.status), methods=["GET"]),
-            Route(f"{base}/instances/{{instance_id}}", g(self.purge), methods=["DELETE"]),
-            Route(f"{base}/instances/{{instance_id}}/raiseEvent/{{event}}", g(self.raise_event),
-                  methods=["POST"]),
-            Route(f"{base}/instances/{{instance_id}}/terminate", g(self.terminate),
-                  methods=["POST"]),
-            Route(f"{base}/{{rest:path}}", g(self.unsupported),
-                  methods=["GET", "POST", "DELETE"]),
+        """The API at the extension's paths, and again under ``RPC_PATH/<key>`` (the client)."""
+        g = self._guarded
+        table: list[tuple[str, Handler, list[str]]] = [
+            ("/orchestrators/{name}", self.start, ["POST"]),
+            ("/orchestrators/{name}/{instance_id}", self.start, ["POST"]),
+            ("/instances", self.list_instances, ["GET"]),
+            ("/instances/", self.list_instances, ["GET"]),
+            ("/instances/{instance_id}", self.status, ["GET"]),
+            ("/instances/{instance_id}", self.purge, ["DELETE"]),
+            ("/instances/{instance_id}/raiseEvent/{event}", self.raise_event, ["POST"]),
+            ("/instances/{instance_id}/terminate", self.terminate, ["POST"]),
+            ("/{rest:path}", self.unsupported, ["GET", "POST", "DELETE"]),
         ]
+        return [Route(f"{base}{path}", g(handler), methods=methods)
+                for base in (RPC_PATH + "/{rpc_key}", WEBHOOK_PATH)
+                for path, handler, methods in table]
 
     def _links(self, request: Request, instance_id: str) -> dict[str, str]:
         origin = f"{request.url.scheme}://{request.url.netloc}"

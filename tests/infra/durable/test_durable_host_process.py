@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +25,7 @@ def host(tmp_path: Path) -> Iterator[Host]:
     running = durable_host(tmp_path / "data", tmp_path / "host.log")
     try:
         eventually(running.ready, "the host to answer /admin/host/status", timeout=20)
-        keys = json.loads((running.data_dir / "host-keys.json").read_text())
-        running.http.headers["x-functions-key"] = keys["functionKeys"]["default"]
+        running.http.headers["x-functions-key"] = running.admin_headers["x-functions-key"]
         yield running
     finally:
         running.close()
@@ -83,7 +81,8 @@ def test_orchestrations_over_http(host: Host) -> None:
     from_timer = poll(
         {
             "id": "from-timer",
-            "statusQueryGetUri": f"{host.url}/runtime/webhooks/durabletask/instances/from-timer",
+            "statusQueryGetUri": f"{host.url}/runtime/webhooks/durabletask/instances/from-timer"
+            f"?code={host.admin_headers['x-functions-key']}",
         },
         "Completed",
     )

@@ -101,18 +101,26 @@ def test_management_api_errors_and_auth(http: TestClient) -> None:
     assert unknown.status_code == 400 and "missing" in unknown.json()["ExceptionMessage"]
     assert http.post(f"{BASE}/orchestrators/approval", content=b"{not json").status_code == 400
     assert http.post(f"{BASE}/instances/x/suspend").status_code == 501
-    anonymous = TestClient(http.app)
+    anonymous = TestClient(http.app, client=("127.0.0.1", 5000))  # loopback is no key
     assert anonymous.get(f"{BASE}/instances/").status_code == 401
+    assert anonymous.post(f"{BASE}/orchestrators/approval", content=b"1",
+                          headers={"Origin": "https://evil.example"}).status_code == 401
     assert anonymous.get(f"{BASE}/instances/", params={"code": "function-key"}).status_code == 401
     assert anonymous.get(f"{BASE}/instances/", params={"code": "master-key"}).status_code == 200
+    assert anonymous.get(f"{BASE}/instances/", params={"code": KEY}).status_code == 200
+    # The client's rpcBaseUrl carries the system key as a path segment; a wrong one is refused.
+    assert anonymous.get(f"{BASE}/rpc/{KEY}/instances/").status_code == 200
+    assert anonymous.get(f"{BASE}/rpc/wrong-key/instances/").status_code == 401
+    assert anonymous.post(f"{BASE}/rpc/wrong-key/orchestrators/approval").status_code == 401
+    assert anonymous.get(f"{BASE}/rpc/").status_code == 401
 
 
 def test_binding_is_what_the_library_client_reads() -> None:
     origin = local_origin("0.0.0.0", 7071)
     client = df.DurableOrchestrationClient(binding_json(origin, "Hub", KEY))
-    assert client._orchestration_bindings.rpc_base_url == f"http://127.0.0.1:7071{BASE}/"
+    assert client._orchestration_bindings.rpc_base_url == f"http://127.0.0.1:7071{BASE}/rpc/{KEY}/"
     assert client._get_start_new_url("i-1", "approval") == (
-        f"http://127.0.0.1:7071{BASE}/orchestrators/approval/i-1"
+        f"http://127.0.0.1:7071{BASE}/rpc/{KEY}/orchestrators/approval/i-1"
     )
     request = func.HttpRequest("POST", "http://localhost:9000/api/start", body=b"")
     response = client.create_check_status_response(request, "i-1")
