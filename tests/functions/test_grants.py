@@ -60,7 +60,7 @@ FORMS: dict[str, Form] = {
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One world for the whole matrix (building it per cell would take minutes)."""
     data: Path = tmp_path_factory.mktemp("grants") / "data"
     settings = Settings(data_dir=data, dev_auth=True, widget_rate_burst=10_000)
@@ -68,12 +68,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     services = build_services(settings, clock=clock)
     install_services(services)
     yield World(services, clock)
+    install_services(services)
     reset_services()
 
 
-@pytest.fixture(autouse=True)
-def _installed(world: World) -> None:
-    install_services(world.client.services)
+@pytest.fixture
+def world(shared_world: World) -> World:
+    """The shared world, installed as the process's services for this test."""
+    install_services(shared_world.client.services)
+    return shared_world
 
 
 def test_every_http_route_is_in_the_matrix() -> None:
