@@ -9,7 +9,7 @@ import pytest
 from shared.containers import AUDIT
 from shared.services.audit_trail import entry_id
 from tests.app_client import AppClient
-from tests.conftest import AUDITOR, PRIVACY_ADMIN, SUPPORT, widget_headers
+from tests.conftest import AUDITOR, PRIVACY_ADMIN, SUPPORT, visitor_secret, widget_headers
 
 EMAIL, PHONE = "jean.dupont@example.com", "+33 6 12 34 56 78"
 
@@ -21,6 +21,7 @@ def with_contact(client: AppClient, tenant: dict[str, Any]) -> dict[str, Any]:
         headers=widget_headers(tenant),
         body={
             "visitorId": "v-1",
+            "visitorSecret": visitor_secret("v-1"),
             "email": EMAIL,
             "phone": PHONE,
             "name": "Jean",
