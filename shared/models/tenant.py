@@ -32,6 +32,15 @@ class RateLimit(BaseModel):
     burst: int = Field(ge=1, le=1_000_000)
 
 
+class SupportSees(BaseModel):
+    """What Support.Agent sees in clear in a tenant's contacts. Email and phone are always
+    masked for it; name and free-text message are masked too unless the tenant opts in."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: bool = Field(default=False, description="Show the contact's name in clear.")
+    message: bool = Field(default=False, description="Show the contact's message in clear.")
+
+
 class TenantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
@@ -43,6 +52,7 @@ class TenantCreate(BaseModel):
     defaultCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     queryAllowlist: list[QueryParam] = Field(default_factory=list, max_length=50)
     rateLimit: RateLimit | None = None
+    supportSees: SupportSees = Field(default_factory=SupportSees)
 
 
 class TenantPatch(BaseModel):
@@ -57,6 +67,7 @@ class TenantPatch(BaseModel):
     defaultCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     queryAllowlist: list[QueryParam] | None = Field(default=None, max_length=50)
     rateLimit: RateLimit | None = None
+    supportSees: SupportSees | None = None
 
 
 class HoldIdentifiers(BaseModel):
@@ -141,6 +152,7 @@ class Tenant(BaseModel):
     defaultCountry: str | None = None
     queryAllowlist: list[str] = Field(default_factory=list)
     rateLimit: RateLimit | None = None
+    supportSees: SupportSees = Field(default_factory=SupportSees)
     status: Literal["active", "offboarding", "offboarded"] = "active"
     contractEnd: AwareDatetime | None = None
     legalHolds: list[LegalHold] = Field(default_factory=list)

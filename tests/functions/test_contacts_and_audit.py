@@ -25,6 +25,7 @@ def with_contact(client: AppClient, tenant: dict[str, Any]) -> dict[str, Any]:
             "email": EMAIL,
             "phone": PHONE,
             "name": "Jean",
+            "message": "My neighbour Paul knows my health condition",
             "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
         },
     )
@@ -49,11 +50,61 @@ def test_support_agent_sees_masked_identifiers(
     assert "12 34 56" not in item["phone"] and item["masked"] is True
 
 
+def test_support_agent_sees_name_and_message_masked_by_default(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
+    [item] = contacts(client, with_contact, SUPPORT)
+    assert item["name"] == "J***"
+    assert item["message"] == "[hidden: 43 characters]"
+    assert "Paul" not in str(item) and "Jean" not in str(item)
+
+
+@pytest.mark.parametrize(
+    ("sees", "name", "message"),
+    [
+        ({"name": True}, "Jean", "[hidden: 43 characters]"),
+        ({"name": True, "message": True}, "Jean", "My neighbour Paul knows my health condition"),
+        ({"name": False, "message": False}, "J***", "[hidden: 43 characters]"),
+    ],
+)
+def test_a_tenant_may_let_support_see_name_or_message(
+    client: AppClient, with_contact: dict[str, Any], sees: dict[str, bool], name: str, message: str
+) -> None:
+    answer = client.call(
+        "update_tenant",
+        "PATCH",
+        headers=PRIVACY_ADMIN,
+        route={"tenantId": with_contact["tenantId"]},
+        body={"supportSees": sees},
+    )
+    assert (
+        answer.status == 200
+        and answer.json()["supportSees"] == {"name": False, "message": False} | sees
+    )
+    [item] = contacts(client, with_contact, SUPPORT)
+    assert (item["name"], item["message"]) == (name, message)
+    assert item["email"] == "j***@e***.com"  # identifiers stay masked whatever the setting
+
+
+def test_an_unknown_support_setting_is_a_400(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
+    answer = client.call(
+        "update_tenant",
+        "PATCH",
+        headers=PRIVACY_ADMIN,
+        route={"tenantId": with_contact["tenantId"]},
+        body={"supportSees": {"email": True}},
+    )
+    assert answer.status == 400
+
+
 def test_privacy_admin_sees_full_identifiers(
     client: AppClient, with_contact: dict[str, Any]
 ) -> None:
     [item] = contacts(client, with_contact, PRIVACY_ADMIN)
     assert item["email"] == EMAIL and item["phone"] == "+33612345678" and item["name"] == "Jean"
+    assert item["message"].startswith("My neighbour") and item["masked"] is False
 
 
 def test_reading_contacts_is_audited_without_personal_values(
