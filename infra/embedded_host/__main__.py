@@ -29,11 +29,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--data-dir", default=".data", type=Path)
     parser.add_argument("--app", default="function_app", help="module that defines `app`")
-    parser.add_argument(
-        "--test-clock",
-        action="store_true",
-        help="enable GET/POST /admin/clock to move time forward (tests, demos)",
-    )
+    parser.add_argument("--test-clock", action="store_true",
+                        help="enable GET/POST /admin/clock to move time forward (tests, demos)")
     return parser.parse_args(argv)
 
 
@@ -58,10 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = prepare_environment(root, data_dir)
     logger.info("settings loaded", extra={"file": loaded.name if loaded else None})
     if os.environ.get("PRIVACY_DEV_AUTH", "").lower() in ("1", "true", "yes"):
-        logger.warning(
-            "DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
-            "Never use this for production."
-        )
+        logger.warning("DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
+                       "Never use this for production.")
     from infra.embedded_host.app_loader import load_app
     from infra.embedded_host.durable import hub_name_from_host_json
     from infra.embedded_host.durable.client_binding import local_origin
@@ -87,27 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingAppSetting as exc:
         logger.error(str(exc))
         return 2
-    host = EmbeddedHost(
-        functions,
-        bus=get_services().bus,
-        data_dir=data_dir,
-        host_json=load_host_json(root),
-        clock=clock,
-        on_stopped=reset_services,
-        durable_hub=hub,
-        origin=local_origin(args.host, args.port),
-    )
+    host = EmbeddedHost(functions, bus=get_services().bus, data_dir=data_dir,
+                        host_json=load_host_json(root), clock=clock, on_stopped=reset_services,
+                        durable_hub=hub, origin=local_origin(args.host, args.port))
     if isinstance(clock, OffsetClock):
         host.add_routes(clock_routes(clock, host.keys, [host.wake_timers]))
-    config = uvicorn.Config(
-        host.asgi_app(),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-    )
+    config = uvicorn.Config(host.asgi_app(), host=args.host, port=args.port, log_config=None,
+                            access_log=False, lifespan="on", timeout_graceful_shutdown=10)
     server = _Server(config)
     # uvicorn re-raises the captured signal after a graceful shutdown; handle it, exit 0.
     for sig in (signal.SIGINT, signal.SIGTERM):
