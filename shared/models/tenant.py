@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 from shared.policies.minimisation import IpPolicy
 
@@ -37,8 +45,8 @@ class SupportSees(BaseModel):
     masked for it; name and free-text message are masked too unless the tenant opts in."""
 
     model_config = ConfigDict(extra="forbid")
-    name: bool = Field(default=False, description="Show the contact's name in clear.")
-    message: bool = Field(default=False, description="Show the contact's message in clear.")
+    name: StrictBool = Field(default=False, description="Show the contact's name in clear.")
+    message: StrictBool = Field(default=False, description="Show the contact's message in clear.")
 
 
 class TenantCreate(BaseModel):
@@ -68,6 +76,14 @@ class TenantPatch(BaseModel):
     queryAllowlist: list[QueryParam] | None = Field(default=None, max_length=50)
     rateLimit: RateLimit | None = None
     supportSees: SupportSees | None = None
+
+    @field_validator("supportSees", mode="after")
+    @classmethod
+    def _not_null(cls, value: SupportSees | None) -> SupportSees:
+        """Sent as null it would erase the setting the tenant document needs: a 400."""
+        if value is None:
+            raise ValueError("supportSees cannot be null; send {} for the defaults")
+        return value
 
 
 class HoldIdentifiers(BaseModel):

@@ -86,17 +86,19 @@ def test_a_tenant_may_let_support_see_name_or_message(
     assert item["email"] == "j***@e***.com"  # identifiers stay masked whatever the setting
 
 
-def test_an_unknown_support_setting_is_a_400(
-    client: AppClient, with_contact: dict[str, Any]
+@pytest.mark.parametrize("sees", [{"email": True}, None, {"name": "yes"}])
+def test_a_bad_support_setting_is_a_400_and_changes_nothing(
+    client: AppClient, with_contact: dict[str, Any], sees: Any
 ) -> None:
-    answer = client.call(
-        "update_tenant",
-        "PATCH",
-        headers=PRIVACY_ADMIN,
-        route={"tenantId": with_contact["tenantId"]},
-        body={"supportSees": {"email": True}},
-    )
-    assert answer.status == 400
+    route = {"tenantId": with_contact["tenantId"]}
+    body = {"supportSees": sees}
+    answer = client.call("update_tenant", "PATCH", headers=PRIVACY_ADMIN, route=route, body=body)
+    assert answer.status == 400, answer.body
+    tenant = client.call("get_tenant", "GET", headers=PRIVACY_ADMIN, route=route)
+    assert tenant.status == 200 and tenant.json()["supportSees"] == {
+        "name": False,
+        "message": False,
+    }
 
 
 def test_privacy_admin_sees_full_identifiers(
