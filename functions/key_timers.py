@@ -21,5 +21,6 @@ def rotate_data_keys(timer: func.TimerRequest) -> None:
             "rewrapped": report["rewrapped"],
             "complete": report["complete"],
             "remaining": report["remainingOnOlderVersions"],
+            "secretVersions": report["secretVersions"],
         },
     )

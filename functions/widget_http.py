@@ -8,7 +8,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from functions._http import answers_problems, json_response, problem, services
-from shared.errors import ApiError, Forbidden
+from shared.errors import ApiError, Forbidden, VisitorMismatch
 from shared.services.widget_gate import WidgetCall
 
 bp = func.Blueprint()
@@ -53,7 +53,8 @@ def _answer(req: func.HttpRequest, accept: Callable[[WidgetCall], BaseModel]) ->
     try:
         return json_response(accept(call), status=202, headers=_cors(call.origin))
     except ApiError as error:
-        allowed = not isinstance(error, Forbidden)
+        # a visitor mismatch comes from an allowed origin: its widget must read it (new id)
+        allowed = not isinstance(error, Forbidden) or isinstance(error, VisitorMismatch)
         return problem(error, headers=_cors(call.origin) if allowed else None)
 
 

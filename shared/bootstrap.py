@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from shared.services.subprocessors import Subprocessors
     from shared.services.sweeps import Sweeps
     from shared.services.tenant_directory import TenantDirectory
+    from shared.services.visitor_binding import VisitorBinding
     from shared.services.widget_gate import WidgetGate
     from shared.services.widget_ingest import WidgetIngest
 
@@ -85,6 +86,12 @@ class Services:
 
         return SubjectKeys(self.store, self.keys, self.clock)
 
+    @cached_property
+    def visitors(self) -> VisitorBinding:
+        from shared.services.visitor_binding import VisitorBinding
+
+        return VisitorBinding(self.store, self.keys, self.subject_keys)
+
     def audit_for(self, region: str) -> AuditTrail:
         from shared.services.audit_trail import AuditTrail
 
@@ -106,7 +113,7 @@ class Services:
             self.store,
             self.bus,
             self.keys,
-            self.subject_keys,
+            self.visitors,
             self.clock,
             self.settings.ingest_queue,
         )
@@ -150,7 +157,9 @@ class Services:
     def legal_holds(self) -> LegalHolds:
         from shared.services.legal_holds import LegalHolds
 
-        return LegalHolds(self.tenants, self.index, self.keys, self.audit_for, self.clock)
+        return LegalHolds(
+            self.tenants, self.index, self.keys, self.visitors, self.audit_for, self.clock
+        )
 
     @cached_property
     def sweeps(self) -> Sweeps:
@@ -192,6 +201,7 @@ class Services:
 
     @cached_property
     def dsar_work(self) -> DsarWork:
+        from shared.services.dsar_matches import DsarMatches
         from shared.services.dsar_strategies import Strategies
         from shared.services.dsar_work import DsarWork
 
@@ -206,6 +216,7 @@ class Services:
             self.index,
             self.blobs,
             strategies,
+            DsarMatches(self.dsar_requests, self.store, self.keys, self.index, self.visitors),
             self.audit_for,
             self.clock,
             self.settings.region,

@@ -47,6 +47,15 @@ class Forbidden(ApiError):
     status, title = 403, "Forbidden"
 
 
+class VisitorMismatch(Forbidden):
+    """A widget call named a visitor id bound to another secret (or sent none): nothing of it is
+    stored. Its own problem type, so the widget can tell it from a refused origin."""
+
+    @property
+    def type(self) -> str:
+        return "https://errors.widget-privacy.example/visitor-mismatch"
+
+
 class NotFound(ApiError):
     status, title = 404, "Not Found"
 

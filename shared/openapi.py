@@ -290,6 +290,12 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+WIDGET_403 = (
+    "problem details: origin not allowed or contract ended; or type ending /visitor-mismatch:"
+    " the visitorId is bound to another visitorSecret, or none was sent (nothing is stored)"
+)
+
+
 def _operation(op: Operation) -> dict[str, Any]:
     ref = "#/components/schemas/{}"
     ok: dict[str, Any] = {"description": op.summary}
@@ -307,7 +313,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {str(op.status): ok}
     for code in op.errors:
         responses[str(code)] = {
-            "description": "problem details",
+            "description": WIDGET_403 if op.widget and code == 403 else "problem details",
             "content": {"application/problem+json": {"schema": {"$ref": ref.format("Problem")}}},
         }
     body: dict[str, Any] = {

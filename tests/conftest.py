@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -69,9 +71,17 @@ def widget_headers(tenant: dict[str, Any], **extra: str) -> dict[str, str]:
     }
 
 
+def visitor_secret(visitor_id: str) -> str:
+    """The secret the widget keeps beside a visitor id (API.md v1.1), made deterministic for
+    tests: every widget call of the suite naming a visitor sends this one."""
+    digest = hashlib.sha256(f"test widget secret\x1f{visitor_id}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def collect_body(n: int = 3, visitor: str = "v-1") -> dict[str, Any]:
     return {
         "visitorId": visitor,
+        "visitorSecret": visitor_secret(visitor),
         "sessionId": "sess-1",
         "context": {
             "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",

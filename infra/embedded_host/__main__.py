@@ -103,10 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
     from shared.bootstrap import build_services, get_services, install_services, reset_services
     from shared.ports.clock import Clock, SystemClock
+    from shared.ports.key_provider import KeyUnavailable
     from shared.settings import get_settings
 
     clock: Clock = OffsetClock(data_dir / STATE_FILE) if args.test_clock else SystemClock()
-    install_services(build_services(get_settings(), clock=clock))
+    try:
+        install_services(build_services(get_settings(), clock=clock))
+    except KeyUnavailable as exc:  # e.g. a key file lost while data made with it remains
+        logger.error(f"refusing to start: {exc}")
+        return 2
 
     try:
         _, functions = load_app(args.app)

@@ -63,9 +63,11 @@ def _servicebus_bus(settings: Settings, clock: Clock) -> MessageBus:
 
 
 def _file_keys(settings: Settings, clock: Clock) -> KeyProvider:
+    from shared.adapters.embedded_data import region_holds
     from shared.adapters.file_keys import FileKeyProvider
 
-    return FileKeyProvider(region_dir(settings) / "keys")
+    region = region_dir(settings)
+    return FileKeyProvider(region / "keys", data_exists=lambda kind: region_holds(region, kind))
 
 
 def _keyvault_keys(settings: Settings, clock: Clock) -> KeyProvider:

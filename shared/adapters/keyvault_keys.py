@@ -12,12 +12,17 @@ Why this shape:
   with a small bound (``RETRY_OPTIONS``: 4 retries, exponential back-off from 0.5 s capped at
   8 s, honouring ``Retry-After``); what still fails becomes ``KeyUnavailable``.
 - Secrets (``blind-index``, ``transit``) hold **32 random bytes, standard base64 with padding**
-  (``openssl rand -base64 32``); anything else is refused. They are cached for
-  ``secret_max_age`` and, if a refresh fails, the last value is served for up to
-  ``secret_max_stale`` so a short vault outage does not stop ingest.
+  (``openssl rand -base64 32``); anything else is refused. A secret has versions: the newest
+  *enabled* version (by creation time) is current, and the ``versions_tried`` newest enabled
+  ones are what look-ups try (the provider lists versions, it never writes one). The list is
+  cached for ``secret_max_age`` and, if a refresh fails, the last list is served for up to
+  ``secret_max_stale`` so a short vault outage does not stop ingest; a version's value never
+  changes in Key Vault, so values are cached by version. A named version (a queued message
+  sealed under it) is read even when it is older than the look-up window.
 Roles for the app identity: *Key Vault Crypto Service Encryption User* on the key (get, wrap,
-unwrap) and *Key Vault Secrets User* on the two secrets. No key material, secret value or
-wrapped key is ever put in a log line or an exception message.
+unwrap) and *Key Vault Secrets User* on the two secrets (get, and list versions through its
+metadata read). No key material, secret value or wrapped key is ever put in a log line or an
+exception message.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ import binascii
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.core.credentials import TokenCredential
@@ -37,7 +42,13 @@ from azure.keyvault.keys.crypto import CryptographyClient, KeyWrapAlgorithm
 from azure.keyvault.secrets import SecretClient
 
 from shared.ports.clock import Clock, SystemClock
-from shared.ports.key_provider import KeyUnavailable, SecretName, WrappedKey
+from shared.ports.key_provider import (
+    DEFAULT_VERSIONS_TRIED,
+    KeyUnavailable,
+    SecretName,
+    SecretVersion,
+    WrappedKey,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +60,7 @@ RETRY_OPTIONS: dict[str, Any] = {
     "retry_backoff_max": 8,
 }
 CryptoFactory = Callable[[str], CryptographyClient]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _reason(exc: BaseException) -> str:
@@ -103,6 +115,7 @@ class KeyVaultKeyProvider:
         current_key_max_age: timedelta = timedelta(hours=1),
         secret_max_age: timedelta = timedelta(hours=1),
         secret_max_stale: timedelta = timedelta(hours=24),
+        versions_tried: int = DEFAULT_VERSIONS_TRIED,
         client_options: Mapping[str, Any] | None = None,
     ) -> None:
         """``client_options`` go to the SDK clients this provider builds itself (on top of
@@ -123,7 +136,9 @@ class KeyVaultKeyProvider:
         self._wrapper: tuple[CryptographyClient, datetime] | None = None
         self._retired: CryptographyClient | None = None
         self._unwrappers: dict[str, CryptographyClient] = {}
-        self._secret_cache: dict[SecretName, tuple[bytes, datetime]] = {}
+        self._tried = max(1, versions_tried)
+        self._secret_cache: dict[SecretName, tuple[list[SecretVersion], datetime]] = {}
+        self._values: dict[tuple[str, str], bytes] = {}
         self._lock = threading.Lock()
 
     def _wrap_client(self, now: datetime) -> CryptographyClient:
@@ -180,27 +195,74 @@ class KeyVaultKeyProvider:
         self._cache.put((wrapped.key_id, wrapped.wrapped), result.key, now)
         return result.key
 
-    def secret(self, name: SecretName) -> bytes:
+    def _vault_name(self, name: SecretName) -> str:
         vault_name = self._secret_names.get(name)
         if vault_name is None:
             raise KeyUnavailable(f"no Key Vault secret is configured for '{name}'")
+        return vault_name
+
+    def secret_versions(self, name: SecretName) -> Sequence[SecretVersion]:
+        vault_name = self._vault_name(name)
         now = self._clock.now()
         cached = self._secret_cache.get(name)
         if cached is not None and now - cached[1] < self._secret_max_age:
             return cached[0]
         try:
-            value = self._secrets.get_secret(vault_name).value
+            versions = self._list_versions(vault_name)
         except AzureError as exc:
             if cached is not None and now - cached[1] < self._secret_max_stale:
                 logger.warning(
-                    "secret refresh failed; serving the cached value",
+                    "secret refresh failed; serving the cached versions",
                     extra={"secret": vault_name, "error": _reason(exc)},
                 )
                 return cached[0]
             raise KeyUnavailable(f"secret '{vault_name}': {_reason(exc)}") from None
-        decoded = self._decode(vault_name, value)
-        self._secret_cache[name] = (decoded, now)
-        return decoded
+        self._secret_cache[name] = (versions, now)
+        return versions
+
+    def _list_versions(self, vault_name: str) -> list[SecretVersion]:
+        """The newest enabled versions with their values; a malformed older version is left
+        out (logged by version), a malformed current one is an error."""
+        enabled = [
+            p
+            for p in self._secrets.list_properties_of_secret_versions(vault_name)
+            if p.enabled and p.version
+        ]
+        enabled.sort(key=lambda p: (p.created_on or _EPOCH, p.version or ""), reverse=True)
+        if not enabled:
+            raise KeyUnavailable(f"secret '{vault_name}' has no enabled version")
+        versions: list[SecretVersion] = []
+        for position, props in enumerate(enabled[: self._tried]):
+            version = str(props.version)
+            try:
+                versions.append(SecretVersion(version, self._value(vault_name, version)))
+            except KeyUnavailable:
+                if position == 0:
+                    raise
+                logger.warning(
+                    "older secret version is unusable; look-ups skip it",
+                    extra={"secret": vault_name, "version": version},
+                )
+        return versions
+
+    def _value(self, vault_name: str, version: str) -> bytes:
+        cached = self._values.get((vault_name, version))
+        if cached is None:
+            value = self._secrets.get_secret(vault_name, version).value
+            cached = self._decode(vault_name, value)
+            with self._lock:
+                self._values[(vault_name, version)] = cached
+        return cached
+
+    def secret_version(self, name: SecretName, version: str) -> bytes:
+        vault_name = self._vault_name(name)
+        if not version.isalnum():
+            raise KeyUnavailable(f"secret '{vault_name}' has no such version")
+        try:
+            return self._value(vault_name, version)
+        except AzureError as exc:
+            reason = _reason(exc)
+            raise KeyUnavailable(f"secret '{vault_name}' version {version}: {reason}") from None
 
     @staticmethod
     def _decode(vault_name: str, value: str | None) -> bytes:

@@ -26,3 +26,10 @@ def subject_id_for_visitor(key: bytes, tenant_id: str, visitor_id: str) -> str:
     """A stable pseudonymous subject id for a visitor id (no look-up needed on the hot path)."""
     digest = hmac.new(key, f"subject\x1f{tenant_id}\x1f{visitor_id}".encode(), hashlib.sha256)
     return "s-" + digest.hexdigest()[:32]
+
+
+def visitor_secret_hash(key: bytes, tenant_id: str, subject_id: str, secret: str) -> str:
+    """The keyed hash kept for a visitor's secret: the secret itself is never stored, and the
+    hash is bound to one tenant and subject, so it cannot be replayed for another visitor."""
+    message = "\x1f".join(("visitor-secret", tenant_id, subject_id, secret)).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -94,6 +94,28 @@ class DsarAccepted(BaseModel):
     statusUrl: str
 
 
+class SubjectMatch(BaseModel):
+    """One subject a request's identifiers found, and how: the operator checks these before
+    approving (a shared email finds two visitors, shown as two matches, never merged)."""
+
+    subjectRef: str = Field(description="The subject's pseudonymous id (as in audit entries).")
+    matchedBy: list[Literal["email", "phone", "visitor"]] = Field(
+        description="Which of the request's identifiers found this subject."
+    )
+    records: int = Field(description="Records the subject holds now (every category).")
+    firstSeen: AwareDatetime | None = Field(
+        default=None, description="When its oldest record still held was collected."
+    )
+    lastSeen: AwareDatetime | None = Field(
+        default=None, description="When its newest record was collected."
+    )
+    excluded: bool = Field(
+        default=False,
+        description="An excluded match is left out of the request's work (set by the "
+        "verification step; every match is included until then).",
+    )
+
+
 class DsarView(BaseModel):
     requestId: str
     type: DsarType
@@ -108,6 +130,11 @@ class DsarView(BaseModel):
     startedBy: str | None = None
     decidedBy: str | None = None
     history: list[dict[str, Any]] = Field(default_factory=list)
+    matches: list[SubjectMatch] | None = None
+    """Set once the request is resolved (before any approval)."""
+    matchesIncompleteFor: list[str] | None = None
+    """Identifier kinds whose index entry held more subjects than it keeps (search by visitor
+    id as well); absent when every match is listed."""
 
 
 class DsarPage(BaseModel):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 from shared.policies.minimisation import IpPolicy
 
@@ -32,6 +40,15 @@ class RateLimit(BaseModel):
     burst: int = Field(ge=1, le=1_000_000)
 
 
+class SupportSees(BaseModel):
+    """What Support.Agent sees in clear in a tenant's contacts. Email and phone are always
+    masked for it; name and free-text message are masked too unless the tenant opts in."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: StrictBool = Field(default=False, description="Show the contact's name in clear.")
+    message: StrictBool = Field(default=False, description="Show the contact's message in clear.")
+
+
 class TenantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
@@ -43,6 +60,7 @@ class TenantCreate(BaseModel):
     defaultCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     queryAllowlist: list[QueryParam] = Field(default_factory=list, max_length=50)
     rateLimit: RateLimit | None = None
+    supportSees: SupportSees = Field(default_factory=SupportSees)
 
 
 class TenantPatch(BaseModel):
@@ -57,6 +75,15 @@ class TenantPatch(BaseModel):
     defaultCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     queryAllowlist: list[QueryParam] | None = Field(default=None, max_length=50)
     rateLimit: RateLimit | None = None
+    supportSees: SupportSees | None = None
+
+    @field_validator("supportSees", mode="after")
+    @classmethod
+    def _not_null(cls, value: SupportSees | None) -> SupportSees:
+        """Sent as null it would erase the setting the tenant document needs: a 400."""
+        if value is None:
+            raise ValueError("supportSees cannot be null; send {} for the defaults")
+        return value
 
 
 class HoldIdentifiers(BaseModel):
@@ -141,6 +168,7 @@ class Tenant(BaseModel):
     defaultCountry: str | None = None
     queryAllowlist: list[str] = Field(default_factory=list)
     rateLimit: RateLimit | None = None
+    supportSees: SupportSees = Field(default_factory=SupportSees)
     status: Literal["active", "offboarding", "offboarded"] = "active"
     contractEnd: AwareDatetime | None = None
     legalHolds: list[LegalHold] = Field(default_factory=list)

@@ -20,6 +20,18 @@ def _http_url(value: str) -> str:
 
 
 HttpUrlText = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+VisitorSecret = Annotated[
+    str,
+    Field(
+        min_length=22,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Required with every visitorId: generated once at random by the widget and "
+        "kept with the visitor id in first-party storage (22-128 URL-safe characters). The "
+        "first call naming a visitor id binds it; a call naming that visitor id with another "
+        "secret, or none, is 403 visitor-mismatch and stores nothing. Only a keyed hash is kept.",
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -73,7 +85,9 @@ class Event(Strict):
     target: ShortText | None = None
 
 
-class CollectRequest(Strict):
+class CollectPayload(Strict):
+    """What travels on the queue (the HTTP body without its visitor secret)."""
+
     visitorId: PseudoId
     sessionId: PseudoId
     context: Context
@@ -86,7 +100,12 @@ class ContactConsent(Strict):
     textVersion: str = Field(min_length=1, max_length=64)
 
 
-class ContactRequest(Strict):
+class CollectRequest(CollectPayload):
+    visitorSecret: VisitorSecret | None = None
+    """Absent is not a schema error but a 403 (API.md: another or no secret)."""
+
+
+class ContactPayload(Strict):
     visitorId: PseudoId
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
@@ -96,26 +115,41 @@ class ContactRequest(Strict):
     consent: ContactConsent
 
     @model_validator(mode="after")
-    def _needs_a_channel(self) -> ContactRequest:
+    def _needs_a_channel(self) -> ContactPayload:
         if not self.email and not self.phone:
             raise ValueError("at least one of email or phone is required")
         return self
 
 
-class ConsentRequest(Strict):
+class ContactRequest(ContactPayload):
+    visitorSecret: VisitorSecret | None = None
+    """Absent is not a schema error but a 403 (API.md: another or no secret)."""
+
+
+class ConsentPayload(Strict):
     visitorId: PseudoId
     purposes: dict[Purpose, bool] = Field(min_length=1, max_length=20)
     textVersion: str = Field(min_length=1, max_length=64)
 
 
-class MessageRequest(Strict):
+class ConsentRequest(ConsentPayload):
+    visitorSecret: VisitorSecret | None = None
+    """Absent is not a schema error but a 403 (API.md: another or no secret)."""
+
+
+class MessagePayload(Strict):
     visitorId: PseudoId
     author: Literal["visitor", "agent", "bot"]
     text: str = Field(min_length=1, max_length=10_000)
     ts: AwareDatetime
 
 
-class PrivacyRequestIn(Strict):
+class MessageRequest(MessagePayload):
+    visitorSecret: VisitorSecret | None = None
+    """Absent is not a schema error but a 403 (API.md: another or no secret)."""
+
+
+class PrivacyRequestPayload(Strict):
     visitorId: PseudoId | None = None
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
@@ -123,9 +157,20 @@ class PrivacyRequestIn(Strict):
     message: str | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")
-    def _needs_an_identifier(self) -> PrivacyRequestIn:
+    def _needs_an_identifier(self) -> PrivacyRequestPayload:
         if not (self.visitorId or self.email or self.phone):
             raise ValueError("at least one of visitorId, email or phone is required")
+        return self
+
+
+class PrivacyRequestIn(PrivacyRequestPayload):
+    visitorSecret: VisitorSecret | None = None
+    """Needed with a visitorId (the request then reaches that visitor's data): 403 without."""
+
+    @model_validator(mode="after")
+    def _secret_goes_with_the_visitor(self) -> PrivacyRequestIn:
+        if self.visitorSecret and not self.visitorId:
+            raise ValueError("visitorSecret is sent only with a visitorId")
         return self
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import phonenumbers
 
+from shared.models.tenant import SupportSees
+
 
 def mask_email(email: str) -> str:
     local, _, domain = email.rpartition("@")
@@ -37,6 +39,16 @@ def mask_phone(e164: str) -> str:
     return prefix + "".join(out)
 
 
+def mask_name(name: str) -> str:
+    """``J***``: the first letter, enough to tell two callers apart, not to name one."""
+    return f"{name.strip()[:1]}***"
+
+
+def mask_text(text: str) -> str:
+    """Free text may hold anything (health, addresses): hidden whole, its length kept."""
+    return f"[hidden: {len(text)} characters]"
+
+
 def _identity(value: str) -> str:
     return value
 
@@ -44,5 +56,21 @@ def _identity(value: str) -> str:
 MASKING_STRATEGIES: dict[str, Callable[[str], str]] = {
     "email": mask_email,
     "phone": mask_phone,
+    "name": mask_name,
+    "text": mask_text,
     "none": _identity,
 }
+
+
+def contact_masks(full_access: bool, sees: SupportSees) -> dict[str, str]:
+    """Contact field -> masking strategy for a reader: nothing for full access; otherwise
+    email and phone always, name and message unless the tenant lets support see them. The
+    one place that decides what support staff see."""
+    if full_access:
+        return {}
+    masks = {"email": "email", "phone": "phone"}
+    if not sees.name:
+        masks["name"] = "name"
+    if not sees.message:
+        masks["message"] = "text"
+    return masks

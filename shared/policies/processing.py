@@ -42,9 +42,13 @@ SECURITY_MEASURES = (
     "Look-ups by email, phone or visitor id through a blind index (HMAC-SHA256 of the "
     "normalised identifier); no plaintext identifier is stored or queried",
     "Encryption in transit: HTTPS only, TLS 1.2 or higher (App Service front end)",
-    "Ingest queue messages sealed with the region's transit key (AES-GCM)",
+    "Ingest queue messages sealed with the region's transit key (AES-GCM), each naming the "
+    "key version it used",
+    "Widget calls bound to a secret the widget keeps per visitor (only a keyed hash is "
+    "stored): a visitor id alone reaches no one's data",
     "Role-based access control on every admin endpoint, each role granted per tenant "
-    "(Entra ID); phone numbers and emails masked for support staff",
+    "(Entra ID); phone numbers and emails masked for support staff, names and free-text "
+    "messages too unless the tenant lets support see them",
     "Tamper-evident audit trail: hash-chained entries per tenant, verifiable on demand",
     "Minimisation at ingest: URL query strings dropped unless allow-listed, user agents "
     "reduced to browser/OS/device families",

@@ -34,17 +34,18 @@ def list_contacts(
     store: DocumentStore,
     subjects: SubjectKeys,
     tenant_id: str,
-    masked: bool,
+    masks: dict[str, str],
     limit: int = 50,
     continuation: str | None = None,
 ) -> ContactPage:
+    """``masks`` (field -> strategy, from ``contact_masks``) says what the reader may not see."""
     query = Query(filters=[Filter("type", "=", "contact")], order_by="createdAt", descending=True)
     page = store.query(SUBJECTS.name, (tenant_id,), query, limit, continuation)
-    views = [v for v in (_view(subjects, doc, masked) for doc in page.items) if v]
+    views = [v for v in (_view(subjects, doc, masks) for doc in page.items) if v]
     return ContactPage(items=views, continuation=page.continuation)
 
 
-def _view(subjects: SubjectKeys, doc: dict[str, Any], masked: bool) -> ContactView | None:
+def _view(subjects: SubjectKeys, doc: dict[str, Any], masks: dict[str, str]) -> ContactView | None:
     cipher = subjects.cipher(doc["tenantId"], doc["subjectId"])
     if cipher is None:
         return None  # key shredded: the contact is unreadable by design
@@ -52,15 +53,14 @@ def _view(subjects: SubjectKeys, doc: dict[str, Any], masked: bool) -> ContactVi
         fields = cipher.decrypt_fields(doc["id"], doc.get("enc", {}))
     except DecryptionFailed:
         return None
-    if masked:
-        for name in ("email", "phone"):
-            if fields.get(name):
-                fields[name] = MASKING_STRATEGIES[name](fields[name])
+    for name, strategy in masks.items():
+        if fields.get(name):
+            fields[name] = MASKING_STRATEGIES[strategy](fields[name])
     return ContactView(
         contactId=doc["id"],
         subjectId=doc["subjectId"],
         callbackRequested=doc.get("callbackRequested", False),
         createdAt=doc["createdAt"],
-        masked=masked,
+        masked=bool(masks),
         **fields,
     )

@@ -12,7 +12,6 @@ from typing import Literal
 
 from shared.auth import Principal
 from shared.bootstrap import Services
-from shared.crypto.blind_index import subject_id_for_visitor
 from shared.errors import Conflict, Forbidden, Gone, NotFound
 from shared.models.dsar import (
     FINISHED,
@@ -57,20 +56,17 @@ def _audit(
 def submit(services: Services, principal: Principal, tenant_id: str, cmd: DsarCreate) -> str:
     tenant = local_tenant(services, tenant_id)
     digests = identifier_digests(services.keys, tenant, cmd.identifiers)
-    doc = services.dsar_requests.register(tenant_id, cmd, digests, principal.actor)
-    hints = []
-    if cmd.identifiers.visitorId:
-        key = services.keys.secret("blind-index")
-        hints.append(subject_id_for_visitor(key, tenant_id, cmd.identifiers.visitorId))
-    fields = {"subjectHints": hints, "orchestrated": True}
-    services.dsar_requests.update(tenant_id, doc["id"], fields)
+    doc = services.dsar_requests.register(
+        tenant_id, cmd, digests.current, digests.version, principal.actor
+    )
+    services.dsar_requests.update(tenant_id, doc["id"], {"orchestrated": True})
     _audit(
         services,
         tenant_id,
         principal,
         "dsar.submitted",
         doc["id"],
-        {"type": cmd.type.value, "identifierKinds": sorted(digests)},
+        {"type": cmd.type.value, "identifierKinds": sorted(digests.current)},
     )
     return str(doc["id"])
 

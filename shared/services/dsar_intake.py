@@ -1,7 +1,8 @@
 """Registering a visitor's own privacy request: recorded for the tenant's team, never acted on.
 
-The request keeps the blind-index digests of the identifiers given (to resolve the subject
-later) and the identifiers and message sealed under a request-scoped data key.
+The request keeps the blind-index digests of the identifiers given, naming their key version,
+and the identifiers and message sealed under a request-scoped data key (resolution later
+digests them again under every readable version).
 """
 
 from __future__ import annotations
@@ -12,20 +13,24 @@ from datetime import datetime
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.models.ingest import IngestEnvelope
-from shared.models.widget import PrivacyRequestIn
+from shared.models.tenant import HoldIdentifiers, Tenant
+from shared.models.widget import PrivacyRequestPayload
 from shared.ports.document_store import Conflict, DocumentStore
 from shared.ports.key_provider import KeyProvider
+from shared.services.subject_resolution import identifier_digests
 
 
 def register_widget_request(
     store: DocumentStore,
     keys: KeyProvider,
     env: IngestEnvelope,
-    cmd: PrivacyRequestIn,
-    digests: dict[str, str],
+    cmd: PrivacyRequestPayload,
+    tenant: Tenant,
     deadline: datetime,
 ) -> bool:
     """Create the request document; False when a redelivery finds it already there."""
+    ids = HoldIdentifiers(email=cmd.email, phone=cmd.phone, visitorId=cmd.visitorId)
+    digests = identifier_digests(keys, tenant, ids)
     data_key = new_data_key()
     wrapped = keys.wrap_key(data_key)
     cipher = FieldCipher(data_key, env.tenantId, env.requestId)
@@ -39,7 +44,8 @@ def register_widget_request(
         "receivedAt": env.receivedAt.isoformat(),
         "deadline": deadline.isoformat(),
         "subjectIds": [env.subjectId] if env.subjectId else [],
-        "identifierDigests": digests,
+        "identifierDigests": digests.current,
+        "identifierKeyVersion": digests.version,
         "ttl": -1,
         "dataKey": {
             "keyId": wrapped.key_id,

@@ -23,6 +23,7 @@ from shared.models.dsar import (
     DsarView,
     check_transition,
 )
+from shared.models.tenant import HoldIdentifiers
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, PreconditionFailed, Query
 from shared.ports.document_store import NotFound as ItemNotFound
@@ -40,7 +41,12 @@ class DsarRequests:
         self._clock = clock
 
     def register(
-        self, tenant_id: str, cmd: DsarCreate, digests: dict[str, str], actor: str
+        self,
+        tenant_id: str,
+        cmd: DsarCreate,
+        digests: dict[str, str],
+        key_version: str | None,
+        actor: str,
     ) -> dict[str, Any]:
         now = self._clock.now()
         request_id = f"dsar-{uuid.uuid4().hex}"
@@ -67,6 +73,7 @@ class DsarRequests:
             "receivedAt": now.isoformat(),
             "deadline": (now + DEADLINE).isoformat(),
             "identifierDigests": digests,
+            "identifierKeyVersion": key_version,
             "subjectIds": [],
             "reason": cmd.reason,
             "purposes": cmd.purposes,
@@ -148,6 +155,17 @@ class DsarRequests:
         plain = FieldCipher(key, doc["tenantId"], doc["id"]).decrypt(doc["id"], name, token)
         return json.loads(plain) if name in ("identifiers", "changes") else plain
 
+    def identifiers(self, doc: dict[str, Any]) -> HoldIdentifiers:
+        """The request's identifiers, unsealed: an operator's request seals them as one JSON
+        field, a visitor's (through the widget) as separate fields."""
+        if doc.get("source") == "widget":
+            return HoldIdentifiers(
+                email=self.sealed(doc, "email"),
+                phone=self.sealed(doc, "phone"),
+                visitorId=self.sealed(doc, "visitorId"),
+            )
+        return HoldIdentifiers.model_validate(self.sealed(doc, "identifiers") or {})
+
     def all(self, tenant_id: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         continuation: str | None = None
@@ -177,4 +195,6 @@ class DsarRequests:
             startedBy=doc.get("startedBy"),
             decidedBy=doc.get("decidedBy"),
             history=[{k: v for k, v in h.items() if k != "reason" or v} for h in doc["history"]],
+            matches=doc.get("matches"),
+            matchesIncompleteFor=doc.get("matchesIncompleteFor") or None,
         )

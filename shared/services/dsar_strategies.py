@@ -19,7 +19,7 @@ from shared.policies.stored_records import opened, record_count, records
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, PatchOp, Query
-from shared.ports.key_provider import KeyProvider
+from shared.ports.key_provider import KeyProvider, current_secret
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.dsar_export import stage_category
 from shared.services.subject_keys import SUBJECT_DOC_ID, SubjectKeys
@@ -145,21 +145,25 @@ class Strategies:
             kinds: tuple[IdentifierKind, ...] = ("email", "phone")
             for kind in kinds:
                 if kind in changes:
-                    self._relink(step.tenant.tenantId, sid, kind, changes[kind])
+                    self._relink(step.tenant, sid, kind, changes[kind], step.now)
         return {"category": Category.CONTACT.value, "rectified": updated}
 
-    def _relink(self, tenant_id: str, subject_id: str, kind: IdentifierKind, value: str) -> None:
-        """The new identifier finds the subject; the old one of that kind no longer does."""
-        digest = blind_index(self._keys.secret("blind-index"), tenant_id, kind, value)
+    def _relink(
+        self, tenant: Tenant, subject_id: str, kind: IdentifierKind, value: str, now: datetime
+    ) -> None:
+        """The new identifier finds the subject; the old one of that kind (under any key
+        version) no longer does."""
+        key = current_secret(self._keys, "blind-index")
+        digest = blind_index(key.value, tenant.tenantId, kind, value)
         new_id = index_id(kind, digest)
-        doc = self._subjects.subject(tenant_id, subject_id) or {}
+        doc = self._subjects.subject(tenant.tenantId, subject_id) or {}
         for old in [i for i in doc.get("indexIds", []) if i.startswith(f"{kind}:") and i != new_id]:
-            self._index.unlink(tenant_id, old, subject_id)
-        self._index.link(tenant_id, kind, digest, subject_id)
+            self._index.unlink(tenant.tenantId, old, subject_id)
+        self._index.link(tenant, kind, digest, key.version, subject_id, now, now)
         keep = [i for i in doc.get("indexIds", []) if not i.startswith(f"{kind}:")]
         self._store.patch(
             SUBJECTS.name,
-            (tenant_id, subject_id),
+            (tenant.tenantId, subject_id),
             SUBJECT_DOC_ID,
             [PatchOp("set", "/indexIds", [*keep, new_id])],
         )

@@ -20,10 +20,11 @@ from shared.ports.document_store import DocumentStore, Query
 from shared.services.audit_trail import AuditTrail
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.dsar_export import build_package, delete_package
+from shared.services.dsar_matches import DsarMatches
 from shared.services.dsar_requests import ESCALATE_BEFORE, DsarRequests
 from shared.services.dsar_strategies import Step, Strategies
 from shared.services.subject_keys import SubjectKeys
-from shared.services.subject_resolution import subjects_for
+from shared.services.subject_resolution import match_subjects
 from shared.services.tenant_directory import TenantDirectory
 
 SYSTEM_ACTOR = "system:dsar"
@@ -40,6 +41,7 @@ class DsarWork:
         index: BlindIndexEntries,
         blobs: BlobStore,
         strategies: Strategies,
+        matches: DsarMatches,
         audit_for: Callable[[str], AuditTrail],
         clock: Clock,
         region: str,
@@ -51,6 +53,7 @@ class DsarWork:
         self._index = index
         self._blobs = blobs
         self._strategies = strategies
+        self._matches = matches
         self._audit_for = audit_for
         self._clock = clock
         self._region = region
@@ -74,14 +77,18 @@ class DsarWork:
         )
 
     def register(self, tenant_id: str, request_id: str) -> dict[str, Any]:
-        """Resolve the subjects and decide whether a Privacy.Admin decision is needed."""
+        """Resolve the subjects (each match kept apart, with how it matched) and decide whether
+        a Privacy.Admin decision is needed."""
         doc = self._requests.get(tenant_id, request_id)
-        found = subjects_for(self._index, tenant_id, doc.get("identifierDigests", {}))
-        subject_ids = sorted(set(found) | set(doc.get("subjectHints", [])))
+        resolution = self._matches.resolve(self._tenants.get(tenant_id), doc, self._clock.now())
+        subject_ids = resolution.subject_ids
         kind = DsarType(doc["type"])
         needs = (kind in NEEDS_APPROVAL or doc["source"] == "widget") and "decision" not in doc
         fields: dict[str, Any] = {
             "subjectIds": subject_ids,
+            "matches": resolution.matches,
+            "matchesIncompleteFor": resolution.truncated,
+            "lookupIndexIds": resolution.lookup_index_ids,
             "progress": {"subjects": len(subject_ids)},
         }
         waits = needs and doc["status"] == DsarStatus.RECEIVED
@@ -191,19 +198,19 @@ class DsarWork:
 
     def _shred_and_verify(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Delete what is left of each subject (index entries, receipts, the data key), then
-        prove that nothing of an erased subject can still be found or read."""
+        prove that nothing of an erased subject can still be found or read. A request that
+        resolved no subject is ``nothing_found``, never ``verified``: an empty result must not
+        read as a successful erasure (a changed index key once made it look like one)."""
         tenant = self._tenants.get(doc["tenantId"])
         now = self._clock.now()
         subject_ids = set(doc.get("subjectIds", []))
         held = {s for s in subject_ids if is_held(tenant.legalHolds, s, now)}
         erased = subject_ids - held
-        digests = doc.get("identifierDigests", {})
+        lookups = set(doc.get("lookupIndexIds", []))
+        lookups |= {f"{k}:{d}" for k, d in doc.get("identifierDigests", {}).items()}
         for sid in erased:
             subject = self._subjects.subject(tenant.tenantId, sid) or {}
-            for item_id in {
-                *subject.get("indexIds", []),
-                *(f"{k}:{d}" for k, d in digests.items()),
-            }:
+            for item_id in {*subject.get("indexIds", []), *lookups}:
                 self._index.unlink(tenant.tenantId, item_id, sid)
             pk = (tenant.tenantId, sid)
             rest = self._store.query(SUBJECTS.name, pk, Query(), 10_000).items
@@ -214,9 +221,13 @@ class DsarWork:
             if self._subjects.cipher(tenant.tenantId, s) is not None
             or self._store.query(SUBJECTS.name, (tenant.tenantId, s), Query(), 1).items
         }
-        readable |= erased & set(subjects_for(self._index, tenant.tenantId, digests))
+        pairs = [(kind, digest) for kind, _, digest in (i.partition(":") for i in lookups)]
+        found = match_subjects(self._index, tenant, pairs, now)
+        readable |= erased & set(found.subject_ids)
+        outcome = _outcome(bool(subject_ids), bool(erased), bool(readable))
         return {
-            "verified": not readable,
+            "verified": outcome == "verified",
+            "outcome": outcome,
             "subjectsErased": len(erased),
             "subjectsStillReadable": len(readable),
             "subjectsKeptUnderHold": len(held),
@@ -252,3 +263,13 @@ class DsarWork:
                 self._requests.update(doc["tenantId"], doc["id"], {"exportDeleted": True})
                 removed += 1
         return removed
+
+
+def _outcome(resolved: bool, erased: bool, readable: bool) -> str:
+    """nothing_found: no subject matched; incomplete: something erased is still findable or
+    readable; kept_under_hold: every match is held; verified: erased and proven gone."""
+    if not resolved:
+        return "nothing_found"
+    if readable:
+        return "incomplete"
+    return "verified" if erased else "kept_under_hold"

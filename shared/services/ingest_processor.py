@@ -15,16 +15,17 @@ from typing import Any
 
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
-from shared.crypto.envelope import FieldCipher, unseal
+from shared.crypto.envelope import FieldCipher
+from shared.crypto.transit import open_message
 from shared.models.ingest import IngestEnvelope
 from shared.models.tenant import Tenant
 from shared.models.widget import (
-    CollectRequest,
-    ConsentRequest,
-    ContactRequest,
+    CollectPayload,
+    ConsentPayload,
+    ContactPayload,
     Event,
-    MessageRequest,
-    PrivacyRequestIn,
+    MessagePayload,
+    PrivacyRequestPayload,
 )
 from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
@@ -33,7 +34,7 @@ from shared.policies.retention import Category, item_ttl
 from shared.policies.stored_records import EVENTS_TYPE, events_doc_id
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
-from shared.ports.key_provider import KeyProvider
+from shared.ports.key_provider import KeyProvider, current_secret
 from shared.services.audit_trail import AuditTrail
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.dsar_intake import register_widget_request
@@ -73,35 +74,56 @@ class IngestProcessor:
         }
 
     def process(self, body: bytes, message_id: str) -> None:
-        plain = unseal(self._keys.secret("transit"), body, message_id.encode())
+        plain = open_message(self._keys, body, message_id)
         envelope = IngestEnvelope.model_validate_json(plain)
         tenant = self._directory.get(envelope.tenantId)
         self._handlers[envelope.kind](envelope, tenant)
 
     # helpers -------------------------------------------------------------------------------
 
-    def _digest(self, tenant: Tenant, kind: IdentifierKind, value: str) -> str:
-        return blind_index(self._keys.secret("blind-index"), tenant.tenantId, kind, value)
+    def _digest(self, tenant: Tenant, kind: IdentifierKind, value: str) -> tuple[str, str]:
+        """(key version, digest) under the current version of the index key."""
+        key = current_secret(self._keys, "blind-index")
+        return key.version, blind_index(key.value, tenant.tenantId, kind, value)
 
     def _open_subject(
         self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
-    ) -> FieldCipher | None:
-        """The subject's cipher; None when processing is restricted (then nothing is stored)."""
+    ) -> tuple[FieldCipher, dict[str, Any]] | None:
+        """The subject's cipher and document; None when processing is restricted (then nothing
+        is stored).
+        The visitor id is indexed under the current key version once per subject (also for a
+        subject first indexed under an older version: it keeps its id and gains the entry)."""
         assert env.subjectId is not None
-        cipher, doc, created = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
-        if created:
-            self._link(tenant, "visitor", visitor_id, env.subjectId)
+        cipher, doc, _ = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
+        _, digest = self._digest(tenant, "visitor", visitor_id)
+        if index_id("visitor", digest) not in doc.get("indexIds", []):
+            self._link(tenant, "visitor", visitor_id, env, doc)
         flags = doc.get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             return None
-        return cipher
+        return cipher, doc
 
-    def _link(self, tenant: Tenant, kind: IdentifierKind, value: str, subject_id: str) -> None:
-        digest = self._digest(tenant, kind, value)
-        self._index.link(tenant.tenantId, kind, digest, subject_id)
-        self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest))
-        if any(h.identifierDigests.get(kind) == digest for h in tenant.legalHolds):
-            adopt_subject(self._directory, self._clock, tenant.tenantId, kind, digest, subject_id)
+    def _link(
+        self,
+        tenant: Tenant,
+        kind: IdentifierKind,
+        value: str,
+        env: IngestEnvelope,
+        doc: dict[str, Any],
+    ) -> None:
+        """Bind an identifier to the visitor that sent it (and only to that visitor)."""
+        subject_id = env.subjectId or ""
+        version, digest = self._digest(tenant, kind, value)
+        now = self._clock.now()
+        self._index.link(tenant, kind, digest, version, subject_id, env.receivedAt, now)
+        self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest), doc)
+        held = {h.identifierDigests.get(kind) for h in tenant.legalHolds} - {None}
+        for v in self._keys.secret_versions("blind-index") if held else ():
+            other = blind_index(v.value, tenant.tenantId, kind, value)  # holds of any version
+            if other in held:
+                adopt_subject(
+                    self._directory, self._clock, tenant.tenantId, kind, other, subject_id
+                )
 
     def _ttl(self, env: IngestEnvelope, tenant: Tenant, category: Category) -> int:
         now = self._clock.now()
@@ -138,10 +160,11 @@ class IngestProcessor:
     # handlers ------------------------------------------------------------------------------
 
     def _collect(self, env: IngestEnvelope, tenant: Tenant) -> None:
-        cmd = CollectRequest.model_validate(env.payload)
-        cipher = self._open_subject(env, tenant, cmd.visitorId)
-        if cipher is None:
+        cmd = CollectPayload.model_validate(env.payload)
+        opened = self._open_subject(env, tenant, cmd.visitorId)
+        if opened is None:
             return
+        cipher = opened[0]
         pk = (env.tenantId, env.subjectId or "")
         claim = self._receipts.claim(
             pk,
@@ -160,7 +183,7 @@ class IngestProcessor:
         self,
         env: IngestEnvelope,
         tenant: Tenant,
-        cmd: CollectRequest,
+        cmd: CollectPayload,
         cipher: FieldCipher,
         events: list[Event],
     ) -> dict[str, Any]:
@@ -197,14 +220,14 @@ class IngestProcessor:
         )
 
     def _technical(
-        self, env: IngestEnvelope, tenant: Tenant, cmd: CollectRequest, cipher: FieldCipher
+        self, env: IngestEnvelope, tenant: Tenant, cmd: CollectPayload, cipher: FieldCipher
     ) -> dict[str, Any]:
         item_id = f"tech-{session_key(cmd.sessionId)}"
         ip = env.clientIp
         if ip and tenant.ipPolicy == "truncate":
             ip = truncate_ip(ip)
         elif ip and tenant.ipPolicy == "hash":
-            ip = "hmac:" + self._digest(tenant, "ip", ip)[:32]
+            ip = "hmac:" + self._digest(tenant, "ip", ip)[1][:32]
         browser, os_family, device = user_agent_families(cmd.context.userAgent)
         return self._item(
             env,
@@ -223,10 +246,11 @@ class IngestProcessor:
         )
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
-        cmd = ContactRequest.model_validate(env.payload)
-        cipher = self._open_subject(env, tenant, cmd.visitorId)
-        if cipher is None:
+        cmd = ContactPayload.model_validate(env.payload)
+        opened = self._open_subject(env, tenant, cmd.visitorId)
+        if opened is None:
             return
+        cipher, doc = opened
         email = normalise_email(cmd.email) if cmd.email else None
         phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
         contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
@@ -260,7 +284,7 @@ class IngestProcessor:
         )
         for kind, value in identifiers:
             if value:
-                self._link(tenant, kind, value, env.subjectId or "")
+                self._link(tenant, kind, value, env, doc)
         self._audit_widget(tenant, "contact.created", env, contact_id)
         self._audit_widget(tenant, "consent.recorded", env, consent_id)
 
@@ -286,7 +310,7 @@ class IngestProcessor:
         )
 
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:
-        cmd = ConsentRequest.model_validate(env.payload)
+        cmd = ConsentPayload.model_validate(env.payload)
         if self._open_subject(env, tenant, cmd.visitorId) is None:
             return
         item = self._consent_item(
@@ -299,10 +323,11 @@ class IngestProcessor:
         self._audit_widget(tenant, "consent.recorded", env, env.requestId)
 
     def _message(self, env: IngestEnvelope, tenant: Tenant) -> None:
-        cmd = MessageRequest.model_validate(env.payload)
-        cipher = self._open_subject(env, tenant, cmd.visitorId)
-        if cipher is None:
+        cmd = MessagePayload.model_validate(env.payload)
+        opened = self._open_subject(env, tenant, cmd.visitorId)
+        if opened is None:
             return
+        cipher = opened[0]
         item = self._item(
             env,
             env.requestId,
@@ -317,25 +342,9 @@ class IngestProcessor:
         self._write_new(env, [item])
 
     def _privacy_request(self, env: IngestEnvelope, tenant: Tenant) -> None:
-        cmd = PrivacyRequestIn.model_validate(env.payload)
-        digests = {
-            "visitor": self._digest(tenant, "visitor", cmd.visitorId) if cmd.visitorId else None,
-            "email": self._digest(tenant, "email", normalise_email(cmd.email))
-            if cmd.email
-            else None,
-            "phone": self._digest(
-                tenant, "phone", normalise_phone(cmd.phone, tenant.defaultCountry)
-            )
-            if cmd.phone
-            else None,
-        }
+        cmd = PrivacyRequestPayload.model_validate(env.payload)
         created = register_widget_request(
-            self._store,
-            self._keys,
-            env,
-            cmd,
-            {k: v for k, v in digests.items() if v},
-            deadline=env.receivedAt + timedelta(days=30),
+            self._store, self._keys, env, cmd, tenant, env.receivedAt + timedelta(days=30)
         )
         if created:
             self._audit_widget(

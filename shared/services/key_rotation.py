@@ -4,6 +4,13 @@ Once no wrapped key names an old version, that version can be disabled after the
 (a restored backup then holds only keys wrapped by versions still available, or none at all for
 erased subjects: crypto-shredding reaches backups). Each run reports how many data keys still
 name an older version.
+
+The secrets (blind-index, transit) are versioned too, but the timer only *reports* them (the
+versions look-ups try, current first): nothing made with an older secret version can be redone
+without the plaintext identifiers, which are never stored. Identifiers are re-indexed under the
+current version as they arrive again (the ingest processor links them); a subject keeps the id
+derived under the version it was first seen with, so an older blind-index version must stay
+enabled while such subjects exist. Transit messages name their version and drain on their own.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from shared.ports.document_store import (
     PreconditionFailed,
     Query,
 )
-from shared.ports.key_provider import KeyProvider, KeyUnavailable, WrappedKey
+from shared.ports.key_provider import KeyProvider, KeyUnavailable, SecretName, WrappedKey
 from shared.services.retention_jobs import Budget
 from shared.services.tenant_directory import TenantDirectory
 
+SECRET_NAMES: tuple[SecretName, ...] = ("blind-index", "transit")
 STAMP = "_stamp"
 POSITION = "key-rotation"
 # Where wrapped data keys live: subject documents and privacy requests.
@@ -85,6 +93,9 @@ class KeyRotation:
             position.update(tenant=None, step=0, token=None)
         report = {
             "currentKeyId": current,
+            "secretVersions": {
+                name: [v.version for v in self._keys.secret_versions(name)] for name in SECRET_NAMES
+            },
             "rewrapped": rewrapped,
             "complete": complete,
             "remainingOnOlderVersions": failed if complete else None,

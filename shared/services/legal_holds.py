@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 
 from shared.auth import Principal
-from shared.crypto.blind_index import subject_id_for_visitor
 from shared.errors import BadRequest, NotFound
 from shared.models.tenant import LegalHold, LegalHoldCreate, Tenant
 from shared.ports.clock import Clock
@@ -21,6 +20,7 @@ from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.retention_jobs import request_restamp
 from shared.services.subject_resolution import identifier_digests, subjects_for
 from shared.services.tenant_directory import TenantDirectory
+from shared.services.visitor_binding import VisitorBinding
 
 
 class LegalHolds:
@@ -29,12 +29,14 @@ class LegalHolds:
         tenants: TenantDirectory,
         index: BlindIndexEntries,
         keys: KeyProvider,
+        visitors: VisitorBinding,
         audit_for: Callable[[str], AuditTrail],
         clock: Clock,
     ) -> None:
         self._tenants = tenants
         self._index = index
         self._keys = keys
+        self._visitors = visitors
         self._audit_for = audit_for
         self._clock = clock
 
@@ -48,11 +50,11 @@ class LegalHolds:
         if cmd.scope == "subject":
             if cmd.identifiers is None:
                 raise BadRequest("a subject-scoped hold needs identifiers")
-            digests = identifier_digests(self._keys, tenant, cmd.identifiers)
-            found = set(subjects_for(self._index, tenant_id, digests))
+            every = identifier_digests(self._keys, tenant, cmd.identifiers)
+            digests = every.current
+            found = set(subjects_for(self._index, tenant, every, self._clock.now()))
             if cmd.identifiers.visitorId:  # known even before the visitor's data arrives
-                key = self._keys.secret("blind-index")
-                found.add(subject_id_for_visitor(key, tenant_id, cmd.identifiers.visitorId))
+                found.add(self._visitors.find(tenant_id, cmd.identifiers.visitorId).subject_id)
             subject_ids = sorted(found)
         hold = LegalHold(
             holdId=f"hold-{uuid.uuid4().hex[:16]}",

@@ -60,6 +60,29 @@ class SubjectKeys:
         doc = self.subject(tenant_id, subject_id)
         return self._cipher_from(doc) if doc else None
 
+    def create(self, tenant_id: str, subject_id: str, **fields: Any) -> dict[str, Any]:
+        """Create the subject document with a fresh wrapped data key (Conflict if it exists).
+        ``fields`` adds what the creator knows (the visitor-secret hash, the id's key version).
+        """
+        wrapped = self._keys.wrap_key(new_data_key())
+        doc = {
+            "id": SUBJECT_DOC_ID,
+            "tenantId": tenant_id,
+            "subjectId": subject_id,
+            "type": "subject",
+            "createdAt": self._clock.now().isoformat(),
+            "ttl": -1,
+            "flags": {"restricted": False, "objected": False},
+            "indexIds": [],
+            "dataKey": {
+                "keyId": wrapped.key_id,
+                "algorithm": wrapped.algorithm,
+                "wrapped": base64.b64encode(wrapped.wrapped).decode(),
+            },
+            **fields,
+        }
+        return self._store.create(SUBJECTS.name, doc)
+
     def cipher_or_create(
         self, tenant_id: str, subject_id: str
     ) -> tuple[FieldCipher, dict[str, Any], bool]:
@@ -67,25 +90,8 @@ class SubjectKeys:
         doc = self.subject(tenant_id, subject_id)
         created = False
         if doc is None:
-            data_key = new_data_key()
-            wrapped = self._keys.wrap_key(data_key)
-            doc = {
-                "id": SUBJECT_DOC_ID,
-                "tenantId": tenant_id,
-                "subjectId": subject_id,
-                "type": "subject",
-                "createdAt": self._clock.now().isoformat(),
-                "ttl": -1,
-                "flags": {"restricted": False, "objected": False},
-                "indexIds": [],
-                "dataKey": {
-                    "keyId": wrapped.key_id,
-                    "algorithm": wrapped.algorithm,
-                    "wrapped": base64.b64encode(wrapped.wrapped).decode(),
-                },
-            }
             try:
-                doc = self._store.create(SUBJECTS.name, doc)
+                doc = self.create(tenant_id, subject_id)
                 created = True
             except Conflict:
                 doc = self._store.read(
@@ -114,14 +120,20 @@ class SubjectKeys:
                 continue
         raise RuntimeError("consent state kept conflicting")
 
-    def remember_index(self, tenant_id: str, subject_id: str, index_item_id: str) -> None:
-        """Note a blind-index entry on the subject, so erasure finds every entry to remove."""
+    def remember_index(
+        self, tenant_id: str, subject_id: str, index_item_id: str, known: dict[str, Any]
+    ) -> None:
+        """Note a blind-index entry on the subject, so erasure finds every entry to remove;
+        ``known`` (the subject as last read) saves the write when the entry is noted already."""
+        if index_item_id in known.get("indexIds", []):
+            return
         self._store.patch(
             SUBJECTS.name,
             subject_pk(tenant_id, subject_id),
             SUBJECT_DOC_ID,
             [PatchOp("add", "/indexIds/-", index_item_id)],
         )
+        known.setdefault("indexIds", []).append(index_item_id)
 
     def _cipher_from(self, doc: dict[str, Any]) -> FieldCipher:
         meta = doc["dataKey"]

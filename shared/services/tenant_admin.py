@@ -12,6 +12,7 @@ from shared.auth import Principal
 from shared.bootstrap import Services
 from shared.errors import MisdirectedRequest
 from shared.models.tenant import Tenant, TenantCreate, TenantCreated, TenantPatch
+from shared.policies.masking import contact_masks
 from shared.ports.document_store import Page
 from shared.services.audit_trail import Verification
 from shared.services.contacts_view import ContactPage, list_contacts
@@ -93,8 +94,9 @@ def read_contacts(
     continuation: str | None,
 ) -> ContactPage:
     tenant = local_tenant(services, tenant_id)
+    masks = contact_masks(not masked, tenant.supportSees)
     page = list_contacts(
-        services.store, services.subject_keys, tenant_id, masked, limit, continuation
+        services.store, services.subject_keys, tenant_id, masks, limit, continuation
     )
     _audit(
         services,

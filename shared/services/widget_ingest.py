@@ -1,4 +1,9 @@
-"""The HTTP half of ingest: admit, validate, count duplicates, seal and enqueue; nothing else.
+"""The HTTP half of ingest: admit, validate, check the visitor, count duplicates, seal and
+enqueue; nothing else.
+
+The visitor's secret is checked (or bound, on the visitor's first call) before anything is
+enqueued, so a call naming someone else's visitor id is refused (403) with nothing stored; the
+subject read it costs is the read the restriction check always made.
 
 Order matters for "accepted is never lost": the message is enqueued before its claim on the
 visitor's event receipts is written, so a crash in between causes at worst a second enqueue, and
@@ -12,8 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.crypto.blind_index import subject_id_for_visitor
-from shared.crypto.envelope import seal
+from shared.crypto.transit import seal_message
 from shared.errors import BadRequest, Conflict, FieldError
 from shared.models.ingest import IngestEnvelope, IngestKind
 from shared.models.tenant import Tenant
@@ -36,7 +40,8 @@ from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.ports.message_bus import MessageBus, OutgoingMessage
 from shared.services.event_receipts import EventReceipts, receipts_ttl
-from shared.services.subject_keys import BEHAVIOUR_PURPOSE, SubjectKeys, consent_withdrawn
+from shared.services.subject_keys import BEHAVIOUR_PURPOSE, consent_withdrawn
+from shared.services.visitor_binding import VisitorBinding
 from shared.services.widget_gate import WidgetCall, WidgetGate
 from shared.validation import parse_model
 
@@ -48,7 +53,7 @@ class WidgetIngest:
         store: DocumentStore,
         bus: MessageBus,
         keys: KeyProvider,
-        subjects: SubjectKeys,
+        visitors: VisitorBinding,
         clock: Clock,
         queue: str,
     ) -> None:
@@ -56,21 +61,21 @@ class WidgetIngest:
         self._store = store
         self._bus = bus
         self._keys = keys
-        self._subjects = subjects
+        self._visitors = visitors
         self._clock = clock
         self._queue = queue
         self._receipts = EventReceipts(store, clock)
 
-    def _subject_id(self, tenant: Tenant, visitor_id: str) -> str:
-        return subject_id_for_visitor(self._keys.secret("blind-index"), tenant.tenantId, visitor_id)
-
-    def _refuse_if_restricted(self, tenant: Tenant, subject_id: str) -> dict[str, Any] | None:
-        """409 for a restricted or objecting subject; returns the subject document."""
-        doc = self._subjects.subject(tenant.tenantId, subject_id)
-        flags = (doc or {}).get("flags", {})
-        if flags.get("restricted") or flags.get("objected"):
+    def _visitor(
+        self, tenant: Tenant, visitor_id: str, secret: str | None, refuse_restricted: bool = True
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The visitor's subject id and document once its secret is checked (403 otherwise);
+        409 for a restricted or objecting subject where the endpoint stores data."""
+        found = self._visitors.admit(tenant.tenantId, visitor_id, secret)
+        flags = (found.doc or {}).get("flags", {})
+        if refuse_restricted and (flags.get("restricted") or flags.get("objected")):
             raise Conflict("processing is restricted for this data subject; nothing was stored")
-        return doc
+        return found.subject_id, found.doc
 
     def _enqueue(
         self,
@@ -90,11 +95,9 @@ class WidgetIngest:
             receivedAt=self._clock.now(),
             clientIp=client_ip(call.forwarded_for),
             conversationId=conversation_id,
-            payload=payload.model_dump(mode="json"),
+            payload=payload.model_dump(mode="json", exclude={"visitorSecret"}),
         )
-        body = seal(
-            self._keys.secret("transit"), envelope.model_dump_json().encode(), request_id.encode()
-        )
+        body = seal_message(self._keys, envelope.model_dump_json().encode(), request_id)
         self._bus.send(
             self._queue,
             [
@@ -107,8 +110,8 @@ class WidgetIngest:
     def collect(self, call: WidgetCall) -> CollectAccepted:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, CollectRequest)
-        subject_id = self._subject_id(tenant, cmd.visitorId)
-        if consent_withdrawn(self._refuse_if_restricted(tenant, subject_id), BEHAVIOUR_PURPOSE):
+        subject_id, doc = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret)
+        if consent_withdrawn(doc, BEHAVIOUR_PURPOSE):
             return CollectAccepted(accepted=0, duplicates=0, ignored=len(cmd.events))
         pk = (tenant.tenantId, subject_id)
         receipts = self._receipts.read(pk)
@@ -140,8 +143,7 @@ class WidgetIngest:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, ContactRequest)
         _check_identifiers(cmd.email, cmd.phone, tenant)
-        subject_id = self._subject_id(tenant, cmd.visitorId)
-        self._refuse_if_restricted(tenant, subject_id)
+        subject_id, _ = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret)
         contact_id = f"c-{uuid.uuid4().hex}"
         self._enqueue("contact", tenant, subject_id, cmd, call, contact_id)
         return ContactAccepted(contactId=contact_id)
@@ -149,10 +151,9 @@ class WidgetIngest:
     def consent(self, call: WidgetCall) -> ConsentAccepted:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, ConsentRequest)
+        subject_id, _ = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret, False)
         consent_id = f"k-{uuid.uuid4().hex}"
-        self._enqueue(
-            "consent", tenant, self._subject_id(tenant, cmd.visitorId), cmd, call, consent_id
-        )
+        self._enqueue("consent", tenant, subject_id, cmd, call, consent_id)
         return ConsentAccepted(consentId=consent_id)
 
     def message(self, call: WidgetCall, conversation_id: str) -> MessageAccepted:
@@ -164,8 +165,7 @@ class WidgetIngest:
             or not conversation_id.replace("-", "").replace("_", "").isalnum()
         ):
             raise BadRequest("conversationId must be 1-128 letters, digits, '-' or '_'")
-        subject_id = self._subject_id(tenant, cmd.visitorId)
-        self._refuse_if_restricted(tenant, subject_id)
+        subject_id, _ = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret)
         message_id = f"m-{uuid.uuid4().hex}"
         self._enqueue("message", tenant, subject_id, cmd, call, message_id, conversation_id)
         return MessageAccepted(messageId=message_id)
@@ -174,7 +174,9 @@ class WidgetIngest:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, PrivacyRequestIn)
         _check_identifiers(cmd.email, cmd.phone, tenant)
-        subject_id = self._subject_id(tenant, cmd.visitorId) if cmd.visitorId else None
+        subject_id = None
+        if cmd.visitorId:  # a request that reaches a visitor's data needs that visitor's secret
+            subject_id, _ = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret, False)
         request_id = f"dsar-{uuid.uuid4().hex}"
         self._enqueue("privacy_request", tenant, subject_id, cmd, call, request_id)
         return PrivacyRequestAccepted(requestId=request_id)

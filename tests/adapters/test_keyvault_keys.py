@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from infra.emulators.keyvault_standin import KeyVaultStandIn, keyvault_standin
 from shared.adapters.keyvault_keys import KeyVaultKeyProvider
-from shared.ports.key_provider import KeyUnavailable, WrappedKey
+from shared.ports.key_provider import KeyUnavailable, SecretName, WrappedKey, current_secret
 from tests.adapters.tls_cert import write_self_signed_cert
 from tests.fakes import FakeClock
 
@@ -283,31 +283,90 @@ def vault_provider(
     return _opened[-1]
 
 
+def current(keys: KeyVaultKeyProvider, name: SecretName) -> bytes:
+    return current_secret(keys, name).value
+
+
 def test_secret_fetch_through_challenge_auth(
     standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock
 ) -> None:
     keys = vault_provider(standin, tls, clock)
-    assert keys.secret("blind-index") == BLIND
-    assert keys.secret("transit") == TRANSIT
+    [blind] = keys.secret_versions("blind-index")
+    assert blind.value == BLIND and blind.version == standin.versions["kv-blind-index"][0].version
+    assert current(keys, "transit") == TRANSIT
     first, second = standin.seen[:2]
     assert (first.authorized, first.status) == (False, 401)  # the SDK's challenge probe
     assert (second.authorized, second.status) == (True, 200)
-    assert second.path == "/secrets/kv-blind-index/"  # the SDK's shape: a trailing slash
-    assert keys.secret("blind-index") == BLIND  # cached: no new request
+    assert second.path == "/secrets/kv-blind-index/versions"  # list, then read by version
+    assert current(keys, "blind-index") == BLIND  # cached: no new request
     assert [s.path for s in standin.seen if s.status == 200] == [
-        "/secrets/kv-blind-index/",
-        "/secrets/kv-transit/",
+        "/secrets/kv-blind-index/versions",
+        f"/secrets/kv-blind-index/{blind.version}",
+        "/secrets/kv-transit/versions",
+        f"/secrets/kv-transit/{standin.versions['kv-transit'][0].version}",
     ]
+    assert BLIND.hex() not in repr(blind)  # a version's repr never shows its value
+
+
+def test_a_new_version_becomes_current_and_older_ones_stay_readable(
+    standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock
+) -> None:
+    keys = vault_provider(standin, tls, clock)
+    first = current_secret(keys, "blind-index")
+    fresh = [os.urandom(32) for _ in range(3)]
+    added = [standin.add_version("kv-blind-index", base64.b64encode(v).decode()) for v in fresh]
+    assert current_secret(keys, "blind-index") == first  # cached for secret_max_age
+    clock.advance(timedelta(hours=1))
+    versions = keys.secret_versions("blind-index")
+    # newest first, bounded (current + 2 older), listed over several pages
+    assert [v.version for v in versions] == added[::-1]
+    assert [v.value for v in versions] == fresh[::-1]
+    assert len([s for s in standin.seen if s.path.endswith("/versions")]) >= 3
+    assert keys.secret_version("blind-index", first.version) == BLIND  # beyond the window
+    standin.disable("kv-blind-index", added[-1])
+    clock.advance(timedelta(hours=1))
+    assert [v.version for v in keys.secret_versions("blind-index")] == [
+        added[1],
+        added[0],
+        first.version,
+    ]  # the newest ENABLED version is current
+
+
+def test_a_disabled_or_unknown_version_is_key_unavailable(
+    standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock
+) -> None:
+    newer = standin.add_version("kv-transit", base64.b64encode(os.urandom(32)).decode())
+    standin.disable("kv-transit", newer)
+    keys = vault_provider(standin, tls, clock)
+    with pytest.raises(KeyUnavailable, match="403"):
+        keys.secret_version("transit", newer)
+    with pytest.raises(KeyUnavailable, match="404"):
+        keys.secret_version("transit", "0" * 32)
+    with pytest.raises(KeyUnavailable):
+        keys.secret_version("transit", "../kv-blind-index")
+    assert current(keys, "transit") == TRANSIT
+
+
+def test_a_malformed_older_version_is_skipped_a_malformed_current_one_refused(
+    standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock
+) -> None:
+    standin.add_version("kv-transit", TRANSIT.hex())  # not base64: unusable
+    keys = vault_provider(standin, tls, clock)
+    with pytest.raises(KeyUnavailable, match="32 bytes"):
+        keys.secret_versions("transit")
+    good = os.urandom(32)
+    standin.add_version("kv-transit", base64.b64encode(good).decode())
+    assert [v.value for v in keys.secret_versions("transit")] == [good, TRANSIT]
 
 
 def test_throttled_once_is_retried(
     standin: KeyVaultStandIn, tls: tuple[Path, Path], clock: FakeClock
 ) -> None:
     keys = vault_provider(standin, tls, clock)
-    assert keys.secret("blind-index") == BLIND
+    assert current(keys, "blind-index") == BLIND
     clock.advance(timedelta(hours=2))  # past secret_max_age: refetch
     standin.fail_next(429, retry_after="0.01")
-    assert keys.secret("blind-index") == BLIND
+    assert current(keys, "blind-index") == BLIND
     assert [s.status for s in standin.seen if s.authorized][-2:] == [429, 200]
 
 
@@ -317,7 +376,7 @@ def test_throttling_retries_are_bounded(
     keys = vault_provider(standin, tls, clock)
     standin.fail_next(429, times=50, retry_after="0.01")
     with pytest.raises(KeyUnavailable, match="429"):
-        keys.secret("transit")
+        current(keys, "transit")
     assert len([s for s in standin.seen if s.status == 429]) == 5  # 1 try + 4 retries
 
 
@@ -328,17 +387,17 @@ def test_stale_secret_is_served_while_the_vault_fails(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     keys = vault_provider(standin, tls, clock)
-    assert keys.secret("transit") == TRANSIT
+    assert current(keys, "transit") == TRANSIT
     clock.advance(timedelta(hours=2))
     standin.fail_next(503, times=50, retry_after="0.01")
     with caplog.at_level(logging.WARNING):
-        assert keys.secret("transit") == TRANSIT
+        assert current(keys, "transit") == TRANSIT
     [warning] = [r for r in caplog.records if r.name == "shared.adapters.keyvault_keys"]
     assert warning.__dict__["secret"] == "kv-transit"  # its name is logged, its value is not
     assert base64.b64encode(TRANSIT).decode() not in repr(warning.__dict__)
     clock.advance(timedelta(hours=23))
     with pytest.raises(KeyUnavailable):
-        keys.secret("transit")
+        current(keys, "transit")
 
 
 @pytest.mark.parametrize("vault_name", ["kv-short", "kv-hex", "kv-missing"])
@@ -347,7 +406,7 @@ def test_bad_or_missing_secret_is_key_unavailable_without_its_value(
 ) -> None:
     keys = vault_provider(standin, tls, clock, names={"transit": vault_name})
     with pytest.raises(KeyUnavailable) as failure:
-        keys.secret("transit")
+        current(keys, "transit")
     assert TRANSIT.hex() not in str(failure.value) and "too short" not in str(failure.value)
     with pytest.raises(KeyUnavailable, match="no Key Vault secret"):
-        keys.secret("blind-index")
+        current(keys, "blind-index")

@@ -55,6 +55,7 @@ from shared.services import dsar_admin
 from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
 from tests.bench.bench_ingest import ORIGIN, WARM, batch
+from tests.conftest import visitor_secret
 
 SIZES_KB = (1, 2, 4, 8, 16, 32, 64, 128)
 READ_RU = (1.00, 1.04, 1.14, 1.33, 1.67, 2.19, 4.76, 9.95)
@@ -255,7 +256,12 @@ SCENARIOS = {  # name: (events per message, messages, visitors, sessions)
 def bodies(size: int, count: int, visitors: int, sessions: int) -> list[dict[str, Any]]:
     """Bench bodies, the visitor and session of each drawn in turn from the given numbers."""
     return [
-        batch(i, size) | {"visitorId": f"visitor-{i % visitors}", "sessionId": f"s-{i % sessions}"}
+        batch(i, size)
+        | {
+            "visitorId": f"visitor-{i % visitors}",
+            "visitorSecret": visitor_secret(f"visitor-{i % visitors}"),
+            "sessionId": f"s-{i % sessions}",
+        }
         for i in range(count)
     ]
 

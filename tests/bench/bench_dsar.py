@@ -60,6 +60,7 @@ from shared.policies.identifiers import normalise_email
 from shared.policies.retention import Category, item_ttl
 from shared.ports.clock import SystemClock
 from shared.ports.document_store import BatchOp
+from shared.ports.key_provider import current_secret
 from shared.services import dsar_admin
 from shared.settings import Settings
 from tests.bench.bench_retention import seed
@@ -177,18 +178,19 @@ def subject_item(
 
 def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str, count: int) -> str:
     """A subject with ``count`` items in its partition and its blind-index entries."""
-    key = services.keys.secret("blind-index")
-    subject_id = subject_id_for_visitor(key, tenant_id, visitor_id)
-    cipher, _, _ = services.subject_keys.cipher_or_create(tenant_id, subject_id)
+    key = current_secret(services.keys, "blind-index")
+    subject_id = subject_id_for_visitor(key.value, tenant_id, visitor_id)
+    cipher, doc, _ = services.subject_keys.cipher_or_create(tenant_id, subject_id)
+    tenant = services.tenants.get(tenant_id)
+    now = services.clock.now()
     identifiers: tuple[tuple[IdentifierKind, str], ...] = (
         ("visitor", visitor_id),
         ("email", normalise_email(email)),
     )
     for kind, value in identifiers:
-        digest = blind_index(key, tenant_id, kind, value)
-        services.index.link(tenant_id, kind, digest, subject_id)
-        services.subject_keys.remember_index(tenant_id, subject_id, index_id(kind, digest))
-    now = services.clock.now()
+        digest = blind_index(key.value, tenant_id, kind, value)
+        services.index.link(tenant, kind, digest, key.version, subject_id, now, now)
+        services.subject_keys.remember_index(tenant_id, subject_id, index_id(kind, digest), doc)
     items = [subject_item(cipher, tenant_id, subject_id, n, now) for n in range(count)]
     for start in range(0, count, PER_SUBJECT):
         ops = [BatchOp("create", item=i) for i in items[start : start + PER_SUBJECT]]

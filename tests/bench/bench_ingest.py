@@ -33,6 +33,7 @@ from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
 from tests.app_client import principal
 from tests.bench.load import cpu_seconds, open_loop, peak_rss_mb
+from tests.conftest import visitor_secret
 from tests.e2e.host_process import HostProcess
 from tests.stored import region_store, stored_records
 
@@ -82,6 +83,7 @@ def batch(index: int, size: int = 20) -> dict[str, Any]:
         events.append(event)
     return {
         "visitorId": f"visitor-{index % 12}",
+        "visitorSecret": visitor_secret(f"visitor-{index % 12}"),
         "sessionId": f"sess-{index % 40}",
         "context": {
             "userAgent": AGENTS[index % len(AGENTS)],

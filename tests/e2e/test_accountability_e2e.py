@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import visitor_secret
 from tests.e2e.helpers import as_role, wait_for
 from tests.e2e.host_process import HostProcess
 from tests.e2e.test_privacy_tour import EMAIL, IP, ORIGIN, PHONE_E164, PHONE_RAW
@@ -25,6 +26,7 @@ def tenant_with_contact(api: httpx.Client, name: str) -> str:
     widget = {"X-Widget-Key": created["widgetKey"], "Origin": ORIGIN, "X-Forwarded-For": IP}
     contact = {
         "visitorId": "v-1",
+        "visitorSecret": visitor_secret("v-1"),
         "email": EMAIL,
         "phone": PHONE_RAW,
         "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},

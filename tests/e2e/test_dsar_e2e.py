@@ -17,6 +17,7 @@ from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.ports.document_store import Filter, Query
 from tests.app_client import principal
+from tests.conftest import visitor_secret
 from tests.e2e.helpers import (
     HostClock,
     advance,
@@ -146,6 +147,7 @@ def seed(shop: Shop) -> dict[str, str]:
             headers=widget(shop.key),
             json={
                 "visitorId": visitor,
+                "visitorSecret": visitor_secret(visitor),
                 "email": email,
                 "phone": phone,
                 "name": NAME,

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import visitor_secret
 from tests.e2e.helpers import as_role, wait_for
 from tests.e2e.host_process import HostProcess
 
@@ -71,6 +72,7 @@ def run_tour(api: httpx.Client) -> str:
             headers=widget,
             json={
                 "visitorId": "visitor-1",
+                "visitorSecret": visitor_secret("visitor-1"),
                 "sessionId": "session-1",
                 "context": context,
                 "events": events(20),
@@ -82,6 +84,7 @@ def run_tour(api: httpx.Client) -> str:
         headers=widget,
         json={
             "visitorId": "visitor-1",
+            "visitorSecret": visitor_secret("visitor-1"),
             "email": EMAIL,
             "phone": PHONE_RAW,
             "name": "Planted Name",
@@ -96,6 +99,7 @@ def run_tour(api: httpx.Client) -> str:
         headers=widget,
         json={
             "visitorId": "visitor-1",
+            "visitorSecret": visitor_secret("visitor-1"),
             "email": EMAIL.replace("@", " at "),
             "phone": "+33 6",
             "consent": {"granted": True, "purposes": ["callback"], "textVersion": "v3"},

@@ -22,6 +22,7 @@ from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.policies.stored_records import records
 from shared.ports.document_store import Filter, Query
+from tests.conftest import visitor_secret
 from tests.e2e.helpers import (
     HostClock,
     advance,
@@ -128,6 +129,7 @@ def contact(api: httpx.Client, key: str, visitor: str, email: str, phone: str) -
         headers=widget(key),
         json={
             "visitorId": visitor,
+            "visitorSecret": visitor_secret(visitor),
             "email": email,
             "phone": phone,
             "name": "Someone",
@@ -168,7 +170,12 @@ def test_each_category_expires_on_time(clock_host: HostProcess) -> None:
         consent = api.post(
             "/v1/consents",
             headers=widget(key),
-            json={"visitorId": "v-1", "purposes": {"analytics": True}, "textVersion": "v3"},
+            json={
+                "visitorId": "v-1",
+                "visitorSecret": visitor_secret("v-1"),
+                "purposes": {"analytics": True},
+                "textVersion": "v3",
+            },
         )
         assert consent.status_code == 202, consent.text
         message = api.post(
@@ -176,6 +183,7 @@ def test_each_category_expires_on_time(clock_host: HostProcess) -> None:
             headers=widget(key),
             json={
                 "visitorId": "v-1",
+                "visitorSecret": visitor_secret("v-1"),
                 "author": "visitor",
                 "text": "hello",
                 "ts": "2026-11-23T10:00:00Z",
@@ -314,7 +322,7 @@ def test_offboarding_exports_then_purges(clock_host: HostProcess) -> None:
             asked = api.post(
                 "/v1/privacy-requests",
                 headers=widget(key),
-                json={"visitorId": "v-1", "type": "access"},
+                json={"visitorId": "v-1", "visitorSecret": visitor_secret("v-1"), "type": "access"},
             )
             assert asked.status_code == 202, asked.text
         for tid in (a_id, b_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.app_client import AppClient, principal
-from tests.conftest import ORIGIN, PLATFORM, collect_body, widget_headers
+from tests.conftest import ORIGIN, PLATFORM, collect_body, visitor_secret, widget_headers
 
 EMAIL, PHONE_RAW, PHONE_E164, IP = (
     "planted.visitor@example.org",
@@ -45,6 +45,7 @@ def plant(client: AppClient, tenant: dict[str, Any], visitor: str, events: int) 
         event.update(url=f"https://shop.example/p?email={EMAIL}", target=EMAIL)
     contact = {
         "visitorId": visitor,
+        "visitorSecret": visitor_secret(visitor),
         "email": EMAIL,
         "phone": PHONE_RAW,
         "name": "Planted Name",
@@ -53,6 +54,7 @@ def plant(client: AppClient, tenant: dict[str, Any], visitor: str, events: int) 
     }
     message = {
         "visitorId": visitor,
+        "visitorSecret": visitor_secret(visitor),
         "author": "visitor",
         "text": EMAIL,
         "ts": "2026-11-02T09:00:00Z",

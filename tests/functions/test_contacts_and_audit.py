@@ -9,7 +9,7 @@ import pytest
 from shared.containers import AUDIT
 from shared.services.audit_trail import entry_id
 from tests.app_client import AppClient
-from tests.conftest import AUDITOR, PRIVACY_ADMIN, SUPPORT, widget_headers
+from tests.conftest import AUDITOR, PRIVACY_ADMIN, SUPPORT, visitor_secret, widget_headers
 
 EMAIL, PHONE = "jean.dupont@example.com", "+33 6 12 34 56 78"
 
@@ -21,9 +21,11 @@ def with_contact(client: AppClient, tenant: dict[str, Any]) -> dict[str, Any]:
         headers=widget_headers(tenant),
         body={
             "visitorId": "v-1",
+            "visitorSecret": visitor_secret("v-1"),
             "email": EMAIL,
             "phone": PHONE,
             "name": "Jean",
+            "message": "My neighbour Paul knows my health condition",
             "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
         },
     )
@@ -48,11 +50,63 @@ def test_support_agent_sees_masked_identifiers(
     assert "12 34 56" not in item["phone"] and item["masked"] is True
 
 
+def test_support_agent_sees_name_and_message_masked_by_default(
+    client: AppClient, with_contact: dict[str, Any]
+) -> None:
+    [item] = contacts(client, with_contact, SUPPORT)
+    assert item["name"] == "J***"
+    assert item["message"] == "[hidden: 43 characters]"
+    assert "Paul" not in str(item) and "Jean" not in str(item)
+
+
+@pytest.mark.parametrize(
+    ("sees", "name", "message"),
+    [
+        ({"name": True}, "Jean", "[hidden: 43 characters]"),
+        ({"name": True, "message": True}, "Jean", "My neighbour Paul knows my health condition"),
+        ({"name": False, "message": False}, "J***", "[hidden: 43 characters]"),
+    ],
+)
+def test_a_tenant_may_let_support_see_name_or_message(
+    client: AppClient, with_contact: dict[str, Any], sees: dict[str, bool], name: str, message: str
+) -> None:
+    answer = client.call(
+        "update_tenant",
+        "PATCH",
+        headers=PRIVACY_ADMIN,
+        route={"tenantId": with_contact["tenantId"]},
+        body={"supportSees": sees},
+    )
+    assert (
+        answer.status == 200
+        and answer.json()["supportSees"] == {"name": False, "message": False} | sees
+    )
+    [item] = contacts(client, with_contact, SUPPORT)
+    assert (item["name"], item["message"]) == (name, message)
+    assert item["email"] == "j***@e***.com"  # identifiers stay masked whatever the setting
+
+
+@pytest.mark.parametrize("sees", [{"email": True}, None, {"name": "yes"}])
+def test_a_bad_support_setting_is_a_400_and_changes_nothing(
+    client: AppClient, with_contact: dict[str, Any], sees: Any
+) -> None:
+    route = {"tenantId": with_contact["tenantId"]}
+    body = {"supportSees": sees}
+    answer = client.call("update_tenant", "PATCH", headers=PRIVACY_ADMIN, route=route, body=body)
+    assert answer.status == 400, answer.body
+    tenant = client.call("get_tenant", "GET", headers=PRIVACY_ADMIN, route=route)
+    assert tenant.status == 200 and tenant.json()["supportSees"] == {
+        "name": False,
+        "message": False,
+    }
+
+
 def test_privacy_admin_sees_full_identifiers(
     client: AppClient, with_contact: dict[str, Any]
 ) -> None:
     [item] = contacts(client, with_contact, PRIVACY_ADMIN)
     assert item["email"] == EMAIL and item["phone"] == "+33612345678" and item["name"] == "Jean"
+    assert item["message"].startswith("My neighbour") and item["masked"] is False
 
 
 def test_reading_contacts_is_audited_without_personal_values(

@@ -15,7 +15,7 @@ import pytest
 
 from shared.containers import AUDIT, INDEX, SUBJECTS
 from tests.app_client import FUNCTIONS, AppClient, principal
-from tests.conftest import collect_body, widget_headers
+from tests.conftest import collect_body, visitor_secret, widget_headers
 from tests.dsar_driver import Context, Orchestration
 from tests.fakes import FakeClock
 
@@ -110,6 +110,7 @@ def dsar(client: AppClient, tenant: dict[str, Any], clock: FakeClock) -> Dsar:
             headers=headers,
             body={
                 "visitorId": visitor,
+                "visitorSecret": visitor_secret(visitor),
                 "email": email,
                 "phone": PHONE,
                 "name": "Planted Name",
@@ -187,6 +188,7 @@ def test_erasure_waits_for_another_admin_then_leaves_nothing_readable(dsar: Dsar
     assert status["status"] == "completed" and status["decidedBy"] == "oid-approver"
     assert status["result"]["verification"] == {
         "verified": True,
+        "outcome": "verified",
         "subjectsErased": 1,
         "subjectsStillReadable": 0,
         "subjectsKeptUnderHold": 0,

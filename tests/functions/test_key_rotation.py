@@ -9,7 +9,7 @@ from shared.containers import SUBJECTS
 from shared.ports.document_store import Filter, Query
 from shared.services.retention_jobs import Budget
 from tests.app_client import AppClient
-from tests.conftest import PRIVACY_ADMIN, widget_headers
+from tests.conftest import PRIVACY_ADMIN, visitor_secret, widget_headers
 
 
 def key_ids(client: AppClient, tenant_id: str) -> list[str]:
@@ -27,6 +27,7 @@ def test_rotation_rewraps_every_key_in_bounded_runs_and_data_stays_readable(
             headers=widget_headers(tenant),
             body={
                 "visitorId": f"v-{visitor}",
+                "visitorSecret": visitor_secret(f"v-{visitor}"),
                 "email": f"person{visitor}@example.org",
                 "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
             },
@@ -36,11 +37,13 @@ def test_rotation_rewraps_every_key_in_bounded_runs_and_data_stays_readable(
     assert isinstance(keys, FileKeyProvider)
     assert key_ids(client, tenant["tenantId"]) == ["file:kek-v1"] * 5
     keys.rotate()
+    keys.add_secret_version("blind-index")
     first = client.services.key_rotation.run(Budget(items=3, seconds=60))
     assert first["complete"] is False and first["rewrapped"] == 3
     rest = client.services.key_rotation.run(Budget(items=1000, seconds=60))
     assert rest == {
         "currentKeyId": "file:kek-v2",
+        "secretVersions": {"blind-index": ["2", "1"], "transit": ["1"]},
         "rewrapped": 2,
         "complete": True,
         "remainingOnOlderVersions": 0,

@@ -11,7 +11,14 @@ from typing import Any
 
 from shared.containers import AUDIT, INDEX, REQUESTS, SUBJECTS
 from tests.app_client import AppClient
-from tests.conftest import ORIGIN, PLATFORM, PRIVACY_ADMIN, collect_body, widget_headers
+from tests.conftest import (
+    ORIGIN,
+    PLATFORM,
+    PRIVACY_ADMIN,
+    collect_body,
+    visitor_secret,
+    widget_headers,
+)
 from tests.fakes import FakeClock
 
 EMAIL, PHONE = "leaving.customer@example.org", "+33 6 55 44 33 22"
@@ -25,6 +32,7 @@ def seed(client: AppClient, tenant: dict[str, Any], visitor: str) -> None:
         headers=headers,
         body={
             "visitorId": visitor,
+            "visitorSecret": visitor_secret(visitor),
             "email": EMAIL,
             "phone": PHONE,
             "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},

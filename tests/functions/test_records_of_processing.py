@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.app_client import AppClient
-from tests.conftest import PLATFORM, PRIVACY_ADMIN, widget_headers
+from tests.conftest import PLATFORM, PRIVACY_ADMIN, visitor_secret, widget_headers
 from tests.functions.accountability_helpers import HOSTING, as_role, audit_entries
 
 HOLD_REASON = "claim 2026-17 by a named customer"
@@ -41,7 +41,7 @@ def test_records_reflect_overrides_holds_requests_and_the_register(
         body={"scope": "tenant", "reason": HOLD_REASON},
     )
     assert hold.status == 201
-    request = {"visitorId": "v-1", "type": "access"}
+    request = {"visitorId": "v-1", "visitorSecret": visitor_secret("v-1"), "type": "access"}
     answer = client.call("submit_privacy_request", body=request, headers=widget_headers(tenant))
     assert answer.status == 202
     client.drain()

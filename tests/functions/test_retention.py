@@ -12,7 +12,7 @@ from shared.policies.stored_records import record_count
 from shared.ports.document_store import ContainerSpec, Filter, Query
 from shared.services.retention_jobs import Budget
 from tests.app_client import AppClient
-from tests.conftest import PLATFORM, PRIVACY_ADMIN, collect_body, widget_headers
+from tests.conftest import PLATFORM, PRIVACY_ADMIN, collect_body, visitor_secret, widget_headers
 from tests.fakes import FakeClock
 
 
@@ -24,9 +24,7 @@ def count(client: AppClient, tenant_id: str, category: str, subject: str | None 
 
 
 def subject_of(client: AppClient, tenant_id: str, visitor: str) -> str:
-    from shared.crypto.blind_index import subject_id_for_visitor
-
-    return subject_id_for_visitor(client.services.keys.secret("blind-index"), tenant_id, visitor)
+    return client.services.visitors.find(tenant_id, visitor).subject_id
 
 
 def ingest(client: AppClient, tenant: dict[str, Any], visitor: str = "v-1", n: int = 3) -> None:
@@ -37,6 +35,7 @@ def ingest(client: AppClient, tenant: dict[str, Any], visitor: str = "v-1", n: i
         headers=headers,
         body={
             "visitorId": visitor,
+            "visitorSecret": visitor_secret(visitor),
             "email": f"{visitor}@example.com",
             "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
         },
@@ -47,6 +46,7 @@ def ingest(client: AppClient, tenant: dict[str, Any], visitor: str = "v-1", n: i
         route={"conversationId": "c-1"},
         body={
             "visitorId": visitor,
+            "visitorSecret": visitor_secret(visitor),
             "author": "visitor",
             "text": "hello",
             "ts": "2026-11-02T09:00:00Z",

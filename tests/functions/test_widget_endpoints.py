@@ -9,7 +9,7 @@ import pytest
 
 from shared.containers import SUBJECTS
 from tests.app_client import AppClient
-from tests.conftest import ORIGIN, PLATFORM, collect_body, widget_headers
+from tests.conftest import ORIGIN, PLATFORM, collect_body, visitor_secret, widget_headers
 from tests.stored import stored_records
 
 EMAIL, PHONE, IP = "jean.dupont@example.com", "+33 6 12 34 56 78", "203.0.113.77"
@@ -78,6 +78,7 @@ def test_contact_is_stored_encrypted_indexed_and_audited(
         headers=widget_headers(tenant),
         body={
             "visitorId": "v-1",
+            "visitorSecret": visitor_secret("v-1"),
             "email": EMAIL,
             "phone": PHONE,
             "name": "Jean Dupont",
@@ -106,7 +107,12 @@ def test_message_and_consent_and_privacy_request_are_accepted(
         client.call(
             "submit_consent",
             headers=headers,
-            body={"visitorId": "v-1", "purposes": {"analytics": False}, "textVersion": "1"},
+            body={
+                "visitorId": "v-1",
+                "visitorSecret": visitor_secret("v-1"),
+                "purposes": {"analytics": False},
+                "textVersion": "1",
+            },
         ).status
         == 202
     )
@@ -117,6 +123,7 @@ def test_message_and_consent_and_privacy_request_are_accepted(
             route={"conversationId": "conv-1"},
             body={
                 "visitorId": "v-1",
+                "visitorSecret": visitor_secret("v-1"),
                 "author": "visitor",
                 "text": "Bonjour",
                 "ts": "2026-11-02T09:00:00Z",
@@ -168,6 +175,7 @@ def test_invalid_contact_values_are_refused_without_echo(
         headers=widget_headers(tenant),
         body={
             "visitorId": "v-1",
+            "visitorSecret": visitor_secret("v-1"),
             "email": "jean.dupont@",
             "phone": "+33 6 12",
             "consent": {"granted": True, "purposes": ["callback"], "textVersion": "1"},
