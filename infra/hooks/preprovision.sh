@@ -54,12 +54,16 @@ else
     reason="the vault holds blind-index and transit; they are never rewritten"
   elif has blind-index || has transit; then
     fail "the vault holds only one of blind-index and transit; set the other by hand \
-(bicep/README.md, 'Secrets') before provisioning"
+(bicep/README.md, 'Secrets generated at deploy time') before provisioning"
   else
     write=true
     reason="the vault holds neither blind-index nor transit"
   fi
 fi
 
-azd env set PRIVACY_WRITE_INITIAL_SECRETS "$write"
+# Outside azd (a pipeline deploying main.bicep itself) the last line is the decision to pass
+# as writeInitialSecrets.
+if command -v azd >/dev/null 2>&1; then
+  azd env set PRIVACY_WRITE_INITIAL_SECRETS "$write"
+fi
 echo "preprovision: PRIVACY_WRITE_INITIAL_SECRETS=$write ($reason)"

@@ -56,10 +56,11 @@ def hook(tmp_path: Path) -> Hook:
     shell = shutil.which("sh")
     assert shell is not None
 
-    def run(*, with_az: bool = True, **env: str) -> Run:
-        bin_dir = tmp_path / ("bin" if with_az else "bin-no-az")
+    def run(*, with_az: bool = True, with_azd: bool = True, **env: str) -> Run:
+        bin_dir = tmp_path / f"bin-{with_az}-{with_azd}"
         bin_dir.mkdir(exist_ok=True)
-        fakes = {"azd": FAKE_AZD, **({"az": FAKE_AZ} if with_az else {})}
+        fakes = {**({"azd": FAKE_AZD} if with_azd else {}),
+                 **({"az": FAKE_AZ} if with_az else {})}
         for name, text in fakes.items():
             (bin_dir / name).write_text(text, encoding="utf-8")
             (bin_dir / name).chmod(0o755)
@@ -120,6 +121,13 @@ def test_without_the_azure_cli_the_hook_says_so_and_sets_nothing(hook: Hook) -> 
     run = hook(with_az=False)
     assert run.code != 0 and "needs the Azure CLI" in run.err
     assert run.calls == []
+
+
+def test_outside_azd_the_decision_is_printed_for_the_pipeline(hook: Hook) -> None:
+    run = hook(with_azd=False, FAKE_VAULTS=VAULT, FAKE_SECRETS="blind-index\ntransit")
+    assert run.code == 0 and run.set_to() is None
+    assert run.out.strip().splitlines()[-1].startswith(
+        "preprovision: PRIVACY_WRITE_INITIAL_SECRETS=false")
 
 
 @pytest.mark.parametrize(("private", "state", "registers"), [
