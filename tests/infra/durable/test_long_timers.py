@@ -16,6 +16,7 @@ import pytest
 
 from infra.embedded_host.durable import history as h
 from infra.embedded_host.durable.engine import DurableEngine
+from infra.embedded_host.durable.plan import CREATE_TIMER, Plan, ScheduleTimer
 from tests.fakes import FakeClock
 from tests.infra.durable import sample_app
 from tests.infra.durable.conftest import START, EngineFactory
@@ -125,3 +126,19 @@ def test_the_sub_timer_chain_and_a_held_action_survive_a_restart(
     assert sample_app.CALLS["record"] == 1
     advance_to(second, clock, START + 9 * DAY)
     assert output(second, instance_id) == {"recorded": "later"}
+
+
+def test_a_plan_stored_before_the_walk_was_modelled_keeps_scheduling_at_once() -> None:
+    """Task hubs written by the previous engine have no 'reached': their instances finish under
+    the old rule (every new action scheduled at once) instead of stalling on unknown state."""
+    stored = Plan()
+    timer = {"actionType": CREATE_TIMER, "fireAt": (START + DAY).isoformat(), "isCanceled": False}
+    stored.on_actions([timer])
+    legacy = json.loads(stored.to_json())
+    for key in ("reached", "done", "raised"):
+        del legacy[key]
+    plan = Plan.from_json(json.dumps(legacy))
+    later = {**timer, "fireAt": (START + 2 * DAY).isoformat()}
+    work, _ = plan.on_actions([timer, later])
+    assert work == [ScheduleTimer(1, START + 2 * DAY)]
+    assert Plan.from_json(stored.to_json()).on_actions([timer, later]) == ([], [])
