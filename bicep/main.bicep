@@ -22,8 +22,8 @@ param regions array = ['eu', 'us']
 @description('Public API base URL per customer region, named in 421 answers; this stamp adds its own.')
 param regionEndpoints object = {}
 
-@description('PRIVACY_TENANT_GROUPS: JSON object, Entra group object id -> tenant id, list of tenant ids or "*" (tenant scope of admins; app roles cannot carry it). Empty: no group grants a scope.')
-param tenantGroups string = ''
+@description('PRIVACY_TENANT_GROUPS: Entra group object id -> tenant id, list of tenant ids or "*" (tenant scope of admins; app roles cannot carry it). An object, so azd parses the variable as JSON (a string parameter would get the JSON pasted raw). Empty: no group grants a scope.')
+param tenantGroups object = {}
 
 @description('Resource group name; default rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -38,7 +38,7 @@ param authTenantId string = tenant().tenantId
 @description('Token audiences accepted by App Service Authentication; default api://<authClientId>.')
 param authAudiences array = []
 
-@description('Write freshly generated blind-index and transit secrets. Only for the first deployment of a stamp: azd flips it off through the PRIVACY_WRITE_INITIAL_SECRETS output.')
+@description('Write freshly generated blind-index and transit secrets. Only when the vault has neither: the azd preprovision hook (infra/hooks/preprovision.sh) sets it from what the vault holds; a rewrite would make a new version of a key that data depends on.')
 param writeInitialSecrets bool = false
 
 // Deploy-time secret material: newGuid() is only allowed as a parameter default. Each secret is
@@ -79,6 +79,8 @@ param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
 @minValue(30)
 param logRetentionDays int = 90
+@description('Diagnostic settings on the function app. Listed as not supported on Flex Consumption: off by default; function logs reach Log Analytics through Application Insights.')
+param functionAppDiagnostics bool = false
 @description('Extra or replacement app settings, e.g. { PRIVACY_RETENTION_JOB_CRON: \'0 */5 * * * *\' }.')
 param appSettingOverrides object = {}
 
@@ -124,25 +126,25 @@ var blindIndexHex = '${replace(blindIndexSeedA, '-', '')}${replace(blindIndexSee
 var transitHex = '${replace(transitSeedA, '-', '')}${replace(transitSeedB, '-', '')}'
 
 // Private endpoints of the stamp (privateNetworking): the service (a key of privateLinkIds and
-// names), its sub-resource and that sub-resource's private DNS zone. The Functions host uses
-// blob, queue and table (AzureWebJobsStorage, Durable task hub); the deployment container and
-// the exports are blobs.
+// names) and its sub-resource; the zone of each sub-resource is in privateDnsZones. The
+// Functions host uses blob, queue and table (AzureWebJobsStorage, Durable task hub); the
+// deployment container and the exports are blobs. The loop runs over this constant list (a
+// for-expression must be computable at the start of the deployment).
 var privateLinks = [
-  { service: 'storage', groupId: 'blob', zone: 'privatelink.blob.core.windows.net' }
-  { service: 'storage', groupId: 'queue', zone: 'privatelink.queue.core.windows.net' }
-  { service: 'storage', groupId: 'table', zone: 'privatelink.table.core.windows.net' }
-  { service: 'cosmos', groupId: 'Sql', zone: 'privatelink.documents.azure.com' }
-  { service: 'vault', groupId: 'vault', zone: 'privatelink.vaultcore.azure.net' }
-  { service: 'serviceBus', groupId: 'namespace', zone: 'privatelink.servicebus.windows.net' }
+  { service: 'storage', groupId: 'blob' }
+  { service: 'storage', groupId: 'queue' }
+  { service: 'storage', groupId: 'table' }
+  { service: 'cosmos', groupId: 'Sql' }
+  { service: 'vault', groupId: 'vault' }
+  { service: 'serviceBus', groupId: 'namespace' }
 ]
 
 // Built-in Azure RBAC roles of the app identity, each on one resource (core/role.bicep).
 var roles = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -266,6 +268,16 @@ var privateLinkIds = {
   vault: vault.outputs.id
   serviceBus: serviceBus.outputs.id
 }
+// Private DNS zone per sub-resource, from the cloud's suffixes or the service's own endpoint,
+// so sovereign clouds get theirs (privatelink.blob.core.chinacloudapi.cn, ...).
+var privateDnsZones = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  queue: 'privatelink.queue.${environment().suffixes.storage}'
+  table: 'privatelink.table.${environment().suffixes.storage}'
+  Sql: cosmos.outputs.privateDnsZoneName
+  vault: vault.outputs.privateDnsZoneName
+  namespace: serviceBus.outputs.privateDnsZoneName
+}
 
 module privateEndpoints 'core/private-endpoint.bicep' = [for link in privateLinks: if (privateNetworking) {
   name: 'private-endpoint-${toLower(link.groupId)}'
@@ -276,9 +288,10 @@ module privateEndpoints 'core/private-endpoint.bicep' = [for link in privateLink
     name: 'pe-${names[link.service]}-${toLower(link.groupId)}'
     privateLinkServiceId: privateLinkIds[link.service]
     groupId: link.groupId
-    privateDnsZoneName: link.zone
-    subnetId: privateNetworking ? network.outputs.privateEndpointSubnetId : ''
-    virtualNetworkId: privateNetworking ? network.outputs.id : ''
+    privateDnsZoneName: privateDnsZones[link.groupId]
+    // network exists whenever this module does (same condition): '!' says so to the compiler
+    subnetId: privateNetworking ? network!.outputs.privateEndpointSubnetId : ''
+    virtualNetworkId: privateNetworking ? network!.outputs.id : ''
     virtualNetworkLinkName: names.vnet
   }
 }]
@@ -307,11 +320,12 @@ module api 'app/api.bicep' = {
     exportsContainerName: names.exportsContainer
     blobEndpoint: storage.outputs.blobEndpoint
     cosmosEndpoint: cosmos.outputs.endpoint
-    serviceBusName: serviceBus.outputs.name
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     vaultUri: vault.outputs.uri
     kekName: vaultContent.outputs.kekName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     logAnalyticsId: monitoring.outputs.logAnalyticsId
+    functionAppDiagnostics: functionAppDiagnostics
     region: region
     regions: regions
     regionEndpoints: regionEndpoints
@@ -328,7 +342,7 @@ module api 'app/api.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     zoneRedundant: zoneRedundant
     appSettingOverrides: appSettingOverrides
-    virtualNetworkSubnetId: privateNetworking ? network.outputs.appSubnetId : ''
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
   }
   // With private networking the host reaches storage only through the private endpoints:
   // create them (and their DNS records) before the app starts.
@@ -350,11 +364,15 @@ module appRoles 'core/role.bicep' = {
   params: {
     principalId: api.outputs.principalId
     assignments: [
-      // Host storage (AzureWebJobsStorage), the deployment package and user-delegation SAS for exports.
+      // Blobs: host storage (AzureWebJobsStorage: leases, keys), the Durable task hub's large
+      // messages and leases, reading the deployment package, and the exports (write, read,
+      // delete). Contributor is enough: it holds blobServices/generateUserDelegationKey/action
+      // for the 15-minute export links; Owner would add only POSIX ACLs and super-user rights
+      // this app never uses.
       {
         kind: 'storage'
         name: storage.outputs.name
-        roleId: roles.storageBlobDataOwner
+        roleId: roles.storageBlobDataContributor
       }
       // Durable Functions task hub (queues and tables) and timer/host state.
       {
@@ -367,16 +385,15 @@ module appRoles 'core/role.bicep' = {
         name: storage.outputs.name
         roleId: roles.storageTableDataContributor
       }
-      // The ingest queue only (send from HTTP, receive and dead-letter in the processor).
+      // The ingest queue only: send from HTTP, receive and dead-letter in the processor, and
+      // read the queue's length. Data Owner, because with send/receive (SAS "Listen") rights the
+      // scale controller cannot read the queue length and scales inaccurately: a Flex app at
+      // zero instances may not wake (Functions docs, "Scale efficiency"). Scoped to this queue.
       {
         kind: 'serviceBusQueue'
-        name: '${serviceBus.outputs.name}/${ingestQueueName}'
-        roleId: roles.serviceBusDataSender
-      }
-      {
-        kind: 'serviceBusQueue'
-        name: '${serviceBus.outputs.name}/${ingestQueueName}'
-        roleId: roles.serviceBusDataReceiver
+        namespace: serviceBus.outputs.name
+        name: ingestQueueName
+        roleId: roles.serviceBusDataOwner
       }
       // Read the KEK and wrap/unwrap with it (nothing else); read the blind-index and transit secrets.
       {
@@ -403,13 +420,11 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output PRIVACY_REGION string = region
 output COSMOS__accountEndpoint string = cosmos.outputs.endpoint
-output SERVICEBUS__fullyQualifiedNamespace string = '${serviceBus.outputs.name}.servicebus.windows.net'
+output SERVICEBUS__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output KEYVAULT__vaultUri string = vault.outputs.uri
 output EXPORTS__blobServiceUri string = storage.outputs.blobEndpoint
-// azd stores outputs in the environment: the next provision passes false, so the secrets
-// written on the first deployment are never overwritten.
-output PRIVACY_WRITE_INITIAL_SECRETS bool = false

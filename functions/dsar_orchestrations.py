@@ -8,7 +8,7 @@ data. Each activity is one call into ``shared.services.dsar_work``.
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -17,6 +17,10 @@ from functions._http import services
 
 bp = df.Blueprint()
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=5)
+LONGEST_TIMER = timedelta(days=6)
+"""The Azure Storage provider's longest single timer. A longer one becomes the library's
+LongTimerTask, whose cancel() never reaches the extension (azure-functions-durable-python#573):
+a decision would wait for its pending sub-timer. Shorter timers wake the loop to re-check."""
 
 
 def _ref(payload: dict[str, Any]) -> tuple[str, str]:
@@ -58,7 +62,8 @@ def _await_decision(
         if check["next"] is None:
             yield decided
             break
-        timer = context.create_timer(datetime.fromisoformat(check["next"]))
+        wake = context.current_utc_datetime + LONGEST_TIMER
+        timer = context.create_timer(min(datetime.fromisoformat(check["next"]), wake))
         winner = yield context.task_any([decided, timer])
         if winner == decided:
             timer.cancel()

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Validate the deployment code offline, the way CI does (no Bicep CLI or Azure account needed):
-#   1. every bicep/**/*.bicep parses (pycep-parser; a syntax error fails here, because checkov
-#      alone reports parse errors and still exits 0), and every checkov skip carries a reason;
+#   1. infra/iac_guard.py: every bicep/**/*.bicep parses (pycep-parser; checkov alone reports
+#      a parse error and still exits 0), every checkov skip carries a reason, no for-expression
+#      sits inside a function call or operator (compile error BCP138) or in another property
+#      loop (BCP142), no conditional module's outputs are read without '!'/'.?' (BCP318), no
+#      string hard-codes a cloud host (no-hardcoded-env-urls); and the guard must refuse each
+#      template in tests/infra/bicep_guard/refused_*.bicep (its own test);
 #   2. checkov, Bicep framework: zero failed checks (skips are justified inline in the Bicep);
 #   3. azure-functions-doctor, full profile, Flex Consumption: zero failed checks.
 # The tools live in their own venv (.venv-validate, from requirements-validate.txt), rebuilt only
@@ -26,36 +30,10 @@ if [ ! -f "$STAMP" ]; then
   touch "$STAMP"
 fi
 
-echo "== 1/3 Bicep syntax (pycep-parser) and checkov skip reasons"
-"$VENV/bin/python" - <<'PY'
-import pathlib
-import re
-import sys
-
-from pycep import BicepParser
-
-files = sorted(pathlib.Path("bicep").rglob("*.bicep"))
-errors = []
-for path in files:
-    text = path.read_text(encoding="utf-8")
-    try:
-        BicepParser().parse(text=text)
-    except Exception as exc:  # lark raises several types; the message carries line and column
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        errors.append(f"{path}: does not parse: {first}")
-    for number, line in enumerate(text.splitlines(), 1):
-        if "checkov:skip" not in line:
-            continue
-        match = re.search(r"//\s*checkov:skip=(CKV2?_[A-Z0-9_]+):\s*(.*)$", line)
-        if not match or len(match.group(2).strip()) < 20:
-            errors.append(f"{path}:{number}: a checkov skip needs '// checkov:skip=CKV_ID: reason'")
-if not files:
-    errors.append("no .bicep file under bicep/")
-for error in errors:
-    print(error, file=sys.stderr)
-print(f"{len(files)} Bicep files checked, {len(errors)} problems")
-sys.exit(1 if errors else 0)
-PY
+echo "== 1/3 Bicep syntax, skip reasons, compiler and linter rules (infra/iac_guard.py)"
+"$VENV/bin/python" -m infra.iac_guard bicep
+# the guard's own test: each template there holds something the compiler or linter refuses
+"$VENV/bin/python" -m infra.iac_guard --refuse tests/infra/bicep_guard/refused_*.bicep
 
 echo "== 2/3 checkov -d bicep --framework bicep"
 "$VENV/bin/checkov" -d bicep --framework bicep --skip-download --compact --quiet

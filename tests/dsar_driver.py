@@ -44,6 +44,10 @@ class Context:
     def get_input(self) -> dict[str, Any]:
         return self.payload
 
+    @property
+    def current_utc_datetime(self) -> datetime:
+        return self.clock.now()
+
     def call_activity_with_retry(self, name: str, retry: Any, payload: Any) -> Thunk:
         def run() -> Any:
             self.calls.append(name)

@@ -10,16 +10,19 @@ param deploymentContainerName string
 param exportsContainerName string
 param blobEndpoint string
 param cosmosEndpoint string
-param serviceBusName string
+@description('Service Bus namespace host name, from the namespace\'s endpoint (sovereign clouds included).')
+param serviceBusFullyQualifiedNamespace string
 param vaultUri string
 param kekName string
 param applicationInsightsConnectionString string
 param logAnalyticsId string
+@description('Diagnostic settings on the function app (not supported on Flex Consumption; off by default).')
+param functionAppDiagnostics bool = false
 param region string
 param regions array
 param regionEndpoints object
-@description('JSON object: Entra group object id -> tenant ids or "*"; empty for none.')
-param tenantGroups string
+@description('Entra group object id -> tenant id, list of tenant ids or "*"; {} for none.')
+param tenantGroups object
 @description('Hand out storage links for DSAR downloads; false when storage is private-only.')
 param exportLinks bool
 param ingestQueueName string
@@ -47,7 +50,7 @@ var appSettings = [
   }
   {
     name: 'SERVICEBUS__fullyQualifiedNamespace'
-    value: '${serviceBusName}.servicebus.windows.net'
+    value: serviceBusFullyQualifiedNamespace
   }
   {
     name: 'COSMOS__accountEndpoint'
@@ -104,7 +107,7 @@ var appSettings = [
   }
   {
     name: 'PRIVACY_TENANT_GROUPS'
-    value: empty(tenantGroups) ? '{}' : tenantGroups
+    value: string(tenantGroups)
   }
   {
     name: 'PRIVACY_EXPORT_LINKS'
@@ -230,6 +233,7 @@ module functionApp '../core/function-flex.bicep' = {
     authTenantId: authTenantId
     authAudiences: authAudiences
     logAnalyticsId: logAnalyticsId
+    diagnostics: functionAppDiagnostics
     virtualNetworkSubnetId: virtualNetworkSubnetId
   }
 }

@@ -22,9 +22,13 @@ resource databases 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-1
   }
 }]
 
+// Each container under its database (parent, not a 'account/db/name' name). The excluded paths
+// come from the layout already shaped as { path } entries: a for-expression inside union() (or
+// any function call or operator) is compile error BCP138, and pycep-parser, the offline check,
+// knows no map() lambda. infra/validate_iac.sh refuses such a for-expression.
 resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [for c in layout.containers: {
-  name: '${accountName}/${c.database}/${c.name}'
-  dependsOn: [databases]
+  parent: databases[indexOf(layout.databases, c.database)]
+  name: c.name
   properties: {
     resource: union({
       id: c.name
@@ -41,9 +45,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
             path: '/*'
           }
         ]
-        excludedPaths: [for p in concat(contains(c, 'excludedPaths') ? c.excludedPaths : [], ['/"_etag"/?']): {
-          path: p
-        }]
+        excludedPaths: concat(contains(c, 'excludedPaths') ? c.excludedPaths : [], [{ path: '/"_etag"/?' }])
       }
     }, contains(c, 'defaultTtl') ? { defaultTtl: c.defaultTtl } : {})
   }

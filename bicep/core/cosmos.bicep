@@ -60,6 +60,10 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
+// 'https://<name>.documents.azure.com:443/' in the public cloud: the zone follows the cloud.
+var host = split(split(account.properties.documentEndpoint, '/')[2], ':')[0]
+
 output id string = account.id
 output name string = account.name
 output endpoint string = account.properties.documentEndpoint
+output privateDnsZoneName string = 'privatelink.${substring(host, indexOf(host, '.') + 1)}'

@@ -1,7 +1,9 @@
 // A Linux function app on the Flex Consumption plan (FC1) with a system-assigned identity,
-// its deployment package in a blob container reached with that identity, App Service
-// Authentication (Entra ID) in front of it, and diagnostics. Optionally integrated with a
-// subnet (delegated to Microsoft.App/environments) with all outbound traffic routed through it.
+// its deployment package in a blob container reached with that identity and App Service
+// Authentication (Entra ID) in front of it. Optionally integrated with a subnet (delegated to
+// Microsoft.App/environments) with all outbound traffic routed through it. Function logs go to
+// Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING); diagnostic settings on a Flex
+// app are listed as unsupported, so they are off unless asked for.
 param location string
 param tags object
 param planName string
@@ -28,6 +30,8 @@ param authTenantId string
 @description('Audiences accepted in bearer tokens.')
 param authAudiences array
 param logAnalyticsId string
+@description('Diagnostic settings (FunctionAppLogs, metrics) to Log Analytics. Listed as not supported on Flex Consumption: off by default; Application Insights has the function logs.')
+param diagnostics bool = false
 @description('Subnet for VNet integration (delegated to Microsoft.App/environments); empty: no integration.')
 param virtualNetworkSubnetId string = ''
 
@@ -67,6 +71,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_17: browsers do not present client certificates, and Flex Consumption does not support certificate features; admin callers authenticate with Entra ID bearer tokens.
     // checkov:skip=CKV_AZURE_212: Flex Consumption has no worker count: it scales each function group from zero to maximumInstanceCount by itself.
     // checkov:skip=CKV_AZURE_213: App Service health check evicts unhealthy instances of a fixed pool; Flex instances are ephemeral and scale to zero, so probe GET /api/v1/health from an availability test instead.
+    // checkov:skip=CKV_AZURE_18: Flex Consumption ignores siteConfig.http20Enabled (issue 19), so it is not set; a value the plan does not read would only look like a guarantee.
+    // checkov:skip=CKV_AZURE_67: same property as CKV_AZURE_18 (siteConfig.http20Enabled), read by this check for function apps; Flex Consumption ignores it.
     serverFarmId: plan.id
     // Outbound through the stamp's network: the private endpoints of storage (host and
     // deployment package), Cosmos DB, Key Vault and Service Bus resolve through its DNS zones.
@@ -75,11 +81,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     publicNetworkAccess: 'Enabled'
     clientAffinityEnabled: false
+    // Only what Flex Consumption uses: it ignores http20Enabled and remoteDebuggingEnabled, so
+    // neither is set (a value that does nothing reads like a guarantee).
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      http20Enabled: true
-      remoteDebuggingEnabled: false
       appSettings: appSettings
     }
     functionAppConfig: {
@@ -152,7 +158,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
   }
 }
 
-resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+resource diagnosticSettings 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (diagnostics) {
   name: 'to-log-analytics'
   scope: site
   properties: {

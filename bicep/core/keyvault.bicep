@@ -53,3 +53,5 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 output id string = vault.id
 output name string = vault.name
 output uri string = vault.properties.vaultUri
+// keyvaultDns is '.vault.azure.net' in the public cloud; the private link zone is 'vaultcore'.
+output privateDnsZoneName string = 'privatelink${replace(environment().suffixes.keyvaultDns, '.vault.', '.vaultcore.')}'

@@ -10,7 +10,7 @@ param name string
 param privateLinkServiceId string
 @description('Sub-resource: blob, queue, table, Sql, vault or namespace.')
 param groupId string
-@description('Private DNS zone of that sub-resource, e.g. privatelink.blob.core.windows.net.')
+@description('Private DNS zone of that sub-resource, e.g. privatelink.blob.<the cloud\'s storage suffix>.')
 param privateDnsZoneName string
 param subnetId string
 param virtualNetworkId string

@@ -3,7 +3,7 @@
 // Bicep scope must be a typed resource reference.
 @description('Object id of the principal (a managed identity).')
 param principalId string
-@description('[{ kind: storage|serviceBusQueue|keyVault|appInsights, name: string (queue: namespace/queue), roleId: built-in role definition GUID }].')
+@description('[{ kind: storage|serviceBusQueue|keyVault|appInsights, name: string, namespace: string (serviceBusQueue only), roleId: built-in role definition GUID }].')
 param assignments array
 
 var storageItems = filter(assignments, a => a.kind == 'storage')
@@ -15,7 +15,12 @@ resource storages 'Microsoft.Storage/storageAccounts@2023-05-01' existing = [for
   name: a.name
 }]
 
-resource queues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = [for a in queueItems: {
+resource namespaces 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = [for a in queueItems: {
+  name: a.namespace
+}]
+
+resource queues 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = [for (a, i) in queueItems: {
+  parent: namespaces[i]
   name: a.name
 }]
 

@@ -72,6 +72,11 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
+// Host and DNS suffix from the namespace's own endpoint ('https://<name>.servicebus.windows.net:443/'
+// in the public cloud), so sovereign clouds get theirs.
+var host = split(split(namespace.properties.serviceBusEndpoint, '/')[2], ':')[0]
+
 output id string = namespace.id
 output name string = namespace.name
-output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+output fullyQualifiedNamespace string = host
+output privateDnsZoneName string = 'privatelink.${substring(host, indexOf(host, '.') + 1)}'

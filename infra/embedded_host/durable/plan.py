@@ -9,8 +9,16 @@ that timer fires. Those retry ids are allocated *while the library processes the
 before the resumed user code yields anything, which is why the engine feeds exactly one new
 event per episode and calls :meth:`Plan.on_event` before :meth:`Plan.on_actions`.
 
-Schema v2 actions are cumulative since the start, so they are deduplicated by position; each
-known position keeps a signature to detect non-deterministic orchestrators.
+Actions are cumulative since the start (schema v2 and v3), so they are deduplicated by
+position; each known position keeps a signature to detect non-deterministic orchestrators.
+
+The extension does not schedule the list at once: ``OutOfProcOrchestrationShim`` walks the
+top-level actions in order and *awaits each one* before it schedules the next (and before it
+completes or fails the orchestration). User code only yields the next task once the previous
+one is done, so this only shows when the library appends actions on its own: the sub-timers of
+a schema v3 ``LongTimerTask``. :class:`Plan` does the same walk (``reached`` top-level actions;
+``done`` leaf positions; events raised per name), so an orchestration that would wait on such a
+timer in Azure waits here too.
 """
 
 from __future__ import annotations
@@ -20,12 +28,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from infra.embedded_host.durable.history import TASK_FAILED, TIMER_FIRED, Event, parse_time
+from infra.embedded_host.durable.history import (
+    EVENT_RAISED,
+    TASK_COMPLETED,
+    TASK_FAILED,
+    TIMER_FIRED,
+    Event,
+    parse_time,
+)
 
 CALL_ACTIVITY, CALL_ACTIVITY_WITH_RETRY, CONTINUE_AS_NEW, CREATE_TIMER = 0, 1, 4, 5
 WAIT_FOR_EXTERNAL_EVENT, WHEN_ANY, WHEN_ALL = 6, 11, 12
 UNSUPPORTED = {2: "call_sub_orchestrator", 3: "call_sub_orchestrator_with_retry",
                7: "call_entity", 8: "call_http", 9: "signal_entity"}
+Action = dict[str, Any]
 
 
 class PlanError(Exception):
@@ -57,9 +73,14 @@ class Retry:
     attempt: int = 1
 
 
-def flatten(actions: list[Any]) -> list[dict[str, Any]]:
+def top_level(actions: list[Any]) -> list[Action]:
+    """The top-level actions of the ``actions`` payload (``[[...]]`` groups opened)."""
+    return [a for group in actions for a in (group if isinstance(group, list) else [group])]
+
+
+def flatten(actions: list[Any]) -> list[Action]:
     """Atomic actions in scheduling order (``[[...]]`` groups and compound actions opened)."""
-    flat: list[dict[str, Any]] = []
+    flat: list[Action] = []
     for action in actions:
         if isinstance(action, list):
             flat.extend(flatten(action))
@@ -70,7 +91,7 @@ def flatten(actions: list[Any]) -> list[dict[str, Any]]:
     return flat
 
 
-def _signature(action: dict[str, Any]) -> str:
+def _signature(action: Action) -> str:
     name = action.get("functionName") or action.get("externalEventName") or ""
     return f"{action.get('actionType')}:{name}"
 
@@ -88,54 +109,124 @@ class Plan:
     """Timer id of a pending retry delay -> position."""
     cancelled: set[int] = field(default_factory=set)
     """Timer ids already cancelled."""
+    reached: int | None = 0
+    """Top-level actions the extension has scheduled; None for a plan stored before the
+    extension's walk was modelled (that instance keeps scheduling everything at once)."""
+    done: set[int] = field(default_factory=set)
+    """Leaf positions whose task has its final result (fired, cancelled, completed, failed)."""
+    raised: dict[str, int] = field(default_factory=dict)
+    """External events raised so far, by name (the extension buffers them for later waiters)."""
 
     def _allocate(self) -> int:
         self.next_id += 1
         return self.next_id - 1
 
+    def _position(self, task_id: Any) -> int | None:
+        if task_id in self.retry_tasks:
+            return self.retry_tasks[task_id]
+        return self.ids.index(task_id) if task_id in self.ids else None
+
     def on_event(self, new_event: Event, now: datetime) -> list[Work]:
-        """Retry bookkeeping the library does while it processes ``new_event``."""
-        kind = new_event["EventType"]
-        if kind == TASK_FAILED and new_event.get("TaskScheduledId") in self.retry_tasks:
-            position = self.retry_tasks.pop(new_event["TaskScheduledId"])
-            timer_id = self._allocate()
-            self.retry_timers[timer_id] = position
-            delay = timedelta(milliseconds=self.retries[position].interval_ms)
-            return [ScheduleTimer(timer_id, now + delay)]
-        if kind == TIMER_FIRED and new_event.get("TimerId") in self.retry_timers:
-            position = self.retry_timers.pop(new_event["TimerId"])
-            retry = self.retries[position]
-            if retry.attempt >= retry.max_attempts:
-                return []  # the library now fails the task with the last error
-            retry.attempt += 1
-            task_id = self._allocate()
-            self.retry_tasks[task_id] = position
-            return [ScheduleActivity(task_id, retry.name, retry.input)]
+        """Retry bookkeeping the library does while it processes ``new_event``; completions."""
+        kind, task_id = new_event["EventType"], new_event.get("TaskScheduledId")
+        if kind == EVENT_RAISED:
+            name = str(new_event.get("Name"))
+            self.raised[name] = self.raised.get(name, 0) + 1
+        elif kind == TASK_FAILED and task_id in self.retry_tasks:
+            return [self._retry_delay(self.retry_tasks.pop(task_id), now)]
+        elif kind == TIMER_FIRED and new_event.get("TimerId") in self.retry_timers:
+            return self._retry_attempt(self.retry_timers.pop(new_event["TimerId"]))
+        elif kind in (TASK_COMPLETED, TASK_FAILED, TIMER_FIRED):
+            position = self._position(task_id if kind != TIMER_FIRED else new_event["TimerId"])
+            if position is not None:
+                self.done.add(position)
         return []
 
-    def on_actions(self, actions: list[dict[str, Any]]) -> tuple[list[Work], list[int]]:
-        """New work for actions past the known positions, and timers cancelled since."""
+    def _retry_delay(self, position: int, now: datetime) -> ScheduleTimer:
+        timer_id = self._allocate()
+        self.retry_timers[timer_id] = position
+        return ScheduleTimer(timer_id, now + timedelta(
+            milliseconds=self.retries[position].interval_ms))
+
+    def _retry_attempt(self, position: int) -> list[Work]:
+        retry = self.retries[position]
+        if retry.attempt >= retry.max_attempts:
+            self.done.add(position)
+            return []  # the library now fails the task with the last error
+        retry.attempt += 1
+        task_id = self._allocate()
+        self.retry_tasks[task_id] = position
+        return [ScheduleActivity(task_id, retry.name, retry.input)]
+
+    def on_actions(self, actions: list[Action]) -> tuple[list[Work], list[int]]:
+        """New work for the top-level actions the extension reaches, and timers cancelled."""
+        groups = [flatten([action]) for action in actions]
+        if sum(map(len, groups)) < len(self.signatures):
+            raise PlanError("Non-deterministic workflow detected: fewer actions than before")
         work: list[Work] = []
         cancel: list[int] = []
-        if len(actions) < len(self.signatures):
-            raise PlanError("Non-deterministic workflow detected: fewer actions than before")
-        for position, action in enumerate(actions):
-            signature = _signature(action)
-            if position < len(self.signatures):
-                if signature != self.signatures[position]:
-                    raise PlanError(f"Non-deterministic workflow detected: action {position} "
-                                    f"was {self.signatures[position]}, now {signature}")
-                timer_id = self.ids[position]
-                if action.get("isCanceled") and timer_id is not None \
-                        and timer_id not in self.cancelled:
-                    self.cancelled.add(timer_id)
-                    cancel.append(timer_id)
-                continue
-            self.signatures.append(signature)
-            self.ids.append(self._schedule(position, action, work))
+        position = 0
+        for index, leaves in enumerate(groups):
+            known = position < len(self.signatures) if self.reached is None \
+                else index < self.reached
+            if not known:
+                if self.reached is not None:
+                    if index and not self._done(actions[index - 1], position - len(
+                            groups[index - 1])):
+                        break  # the extension still awaits the previous action
+                    self.reached = index + 1
+                for offset, leaf in enumerate(leaves):
+                    self.signatures.append(_signature(leaf))
+                    self.ids.append(self._schedule(position + offset, leaf, work))
+            else:
+                cancel += self._check(position, leaves)
+            position += len(leaves)
         return work, cancel
 
-    def _schedule(self, position: int, action: dict[str, Any], work: list[Work]) -> int | None:
+    def _check(self, start: int, leaves: list[Action]) -> list[int]:
+        """Known leaves keep their signature; newly cancelled timers are returned."""
+        cancel = []
+        for position, leaf in enumerate(leaves, start):
+            signature = _signature(leaf)
+            if signature != self.signatures[position]:
+                raise PlanError(f"Non-deterministic workflow detected: action {position} "
+                                f"was {self.signatures[position]}, now {signature}")
+            timer_id = self.ids[position]
+            if leaf.get("isCanceled") and timer_id is not None and timer_id not in self.cancelled:
+                self.cancelled.add(timer_id)
+                self.done.add(position)
+                cancel.append(timer_id)
+        return cancel
+
+    def _done(self, action: Action, position: int) -> bool:
+        """Whether the extension's task for ``action`` (leaves from ``position``) completed."""
+        kind = action.get("actionType")
+        if kind in (WHEN_ANY, WHEN_ALL):
+            results = []
+            for child in action.get("compoundActions") or []:
+                results.append(self._done(child, position))
+                position += len(flatten([child]))
+            # Task.WhenAny of nothing would throw; count it as done rather than stall
+            return not results or (any(results) if kind == WHEN_ANY else all(results))
+        if kind == WAIT_FOR_EXTERNAL_EVENT:
+            rank = self.signatures[:position].count(_signature(action)) + 1
+            return self.raised.get(str(action.get("externalEventName")), 0) >= rank
+        return kind == CONTINUE_AS_NEW or position in self.done
+
+    def settled(self, actions: list[Action]) -> bool:
+        """The extension reached and awaited every action: the outcome may take effect."""
+        if self.reached is None:
+            return True
+        if self.reached < len(actions):
+            return False
+        position = 0
+        for action in actions:
+            if not self._done(action, position):
+                return False
+            position += len(flatten([action]))
+        return True
+
+    def _schedule(self, position: int, action: Action, work: list[Work]) -> int | None:
         kind = action.get("actionType")
         if kind in (WAIT_FOR_EXTERNAL_EVENT, CONTINUE_AS_NEW):
             return None
@@ -147,6 +238,7 @@ class Plan:
         if kind == CREATE_TIMER:
             if action.get("isCanceled"):
                 self.cancelled.add(task_id)
+                self.done.add(position)
             else:
                 work.append(ScheduleTimer(task_id, parse_time(str(action["fireAt"]))))
             return task_id
@@ -166,7 +258,8 @@ class Plan:
             "retries": {str(p): vars(r) for p, r in self.retries.items()},
             "retryTasks": {str(k): v for k, v in self.retry_tasks.items()},
             "retryTimers": {str(k): v for k, v in self.retry_timers.items()},
-            "cancelled": sorted(self.cancelled),
+            "cancelled": sorted(self.cancelled), "reached": self.reached,
+            "done": sorted(self.done), "raised": self.raised,
         })
 
     @classmethod
@@ -179,5 +272,6 @@ class Plan:
             retries={int(p): Retry(**r) for p, r in data["retries"].items()},
             retry_tasks={int(k): v for k, v in data["retryTasks"].items()},
             retry_timers={int(k): v for k, v in data["retryTimers"].items()},
-            cancelled=set(data["cancelled"]),
+            cancelled=set(data["cancelled"]), reached=data.get("reached"),
+            done=set(data.get("done", [])), raised=dict(data.get("raised", {})),
         )

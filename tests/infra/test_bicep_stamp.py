@@ -1,0 +1,117 @@
+"""What issue 19 found in the stamp, held in place by reading the templates (pycep-parser, the
+parser the offline validation uses): parameters azd fills with JSON, the initial-secrets
+default, the app identity's roles, the Flex function app's configuration and the outputs azd
+reads. Compiler-level rules (BCP138/142/318, hard-coded hosts) are infra/iac_guard.py's."""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycep import BicepParser
+
+from shared.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+BICEP = ROOT / "bicep"
+PARSER = BicepParser()
+ROLES = {
+    "storageBlobDataOwner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "storageBlobDataContributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "serviceBusDataOwner": "090c5cfd-751d-490a-894a-3ce6f1109419",
+    "serviceBusDataSender": "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39",
+    "serviceBusDataReceiver": "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
+}
+
+
+def parsed(relative: str) -> Any:
+    return PARSER.parse(text=(BICEP / relative).read_text(encoding="utf-8"))
+
+
+def azd_parameters() -> dict[str, Any]:
+    data = json.loads((BICEP / "main.parameters.json").read_text(encoding="utf-8"))
+    return {name: p["value"] for name, p in data["parameters"].items()}
+
+
+def json_settings() -> set[str]:
+    """Environment names of the settings the app parses as JSON (dict or list fields)."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    return {f"{prefix}{name}".upper() for name, field in Settings.model_fields.items()
+            if typing.get_origin(field.annotation) in (dict, list)}
+
+
+def test_every_json_setting_azd_fills_is_an_object_or_array_parameter() -> None:
+    """azd pastes a string parameter's variable raw into the parameters JSON (the quotes of a
+    JSON value break it) and parses object and array variables as JSON."""
+    main, checked = parsed("main.bicep"), []
+    for name, value in azd_parameters().items():
+        match = re.fullmatch(r"\$\{([A-Z0-9_]+)(=[^}]*)?\}", str(value))
+        if match and match.group(1) in json_settings():
+            checked.append(name)
+            assert main["parameters"][name]["type"] in ("object", "array"), name
+    assert "tenantGroups" in checked
+
+
+def test_the_tenant_groups_setting_is_the_objects_json_text() -> None:
+    settings = {s["name"]: s["value"] for s in parsed("app/api.bicep")["variables"]
+                ["appSettings"]["value"]}
+    assert parsed("app/api.bicep")["parameters"]["tenantGroups"]["type"] == "object"
+    assert settings["PRIVACY_TENANT_GROUPS"] == {
+        "function": {"type": "string", "parameters": {"value_to_convert": "tenantGroups"}}}
+
+
+def test_initial_secrets_are_written_only_when_the_hook_says_so() -> None:
+    main = parsed("main.bicep")
+    assert main["parameters"]["writeInitialSecrets"]["default"] is False
+    assert azd_parameters()["writeInitialSecrets"] == "${PRIVACY_WRITE_INITIAL_SECRETS=false}"
+    assert "PRIVACY_WRITE_INITIAL_SECRETS" not in main.get("outputs", {})
+
+
+def _access(expression: Any) -> str:
+    """``a.b.c`` from pycep's nested property accessors; a plain name as it is."""
+    if isinstance(expression, str):
+        return expression
+    operands = expression["operator"]["operands"]
+    return f"{_access(operands['operand_1'])}.{_access(operands['operand_2'])}"
+
+
+def _assignments() -> list[dict[str, Any]]:
+    main = parsed("main.bicep")
+    roles = main["variables"]["roles"]["value"]
+    found = main["modules"]["appRoles"]["config"]["params"]["assignments"]
+    return [{**a, "name": _access(a["name"]),
+             "roleId": roles[_access(a["roleId"]).removeprefix("roles.")]} for a in found]
+
+
+def test_the_app_identity_gets_the_narrow_blob_role_and_owns_only_the_ingest_queue() -> None:
+    given = {(a["kind"], a["roleId"]) for a in _assignments()}
+    assert ("storage", ROLES["storageBlobDataContributor"]) in given
+    assert ("serviceBusQueue", ROLES["serviceBusDataOwner"]) in given
+    for dropped in ("storageBlobDataOwner", "serviceBusDataSender", "serviceBusDataReceiver"):
+        assert ROLES[dropped] not in {role for _, role in given}, dropped
+    [queue] = [a for a in _assignments() if a["kind"] == "serviceBusQueue"]
+    assert queue["name"] == "ingestQueueName"
+
+
+@pytest.mark.parametrize("ignored", ["http20Enabled", "remoteDebuggingEnabled"])
+def test_the_flex_site_sets_no_property_the_plan_ignores(ignored: str) -> None:
+    site = parsed("core/function-flex.bicep")["resources"]["site"]["config"]
+    assert ignored not in site["properties"]["siteConfig"]
+
+
+def test_function_app_diagnostic_settings_are_off_unless_asked_for() -> None:
+    flex = parsed("core/function-flex.bicep")
+    assert flex["parameters"]["diagnostics"]["default"] is False
+    assert flex["resources"]["diagnosticSettings"]["config"]["condition"] == "diagnostics"
+    assert parsed("main.bicep")["parameters"]["functionAppDiagnostics"]["default"] is False
+
+
+def test_azd_gets_the_function_name_and_the_namespace_from_its_endpoint() -> None:
+    outputs = parsed("main.bicep")["outputs"]
+    assert _access(outputs["AZURE_FUNCTION_NAME"]["value"]) == "api.outputs.name"
+    assert _access(outputs["SERVICEBUS__fullyQualifiedNamespace"]["value"]) == (
+        "serviceBus.outputs.fullyQualifiedNamespace")
