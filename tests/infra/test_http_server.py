@@ -120,12 +120,19 @@ def test_unknown_route_and_wrong_method_are_problems(
     assert (access.route, access.status) == (None, 404)  # type: ignore[attr-defined]
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert missing.json() == {"type": "about:blank", "title": "Not Found", "status": 404}
+    problem = missing.json()
+    assert (problem["type"], problem["title"], problem["status"]) == ("about:blank", "Not Found", 404)
+    assert "/api/v1/" in problem["detail"]  # says where the API is
     wrong = client.get("/api/v1/echo/1")
     assert wrong.status_code == 405
-    assert wrong.json()["status"] == 405
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert wrong.json()["status"] == 405 and "POST" in wrong.json()["detail"]
     assert wrong.headers["allow"] == "POST"
     assert client.get("/v1/async").status_code == 404
+    for method in ("TRACE", "PURGE"):  # methods Starlette would answer in plain text
+        odd = client.request(method, "/api/v1/echo/1")
+        assert (odd.status_code, odd.headers["allow"]) == (405, "POST")
+        assert odd.headers["content-type"] == "application/problem+json"
 
 
 def test_auth_levels_need_host_keys(client: TestClient) -> None:
