@@ -24,8 +24,12 @@ def register_widget_request(
     cmd: PrivacyRequestIn,
     digests: dict[str, str],
     deadline: datetime,
+    ttl: int,
 ) -> bool:
-    """Create the request document; False when a redelivery finds it already there."""
+    """Create the request document; False when a redelivery finds it already there.
+
+    ``ttl``: anyone can send these, so even one nobody ever finishes expires
+    (``dsar_requests.record_ttl``)."""
     data_key = new_data_key()
     wrapped = keys.wrap_key(data_key)
     cipher = FieldCipher(data_key, env.tenantId, env.requestId)
@@ -40,7 +44,7 @@ def register_widget_request(
         "deadline": deadline.isoformat(),
         "subjectIds": [env.subjectId] if env.subjectId else [],
         "identifierDigests": digests,
-        "ttl": -1,
+        "ttl": ttl,
         "dataKey": {
             "keyId": wrapped.key_id,
             "algorithm": wrapped.algorithm,

@@ -29,4 +29,5 @@ def test_health_names_region_and_backends(client: AppClient) -> None:
         "status": "ok",
         "region": "eu",
         "backends": {"store": "sqlite", "bus": "sqlite", "keys": "files"},
+        "quarantined": 0,
     }
