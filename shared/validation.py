@@ -77,29 +77,27 @@ def _field_names(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _position(data: Any, parents: list[int | str], key: str) -> int:
-    """1-based position of ``key`` in the submitted object at ``parents`` (0 if not found)."""
-    node = data
-    for part in parents:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return 0
-    keys = list(node) if isinstance(node, dict) else []
-    return keys.index(key) + 1 if key in keys else 0
-
-
 def _path(error: Any, data: Any, safe: frozenset[str]) -> str:
-    """JSON pointer of the failing field, with client-made keys named by position."""
+    """JSON pointer of the failing field, walked along the submitted document: a key the client
+    made up is named by its position, a model field by its name, and pydantic's union tags
+    (``constrained-str``, ``function-after[...]``) are left out."""
     loc = [p for p in error["loc"] if p != "[key]"]
-    parts: list[str] = []
+    node, parts = data, []
     for index, part in enumerate(loc):
-        extra = error["type"] == "extra_forbidden" and index == len(loc) - 1
-        if isinstance(part, int) or (part in safe and not extra):
+        if isinstance(part, int):
             parts.append(str(part))
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            continue
+        if not (isinstance(node, dict) and part in node):
+            if part in safe:  # a missing field: the schema's name, not the client's
+                parts.append(part)
+            continue
+        extra = error["type"] == "extra_forbidden" and index == len(loc) - 1
+        if part in safe and not extra:
+            parts.append(part)
         else:
-            position = _position(data, loc[:index], str(part))
-            parts.append(f"{'extra' if extra else 'key'}[{position}]")
+            parts.append(f"{'extra' if extra else 'key'}[{list(node).index(part) + 1}]")
+        node = node[part]
     return "/" + "/".join(parts)
 
 
@@ -115,9 +113,12 @@ def field_errors(
     exc: ValidationError, data: Any = None, model: type[BaseModel] | None = None
 ) -> list[FieldError]:
     safe = _field_names(model) if model is not None else frozenset()
-    return [
-        FieldError(_path(e, data, safe), _message(e)) for e in exc.errors(include_url=False)
-    ]
+    errors = [(_path(e, data, safe), e) for e in exc.errors(include_url=False)]
+    # "should be None" is the null branch of an optional field failing too: noise beside the
+    # real reason, which the other branch's error gives.
+    real = {path for path, e in errors if e["type"] != "none_required"}
+    found = [(p, _message(e)) for p, e in errors if e["type"] != "none_required" or p not in real]
+    return [FieldError(path, message) for path, message in dict.fromkeys(found)]
 
 
 def parse_model(body: bytes, model: type[M], max_bytes: int = MAX_JSON_BYTES) -> M:

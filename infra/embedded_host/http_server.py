@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from http import HTTPStatus
 
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -131,5 +133,17 @@ def create_http_app(
         Route("/{path:path}", _AnyMethod(dispatcher.handle)),
     ]
     return Starlette(
-        routes=routes, middleware=[Middleware(AccessLogMiddleware)], lifespan=lifespan
+        routes=routes,
+        middleware=[Middleware(AccessLogMiddleware)],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_exception},
     )
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (a path no route pattern matches, e.g. one holding a line
+    break) in the problem format too, instead of plain text."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else None
+    return problem(status, HTTPStatus(status).phrase, headers,
+                   detail="no function answers this path; the API is under /api/v1/")

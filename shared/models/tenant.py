@@ -70,19 +70,19 @@ class TenantPatch(BaseModel):
     their defaults; the other fields have no "unset" state, so null is a 400 for them."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=200, json_schema_extra=_no_default
+    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
     )
-    allowedOrigins: list[Origin] | SkipJsonSchema[None] = Field(
-        default=None, max_length=100, json_schema_extra=_no_default
+    allowedOrigins: Annotated[list[Origin], Field(max_length=100)] | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
     )
     retention: RetentionDays | None = None
     recordingEnabled: bool | SkipJsonSchema[None] = Field(
         default=None, json_schema_extra=_no_default
     )
     ipPolicy: IpPolicy | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_no_default)
-    defaultCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    queryAllowlist: list[QueryParam] | None = Field(default=None, max_length=50)
+    defaultCountry: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    queryAllowlist: Annotated[list[QueryParam], Field(max_length=50)] | None = None
     rateLimit: RateLimit | None = None
 
     @field_validator("name", "allowedOrigins", "recordingEnabled", "ipPolicy")

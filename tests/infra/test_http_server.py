@@ -189,3 +189,10 @@ def test_host_keys_file_is_private_and_stable(tmp_path: Path) -> None:
     assert (tmp_path / "host-keys.json").stat().st_mode & 0o777 == 0o600
     assert load_or_create_host_keys(tmp_path) == first
     assert first.master != first.default
+
+
+def test_paths_no_route_pattern_matches_are_problems_too(client: TestClient) -> None:
+    answer = client.post("/api/v1/echo/a%0Ab")  # a line break: Starlette's own router refuses
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == 404
