@@ -14,10 +14,10 @@ from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.ports.document_store import DocumentStore
 from shared.services.event_receipts import (
-    CAP,
-    RECEIPTS_ID,
     ATTEMPTS,
+    CAP,
     MAX_PAUSE,
+    RECEIPTS_ID,
     ClaimContended,
     EventReceipts,
 )
