@@ -261,3 +261,37 @@ def test_a_tenant_admin_cannot_raise_its_own_rate_limit(
     scoped_platform = {"X-MS-CLIENT-PRINCIPAL": principal("Platform.Admin", "Privacy.Admin")}
     raised = client.call("update_tenant", "PATCH", above, scoped_platform, route)
     assert raised.status == 200 and raised.json()["rateLimit"]["perSecond"] == 100_000
+
+
+def test_breach_notices_of_the_others_escalate_past_a_broken_tenant(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock
+) -> None:
+    other = new_tenant(client, "Other")
+    body = {
+        "detectedAt": clock.now().isoformat(),
+        "startedAt": (clock.now() - timedelta(hours=1)).isoformat(),
+        "nature": "export sent to the wrong recipient",
+        "systems": ["support console"],
+        "categories": ["contact"],
+        "tenantIds": [tenant["tenantId"], other["tenantId"]],
+        "measures": {"taken": ["recipient deleted it"], "proposed": []},
+        "contact": "DPO desk",
+    }
+    created = client.call("report_incident", body=body, headers=PLATFORM)
+    assert created.status == 201, created.body
+    break_tenant(client, tenant["tenantId"])
+    clock.advance(timedelta(hours=37))
+    client.run_timer("escalate_incident_notices")
+    incident_id = created.json()["incidentId"]
+    route = {"incidentId": incident_id, "tenantId": other["tenantId"]}
+    shown = client.call("get_incident_notice", "GET", headers=PLATFORM, route=route)
+    assert shown.status == 200 and shown.json()["escalated"] is True
+    route["tenantId"] = tenant["tenantId"]
+    assert client.call("get_incident_notice", "GET", headers=PLATFORM, route=route).status == 409
+    platform = client.services.audit_for("eu").list("platform", None, None, None, 100, None)
+    escalated = [e for e in platform.items if e["action"] == "incident.notice.escalated"]
+    assert len(escalated) == 2  # the broken tenant's notice was escalated too
+    trail = client.call(
+        "list_audit", "GET", headers=AUDITOR, route={"tenantId": other["tenantId"]}
+    ).json()["items"]
+    assert "incident.notice.escalated" in {e["action"] for e in trail}
