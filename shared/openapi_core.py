@@ -4,14 +4,6 @@ and meta. ``shared.openapi`` builds the document from these and the accountabili
 from __future__ import annotations
 
 from shared.models.admin import AuditPage, AuditVerification, Health, QuarantinePage
-from shared.models.dsar import (
-    DsarAccepted,
-    DsarCreate,
-    DsarDecision,
-    DsarExtension,
-    DsarPage,
-    DsarView,
-)
 from shared.models.tenant import (
     LegalHoldCreate,
     LegalHoldCreated,
@@ -36,12 +28,12 @@ from shared.models.widget import (
     PrivacyRequestAccepted,
     PrivacyRequestIn,
 )
+from shared.openapi_dsar import DSAR
 from shared.openapi_operation import ADMIN_ERRORS, WIDGET_ERRORS, ZIP, Link, Operation
 from shared.services.contacts_view import ContactPage
 
 _T = "/api/v1/tenants/{tenantId}"
 _TENANT = {"tenantId": "$response.body#/tenantId"}
-_REQUEST = {"tenantId": "$request.path.tenantId", "requestId": "$response.body#/requestId"}
 CORE: tuple[Operation, ...] = (
     Operation(
         "post",
@@ -231,79 +223,7 @@ CORE: tuple[Operation, ...] = (
         media=ZIP,
         redirect=True,
     ),
-    Operation(
-        "post",
-        f"{_T}/dsar",
-        "start_dsar",
-        "Start a data-subject request (orchestration; deadline received + 30 days)",
-        202,
-        DsarAccepted,
-        DsarCreate,
-        ("Privacy.Operator", "Privacy.Admin"),
-        links=(
-            Link("GetDsar", "get_dsar", _REQUEST),
-            Link("DecideDsar", "decide_dsar", _REQUEST),
-            Link("ExtendDsar", "extend_dsar", _REQUEST),
-        ),
-    ),
-    Operation(
-        "get",
-        f"{_T}/dsar",
-        "list_dsar",
-        "Requests with status and deadline, overdue first (then by deadline; finished last), "
-        "in pages",
-        200,
-        DsarPage,
-        roles=("Privacy.Operator", "Privacy.Admin"),
-        query=("limit", "continuation"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/dsar/{{requestId}}",
-        "get_dsar",
-        "Status, deadline, progress and result (certificate)",
-        200,
-        DsarView,
-        roles=("Privacy.Operator", "Privacy.Admin"),
-    ),
-    Operation(
-        "post",
-        f"{_T}/dsar/{{requestId}}/decision",
-        "decide_dsar",
-        "Approve or reject (not by the operator who started it)",
-        202,
-        DsarView,
-        DsarDecision,
-        ("Privacy.Admin",),
-        errors=(*ADMIN_ERRORS, 409),
-    ),
-    Operation(
-        "post",
-        f"{_T}/dsar/{{requestId}}/extension",
-        "extend_dsar",
-        "Extend the deadline (at most two months in total), with a reason",
-        200,
-        DsarView,
-        DsarExtension,
-        ("Privacy.Admin",),
-        errors=(*ADMIN_ERRORS, 409),
-    ),
-    Operation(
-        "get",
-        f"{_T}/dsar/{{requestId}}/export",
-        "download_dsar_export",
-        "The subject's data in every category, decrypted, as JSON (7 days); "
-        "?format=zip or Accept: application/zip gives the zip of JSON and CSV per category "
-        "(on Azure: 303 See Other to a read-only link valid 15 minutes)",
-        200,
-        None,
-        roles=("Privacy.Operator", "Privacy.Admin"),
-        errors=(*ADMIN_ERRORS, 409, 410),
-        query=("format",),
-        query_schemas={"format": {"type": "string", "enum": ["json", "zip"]}},
-        also=(ZIP,),
-        redirect=True,
-    ),
+    *DSAR,
     Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
 )
