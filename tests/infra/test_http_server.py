@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import azure.functions as func
 import pytest
@@ -41,6 +43,16 @@ def build_app() -> func.FunctionApp:
             status_code=201,
             headers={"Content-Type": "application/json", "X-Trace": "t1"},
         )
+
+    def at_most_16_bytes(fn: Any) -> Any:
+        fn.max_body_bytes = 16
+        return fn
+
+    @app.route(route="v1/small", methods=["POST"])
+    @at_most_16_bytes
+    def small(req: func.HttpRequest) -> func.HttpResponse:
+        calls.append("small")
+        return func.HttpResponse(str(len(req.get_body())))
 
     @app.route(route="v1/echo/me", methods=["POST"])
     def echo_me(req: func.HttpRequest) -> func.HttpResponse:
@@ -196,3 +208,16 @@ def test_paths_no_route_pattern_matches_are_problems_too(client: TestClient) -> 
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["status"] == 404
+
+
+def test_a_body_over_the_functions_limit_is_413_and_never_reaches_it(client: TestClient) -> None:
+    assert client.post("/api/v1/small", content=b"x" * 16).text == "16"
+    declared = client.post("/api/v1/small", content=b"x" * 17)
+    assert declared.status_code == 413
+    assert declared.headers["content-type"] == "application/problem+json"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: read until past the limit
+        yield from (b"x" * 10 for _ in range(5))
+
+    assert client.post("/api/v1/small", content=chunks()).status_code == 413
+    assert calls == ["small"]
