@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from shared.auth import Principal, Role, principal_from_headers, require
 from shared.bootstrap import Services, get_services
-from shared.errors import ApiError
+from shared.errors import ApiError, BadRequest, FieldError
+from shared.ports.document_store import InvalidContinuation
 from shared.settings import UnsafeSettings
 
 log = logging.getLogger("functions.http")
@@ -76,8 +77,37 @@ def _answer_failure(function: str, exc: Exception) -> func.HttpResponse:
     if isinstance(exc, UnsafeSettings):  # names settings only: say it in full, loudly
         log.critical(str(exc), extra={"function": function})
         return problem(ApiError("the app refuses to run with unsafe settings; see its log"))
+    if isinstance(exc, InvalidContinuation):  # every paged endpoint: the client's mistake
+        return problem(
+            BadRequest(
+                "the continuation token is not one this query issued",
+                errors=[FieldError("?continuation", "invalid continuation token")],
+            )
+        )
     log.error("unhandled error", extra={"function": function, "error": type(exc).__name__})
     return problem(ApiError("an unexpected error occurred; it has been logged"))
+
+
+def limits_body(max_bytes: int) -> Callable[[Handler], Handler]:
+    """A body over ``max_bytes`` is a 413 decided by its Content-Length, before anything reads
+    or parses it. The limit is published as ``max_body_bytes`` so the embedded host stops
+    reading the request past it (chunked bodies included) instead of buffering it."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+            from shared.errors import PayloadTooLarge
+
+            declared = req.headers.get("content-length", "")
+            too_long = declared.isdigit() and int(declared) > max_bytes
+            if too_long or len(req.get_body()) > max_bytes:
+                raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
+            return handler(req)
+
+        wrapper.max_body_bytes = max_bytes  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
 
 
 AsyncHandler = Callable[..., Awaitable[func.HttpResponse]]

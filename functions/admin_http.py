@@ -6,10 +6,17 @@ from datetime import datetime
 
 import azure.functions as func
 
-from functions._http import admin, answers_problems, json_response, query_int, services
+from functions._http import (
+    admin,
+    answers_problems,
+    json_response,
+    query_int,
+    services,
+)
 from shared.auth import ANY_ROLE, Role
 from shared.errors import BadRequest, FieldError
-from shared.models.tenant import TenantCreate, TenantPatch
+from shared.models.admin import QuarantinePage
+from shared.models.tenant import TenantCreate, TenantPatch, WidgetKeyRotate
 from shared.services import tenant_admin
 from shared.validation import parse_model
 
@@ -56,7 +63,28 @@ def update_tenant(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, TENANT_WRITERS, tenant_id, "tenant.update")
     patch = parse_model(req.get_body(), TenantPatch)
-    return json_response(tenant_admin.update_tenant(services(), principal, tenant_id, patch))
+    platform = principal.may(Role.PLATFORM_ADMIN, tenant_id)
+    tenant = tenant_admin.update_tenant(services(), principal, tenant_id, patch, platform)
+    return json_response(tenant)
+
+
+@bp.route(route="v1/tenants/{tenantId}/widget-key/rotate", methods=["POST"])
+@answers_problems
+def rotate_widget_key(req: func.HttpRequest) -> func.HttpResponse:
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, TENANT_WRITERS, tenant_id, "widget_key.rotate")
+    body = req.get_body()
+    cmd = parse_model(body, WidgetKeyRotate) if body.strip() else WidgetKeyRotate()
+    rotated = tenant_admin.rotate_widget_key(services(), principal, tenant_id, cmd)
+    return json_response(rotated, status=201, headers={"Cache-Control": "no-store"})
+
+
+@bp.route(route="v1/quarantine", methods=["GET"])
+@answers_problems
+def list_quarantine(req: func.HttpRequest) -> func.HttpResponse:
+    """Stored documents that no longer parse (operators repair or remove them)."""
+    admin(req, {Role.PLATFORM_ADMIN})
+    return json_response(QuarantinePage.model_validate({"items": services().quarantine.listing()}))
 
 
 @bp.route(route="v1/tenants/{tenantId}/contacts", methods=["GET"])

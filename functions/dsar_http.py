@@ -8,7 +8,14 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
-from functions._http import admin, answers_problems, answers_problems_async, json_response, services
+from functions._http import (
+    admin,
+    answers_problems,
+    answers_problems_async,
+    json_response,
+    query_int,
+    services,
+)
 from shared.auth import Role
 from shared.models.dsar import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
 from shared.services import dsar_admin
@@ -60,7 +67,10 @@ async def start_dsar(
 def list_dsar(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     admin(req, OPERATORS, tenant_id, "dsar.list")
-    return json_response(DsarPage(items=dsar_admin.listing(services(), tenant_id)))
+    items, token = dsar_admin.listing(
+        services(), tenant_id, query_int(req, "limit", 50, 1, 500), req.params.get("continuation")
+    )
+    return json_response(DsarPage(items=items, continuation=token))
 
 
 @bp.route(route=ROUTE + "/{requestId}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -20,7 +20,10 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
         "bus": settings.bus_backend,
         "keys": settings.keys_backend,
     }
-    return json_response(Health(status="ok", region=settings.region, backends=backends))
+    quarantined = len(services().quarantine.listing())
+    return json_response(
+        Health(status="ok", region=settings.region, backends=backends, quarantined=quarantined)
+    )
 
 
 @bp.route(route="v1/openapi.json", methods=["GET"])

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import azure.functions as func
 from pydantic import BaseModel
 
-from functions._http import answers_problems, json_response, problem, services
-from shared.errors import ApiError, Forbidden, VisitorMismatch
-from shared.services.widget_gate import WidgetCall
+from functions._http import answers_problems, json_response, limits_body, problem, services
+from shared.errors import ApiError, Forbidden
+from shared.services.widget_gate import MAX_BODY_BYTES, WidgetCall
 
 bp = func.Blueprint()
 ALLOWED_HEADERS = "Content-Type, X-Widget-Key"
@@ -46,38 +46,43 @@ def _preflight(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def _answer(req: func.HttpRequest, accept: Callable[[WidgetCall], BaseModel]) -> func.HttpResponse:
-    """Preflight or the accepting call; CORS headers on every answer to an allowed origin."""
+    """Preflight or the accepting call. CORS headers go only to an allowed origin of a known
+    tenant: an accepted call was admitted with its origin; an error answer carries them only
+    when the key's tenant lists the origin (a 401 or 413 to any other origin reveals nothing)."""
     if req.method == "OPTIONS":
         return _preflight(req)
     call = _call(req)
     try:
         return json_response(accept(call), status=202, headers=_cors(call.origin))
     except ApiError as error:
-        # a visitor mismatch comes from an allowed origin: its widget must read it (new id)
-        allowed = not isinstance(error, Forbidden) or isinstance(error, VisitorMismatch)
+        allowed = services().gate.cors_allowed(call)
         return problem(error, headers=_cors(call.origin) if allowed else None)
 
 
 @bp.route(route="v1/collect", methods=["POST", "OPTIONS"])
 @answers_problems
+@limits_body(MAX_BODY_BYTES)
 def collect(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, services().ingest.collect)
 
 
 @bp.route(route="v1/contacts", methods=["POST", "OPTIONS"])
 @answers_problems
+@limits_body(MAX_BODY_BYTES)
 def submit_contact(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, services().ingest.contact)
 
 
 @bp.route(route="v1/consents", methods=["POST", "OPTIONS"])
 @answers_problems
+@limits_body(MAX_BODY_BYTES)
 def submit_consent(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, services().ingest.consent)
 
 
 @bp.route(route="v1/conversations/{conversationId}/messages", methods=["POST", "OPTIONS"])
 @answers_problems
+@limits_body(MAX_BODY_BYTES)
 def submit_message(req: func.HttpRequest) -> func.HttpResponse:
     conversation_id = req.route_params.get("conversationId", "")
     return _answer(req, lambda call: services().ingest.message(call, conversation_id))
@@ -85,5 +90,6 @@ def submit_message(req: func.HttpRequest) -> func.HttpResponse:
 
 @bp.route(route="v1/privacy-requests", methods=["POST", "OPTIONS"])
 @answers_problems
+@limits_body(MAX_BODY_BYTES)
 def submit_privacy_request(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, services().ingest.privacy_request)

@@ -114,7 +114,7 @@ def _claims(raw: str) -> list[tuple[str, str]]:
     try:
         decoded = json.loads(base64.b64decode(raw, validate=False))
         return [(str(c["typ"]), str(c["val"])) for c in decoded.get("claims", [])]
-    except (ValueError, KeyError, TypeError, binascii.Error, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, AttributeError, RecursionError) as exc:
         raise Unauthorized("the client principal header is malformed") from exc
 
 

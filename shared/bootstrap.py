@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shared.services.legal_holds import LegalHolds
     from shared.services.offboarding import OffboardingService
     from shared.services.processing_records import ProcessingRecords
+    from shared.services.quarantine import Quarantine
     from shared.services.retention_jobs import Budget, RetentionJobs
     from shared.services.subject_keys import SubjectKeys
     from shared.services.subprocessors import Subprocessors
@@ -78,7 +79,13 @@ class Services:
     def tenants(self) -> TenantDirectory:
         from shared.services.tenant_directory import TenantDirectory
 
-        return TenantDirectory(self.directory, self.clock, self.settings)
+        return TenantDirectory(self.directory, self.clock, self.settings, self.quarantine)
+
+    @cached_property
+    def quarantine(self) -> Quarantine:
+        from shared.services.quarantine import Quarantine
+
+        return Quarantine(self.store, self.clock, self.control_audit)
 
     @cached_property
     def subject_keys(self) -> SubjectKeys:
@@ -197,7 +204,9 @@ class Services:
     def dsar_requests(self) -> DsarRequests:
         from shared.services.dsar_requests import DsarRequests
 
-        return DsarRequests(self.store, self.keys, self.clock)
+        return DsarRequests(
+            self.store, self.keys, self.clock, self.settings.dsr_record_days, self.quarantine
+        )
 
     @cached_property
     def dsar_work(self) -> DsarWork:
@@ -240,6 +249,7 @@ class Services:
             self.index,
             self.audit_for(self.settings.region),
             self.clock,
+            self.settings.dsr_record_days,
         )
 
     @cached_property

@@ -64,6 +64,14 @@ class Conflict(ApiError):
     status, title = 409, "Conflict"
 
 
+class Quarantined(Conflict):
+    """A stored document this request needs does not parse; it is reported to the operator."""
+
+    @property
+    def type(self) -> str:
+        return "https://errors.widget-privacy.example/409/quarantined"
+
+
 class Gone(ApiError):
     status, title = 410, "Gone"
 

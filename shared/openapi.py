@@ -1,6 +1,10 @@
 """The OpenAPI 3.1 document, generated from the pydantic models of each operation.
 
-``OPERATIONS`` lists what exists; a test checks it against the app's registered HTTP routes.
+``OPERATIONS`` lists what exists; a test checks it against the app's registered HTTP routes,
+and an outside fuzzer (schemathesis, in the suite) checks every answer against it: status code,
+content type and schema. So beside each operation's own answers, every answer it shares with
+others of its kind is added here: 400/401/403 for an authenticated call, 404/409/421 for a
+tenant's resource (unknown, quarantined, served in another region), 413 for a request body.
 """
 
 from __future__ import annotations
@@ -10,268 +14,24 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from shared.models.admin import AuditPage, AuditVerification, Health, Problem
-from shared.models.dsar import (
-    DsarAccepted,
-    DsarCreate,
-    DsarDecision,
-    DsarExtension,
-    DsarPage,
-    DsarView,
-)
-from shared.models.tenant import (
-    LegalHoldCreate,
-    LegalHoldCreated,
-    Offboarding,
-    OffboardingCreate,
-    Tenant,
-    TenantCreate,
-    TenantCreated,
-    TenantPatch,
-)
-from shared.models.widget import (
-    CollectAccepted,
-    CollectRequest,
-    ConsentAccepted,
-    ConsentRequest,
-    ContactAccepted,
-    ContactRequest,
-    MessageAccepted,
-    MessageRequest,
-    PrivacyRequestAccepted,
-    PrivacyRequestIn,
-)
+from shared.models.admin import Problem
 from shared.openapi_accountability import ACCOUNTABILITY
-from shared.openapi_operation import ADMIN_ERRORS, WIDGET_ERRORS, Operation
-from shared.services.contacts_view import ContactPage
+from shared.openapi_core import CORE
+from shared.openapi_operation import MARKDOWN, QUERY, Operation
 
-_T = "/api/v1/tenants/{tenantId}"
-OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "post",
-        "/api/v1/collect",
-        "collect",
-        "Behaviour events and technical context",
-        202,
-        CollectAccepted,
-        CollectRequest,
-        widget=True,
-        errors=WIDGET_ERRORS,
-    ),
-    Operation(
-        "post",
-        "/api/v1/contacts",
-        "submit_contact",
-        "Contact details with consent",
-        202,
-        ContactAccepted,
-        ContactRequest,
-        widget=True,
-        errors=WIDGET_ERRORS,
-    ),
-    Operation(
-        "post",
-        "/api/v1/consents",
-        "submit_consent",
-        "Consent choices",
-        202,
-        ConsentAccepted,
-        ConsentRequest,
-        widget=True,
-        errors=WIDGET_ERRORS,
-    ),
-    Operation(
-        "post",
-        "/api/v1/conversations/{conversationId}/messages",
-        "submit_message",
-        "A chat message",
-        202,
-        MessageAccepted,
-        MessageRequest,
-        widget=True,
-        errors=WIDGET_ERRORS,
-    ),
-    Operation(
-        "post",
-        "/api/v1/privacy-requests",
-        "submit_privacy_request",
-        "A visitor's own privacy request, registered for the tenant",
-        202,
-        PrivacyRequestAccepted,
-        PrivacyRequestIn,
-        widget=True,
-        errors=WIDGET_ERRORS,
-    ),
-    Operation(
-        "post",
-        "/api/v1/tenants",
-        "create_tenant",
-        "Create a tenant (key shown once)",
-        201,
-        TenantCreated,
-        TenantCreate,
-        ("Platform.Admin",),
-    ),
-    Operation(
-        "get", _T, "get_tenant", "A tenant's settings", 200, Tenant, roles=("any role in scope",)
-    ),
-    Operation(
-        "patch",
-        _T,
-        "update_tenant",
-        "Change settings",
-        200,
-        Tenant,
-        TenantPatch,
-        ("Platform.Admin", "Privacy.Admin"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/contacts",
-        "list_contacts",
-        "Contacts (masked for Support.Agent)",
-        200,
-        ContactPage,
-        roles=("Support.Agent", "Privacy.Admin"),
-        query=("limit", "continuation"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/audit",
-        "list_audit",
-        "Audit entries, newest first",
-        200,
-        AuditPage,
-        roles=("Auditor", "Privacy.Admin"),
-        query=("from", "to", "action", "limit", "continuation"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/audit/verify",
-        "verify_audit",
-        "Recompute the hash chain",
-        200,
-        AuditVerification,
-        roles=("Auditor",),
-    ),
-    Operation(
-        "post",
-        f"{_T}/legal-holds",
-        "create_legal_hold",
-        "Pause deletion for the tenant or for subjects (found through the blind index)",
-        201,
-        LegalHoldCreated,
-        LegalHoldCreate,
-        ("Privacy.Admin",),
-    ),
-    Operation(
-        "delete",
-        f"{_T}/legal-holds/{{holdId}}",
-        "release_legal_hold",
-        "Release a hold; held items resume their remaining retention",
-        204,
-        None,
-        roles=("Privacy.Admin",),
-    ),
-    Operation(
-        "post",
-        f"{_T}/offboarding",
-        "start_offboarding",
-        "Contract end: export window of 30 days, then purge",
-        202,
-        Offboarding,
-        OffboardingCreate,
-        ("Privacy.Admin",),
-        errors=(*ADMIN_ERRORS, 409),
-    ),
-    Operation(
-        "get",
-        f"{_T}/offboarding",
-        "get_offboarding",
-        "Offboarding phase, export manifest and deletion certificate",
-        200,
-        Offboarding,
-        roles=("Privacy.Admin", "Platform.Admin"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/offboarding/export",
-        "download_offboarding_export",
-        "The export package (zip: manifest.json and JSON lines per category); "
-        "on Azure: 303 See Other to a read-only link valid 15 minutes",
-        200,
-        None,
-        roles=("Privacy.Admin",),
-        errors=(*ADMIN_ERRORS, 409, 410),
-        media="application/zip",
-    ),
-    Operation(
-        "post",
-        f"{_T}/dsar",
-        "start_dsar",
-        "Start a data-subject request (orchestration; deadline received + 30 days)",
-        202,
-        DsarAccepted,
-        DsarCreate,
-        ("Privacy.Operator", "Privacy.Admin"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/dsar",
-        "list_dsar",
-        "Requests with status and deadline, overdue first",
-        200,
-        DsarPage,
-        roles=("Privacy.Operator", "Privacy.Admin"),
-    ),
-    Operation(
-        "get",
-        f"{_T}/dsar/{{requestId}}",
-        "get_dsar",
-        "Status, deadline, progress and result (certificate)",
-        200,
-        DsarView,
-        roles=("Privacy.Operator", "Privacy.Admin"),
-    ),
-    Operation(
-        "post",
-        f"{_T}/dsar/{{requestId}}/decision",
-        "decide_dsar",
-        "Approve or reject (not by the operator who started it)",
-        202,
-        DsarView,
-        DsarDecision,
-        ("Privacy.Admin",),
-        errors=(*ADMIN_ERRORS, 409),
-    ),
-    Operation(
-        "post",
-        f"{_T}/dsar/{{requestId}}/extension",
-        "extend_dsar",
-        "Extend the deadline (at most two months in total), with a reason",
-        200,
-        DsarView,
-        DsarExtension,
-        ("Privacy.Admin",),
-        errors=(*ADMIN_ERRORS, 409),
-    ),
-    Operation(
-        "get",
-        f"{_T}/dsar/{{requestId}}/export",
-        "download_dsar_export",
-        "The subject's data in every category, decrypted, as JSON (7 days); "
-        "?format=zip or Accept: application/zip gives the zip of JSON and CSV per category "
-        "(on Azure: 303 See Other to a read-only link valid 15 minutes)",
-        200,
-        None,
-        roles=("Privacy.Operator", "Privacy.Admin"),
-        errors=(*ADMIN_ERRORS, 409, 410),
-        query=("format",),
-    ),
-    Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
-    Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
-    *ACCOUNTABILITY,
-)
+OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY)
+_REF = "#/components/schemas/{}"
+_TITLES = {
+    400: "the request is malformed or does not match the schema",
+    401: "authentication missing or not valid",
+    403: "not allowed: role, tenant scope, origin or contract",
+    404: "no such resource",
+    409: "conflicts with the current state (including a quarantined tenant: type …/quarantined)",
+    410: "gone: the export expired or was deleted",
+    413: "the body is too large",
+    421: "the tenant is served in another region (the problem names its endpoint)",
+    429: "rate limit exceeded (Retry-After says when to retry)",
+}
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
@@ -280,7 +40,12 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     params += [
-        {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+        {
+            "name": q,
+            "in": "query",
+            "required": False,
+            "schema": op.query_schemas.get(q) or QUERY.get(q, {"type": "string"}),
+        }
         for q in op.query
     ]
     if op.widget:
@@ -296,39 +61,73 @@ WIDGET_403 = (
 )
 
 
-def _operation(op: Operation) -> dict[str, Any]:
-    ref = "#/components/schemas/{}"
+def _error_codes(op: Operation) -> list[int]:
+    codes = set(op.errors)
+    if op.roles:
+        codes |= {400, 401, 403}
+    if "{tenantId}" in op.path and op.roles:
+        codes |= {404, 409, 421}
+    if op.request is not None:
+        codes |= {400, 413}
+    return sorted(codes)
+
+
+def _success(op: Operation) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": op.summary}
     if op.response is not None:
-        ok["content"] = {op.media: {"schema": {"$ref": ref.format(op.response.__name__)}}}
-        if op.markdown:
-            ok["content"]["text/markdown"] = {"schema": {"type": "string"}}
+        ok["content"] = {op.media: {"schema": {"$ref": _REF.format(op.response.__name__)}}}
     elif op.status != 204:
-        schema = (
-            {"type": "string", "format": "binary"}
-            if op.media != "application/json"
-            else {"type": "object"}
-        )
+        binary = op.media != "application/json"
+        schema = {"type": "string", "format": "binary"} if binary else {"type": "object"}
         ok["content"] = {op.media: {"schema": schema}}
-    responses: dict[str, Any] = {str(op.status): ok}
-    for code in op.errors:
-        responses[str(code)] = {
-            "description": WIDGET_403 if op.widget and code == 403 else "problem details",
-            "content": {"application/problem+json": {"schema": {"$ref": ref.format("Problem")}}},
+    if op.markdown:
+        ok["content"][MARKDOWN] = {"schema": {"type": "string"}}
+    for media in op.also:
+        ok["content"][media] = {"schema": {"type": "string", "format": "binary"}}
+    if op.links:
+        ok["links"] = {
+            link.name: {"operationId": link.operation_id, "parameters": link.parameters}
+            for link in op.links
         }
+    return ok
+
+
+def _responses(op: Operation) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(op.status): _success(op)}
+    if op.redirect:
+        responses["303"] = {
+            "description": "See Other: a read-only storage link valid 15 minutes (Azure)",
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+        }
+    for code in _error_codes(op):
+        answer: dict[str, Any] = {
+            "description": WIDGET_403
+            if op.widget and code == 403
+            else _TITLES.get(code, "problem details"),
+            "content": {"application/problem+json": {"schema": {"$ref": _REF.format("Problem")}}},
+        }
+        if code == 429:
+            answer["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+        responses[str(code)] = answer
+    return responses
+
+
+def _operation(op: Operation) -> dict[str, Any]:
     body: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
         "parameters": _parameters(op),
-        "responses": responses,
+        "responses": _responses(op),
     }
     if op.roles:
         body["description"] = "Roles: " + ", ".join(op.roles)
         body["security"] = [{"appServiceAuth": []}]
     if op.request is not None:
         body["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": ref.format(op.request.__name__)}}},
+            "required": op.body_required,
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(op.request.__name__)}}
+            },
         }
     return body
 
@@ -346,8 +145,10 @@ def build_openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "Engagement widget privacy backbone",
-            "version": "1.0.0",
-            "description": "Widget ingest and privacy administration (API.md v1).",
+            "version": "1.1.0",
+            "description": "Widget ingest and privacy administration (API.md v1.1). Errors are "
+            "application/problem+json; unknown paths answer 404 and wrong methods 405 (with "
+            "Allow) in the same format.",
         },
         "paths": paths,
         "components": {

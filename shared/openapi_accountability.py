@@ -22,7 +22,7 @@ from shared.models.subprocessor import (
     SubprocessorPage,
     SubprocessorSpec,
 )
-from shared.openapi_operation import ADMIN_ERRORS, Operation
+from shared.openapi_operation import ADMIN_ERRORS, Link, Operation
 
 PLATFORM = ("Platform.Admin",)
 CONFLICTS = (*ADMIN_ERRORS, 409)
@@ -30,6 +30,8 @@ _I = "/api/v1/incidents"
 _N = _I + "/{incidentId}/notices/{tenantId}"
 _S = "/api/v1/subprocessors"
 _C = _S + "/changes"
+_INCIDENT = {"incidentId": "$response.body#/incidentId"}
+_CHANGE = {"changeId": "$response.body#/changeId"}
 
 ACCOUNTABILITY: tuple[Operation, ...] = (
     Operation(
@@ -42,6 +44,10 @@ ACCOUNTABILITY: tuple[Operation, ...] = (
         IncidentCreate,
         PLATFORM,
         errors=(*ADMIN_ERRORS, 421),
+        links=(
+            Link("GetIncident", "get_incident", _INCIDENT),
+            Link("UpdateIncident", "update_incident", _INCIDENT),
+        ),
     ),
     Operation(
         "get",
@@ -123,6 +129,10 @@ ACCOUNTABILITY: tuple[Operation, ...] = (
         SubprocessorChangeCreate,
         PLATFORM,
         errors=CONFLICTS,
+        links=(
+            Link("GetChange", "get_subprocessor_change", _CHANGE),
+            Link("ActivateChange", "activate_subprocessor_change", _CHANGE),
+        ),
     ),
     Operation(
         "get",

@@ -106,6 +106,20 @@ class Settings(BaseSettings):
 
     widget_rate_per_second: float = 50.0
     widget_rate_burst: int = 100
+    """Per widget key, unless the tenant sets ``rateLimit``; only a Platform.Admin may set one
+    above these operator defaults."""
+    widget_ip_rate_per_second: float = 10.0
+    widget_ip_rate_burst: int = 40
+    """Per widget key and client IP, under the key's bucket: one client cannot use up a
+    tenant's budget."""
+    unknown_key_rate_per_second: float = 0.5
+    unknown_key_rate_burst: int = 10
+    """Per client IP: widget-key look-ups that find nothing (guessing keys costs a store read)."""
+    widget_privacy_requests_per_hour: int = 5
+    """Privacy requests a widget may send per hour, per client IP and per visitor."""
+    dsr_record_days: int = 1095
+    """How long a finished privacy request's record is kept (then it expires by TTL); a widget
+    request still open expires after its deadline, the longest extension and this period."""
     tenant_cache_seconds: float = 30.0
     retention_ceilings: dict[str, int] = Field(default_factory=dict)
     """JSON map category -> longest period (days) a tenant may set."""

@@ -34,6 +34,8 @@ def settings(tmp_path: Path) -> Settings:
         dev_auth=True,
         widget_rate_per_second=1000,
         widget_rate_burst=1000,
+        widget_ip_rate_per_second=1000,
+        widget_ip_rate_burst=1000,
         region_endpoints={"us": "https://privacy-us.example/api"},
     )
 

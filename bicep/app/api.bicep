@@ -154,6 +154,30 @@ var appSettings = [
     name: 'PRIVACY_TENANT_CACHE_SECONDS'
     value: '30'
   }
+  {
+    name: 'PRIVACY_WIDGET_IP_RATE_PER_SECOND'
+    value: '10'
+  }
+  {
+    name: 'PRIVACY_WIDGET_IP_RATE_BURST'
+    value: '40'
+  }
+  {
+    name: 'PRIVACY_UNKNOWN_KEY_RATE_PER_SECOND'
+    value: '0.5'
+  }
+  {
+    name: 'PRIVACY_UNKNOWN_KEY_RATE_BURST'
+    value: '10'
+  }
+  {
+    name: 'PRIVACY_WIDGET_PRIVACY_REQUESTS_PER_HOUR'
+    value: '5'
+  }
+  {
+    name: 'PRIVACY_DSR_RECORD_DAYS'
+    value: '1095'
+  }
   // Retention and schedules (NCRONTAB, six fields, UTC).
   {
     name: 'PRIVACY_RETENTION_CEILINGS'

@@ -47,6 +47,9 @@ class FunctionDescriptor:
     """Raw binding metadata, for extensions (e.g. durable client inputs)."""
     durable_clients: tuple[str, ...] = ()
     """Argument names of ``durableClient`` input bindings (any trigger may have one)."""
+    max_body_bytes: int | None = None
+    """The largest request body the function takes (its ``max_body_bytes`` attribute); the
+    host stops reading past it instead of buffering whatever a client sends."""
 
 
 def _plain(value: Any) -> Any:
@@ -96,6 +99,7 @@ def _descriptor(function: Any, default_auth: str) -> FunctionDescriptor:
         bindings=bindings,
         durable_clients=tuple(
             str(b["name"]) for b in bindings if _plain(b.get("type")) == DURABLE_CLIENT),
+        max_body_bytes=getattr(user_function, "max_body_bytes", None),
     )
 
 

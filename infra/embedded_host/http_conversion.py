@@ -18,10 +18,14 @@ _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding"})
 def problem(
     status: int, title: str, headers: dict[str, str] | None = None, detail: str | None = None
 ) -> Response:
-    """An RFC 9457 problem response, the shape every error of the host has."""
-    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
+    """An RFC 9457 problem response, the shape every error of the host and the app has
+    (``type``, ``title``, ``status``, ``detail``)."""
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
     return JSONResponse(
         body,
         status_code=status,
@@ -30,7 +34,23 @@ def problem(
     )
 
 
-async def to_function_request(request: Request, route_params: dict[str, str]) -> func.HttpRequest:
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed ``limit``: by its Content-Length
+    before reading anything, or while streaming (chunked bodies have no length)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+async def to_function_request(
+    request: Request, route_params: dict[str, str], body: bytes
+) -> func.HttpRequest:
     headers: dict[str, str] = {}
     for key, value in request.headers.items():
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
@@ -42,7 +62,7 @@ async def to_function_request(request: Request, route_params: dict[str, str]) ->
         headers=headers,
         params=dict(request.query_params),
         route_params=route_params,
-        body=await request.body(),
+        body=body,
     )
 
 

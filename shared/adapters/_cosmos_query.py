@@ -28,6 +28,7 @@ from shared.ports.document_store import (
     Conflict,
     ContainerSpec,
     Filter,
+    InvalidContinuation,
     Item,
     NotFound,
     PartitionKey,
@@ -190,7 +191,7 @@ def decode_token(token: str, fingerprint: str) -> str:
     except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError):
         inner = None
     if not isinstance(inner, str) or not inner:
-        raise BadRequest("invalid continuation token")
+        raise InvalidContinuation("invalid continuation token")
     return inner
 
 

@@ -20,6 +20,7 @@ from shared.ports.document_store import (
     BadRequest,
     ContainerSpec,
     Filter,
+    InvalidContinuation,
     PartitionKey,
     PatchOp,
     Query,
@@ -268,5 +269,5 @@ def decode_token(token: str, fingerprint: str, width: int) -> list[Any]:
     except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError):
         ok = False
     if not ok:
-        raise BadRequest("invalid continuation token")
+        raise InvalidContinuation("invalid continuation token")
     return list(key)

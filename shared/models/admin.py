@@ -49,3 +49,21 @@ class Health(BaseModel):
     status: str
     region: str
     backends: dict[str, str]
+    quarantined: int = Field(
+        default=0, description="stored documents that no longer parse (GET /api/v1/quarantine)"
+    )
+
+
+class QuarantinedDocument(BaseModel):
+    """A stored control document that does not parse: ids and field paths, never a value."""
+
+    container: str
+    documentId: str
+    ownerTenantId: str | None = None
+    problems: list[str]
+    firstSeenAt: str
+    lastSeenAt: str
+
+
+class QuarantinePage(BaseModel):
+    items: list[QuarantinedDocument]

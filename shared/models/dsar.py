@@ -139,3 +139,5 @@ class DsarView(BaseModel):
 
 class DsarPage(BaseModel):
     items: list[DsarView]
+    continuation: str | None = None
+    """Pass back as ``?continuation=`` for the next page; absent on the last page."""

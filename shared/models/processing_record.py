@@ -13,9 +13,10 @@ class CategoryRecord(BaseModel):
     category: str
     examples: str
     purposes: list[str]
-    defaultDays: int | None
+    defaultDays: int | None = None
+    """Absent when the category has no period in days (kept until the contract ends)."""
     overrideDays: int | None = None
-    effectiveDays: int | None
+    effectiveDays: int | None = None
     retention: str
     """The rule in words: the period, what starts it and what deletes the data."""
 

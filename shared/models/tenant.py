@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -14,6 +14,7 @@ from pydantic import (
     StrictBool,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.policies.minimisation import IpPolicy
 
@@ -63,27 +64,65 @@ class TenantCreate(BaseModel):
     supportSees: SupportSees = Field(default_factory=SupportSees)
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    """Optional but never null: the schema shows the type alone (no ``default: null``)."""
+    schema.pop("default", None)
+
+
+RESET_BY_NULL: dict[str, Any] = {"retention": {}, "queryAllowlist": [], "rateLimit": None,
+                                 "defaultCountry": None}
+"""Fields a PATCH may set to null: back to their default (no overrides, none, operator's)."""
+
+
 class TenantPatch(BaseModel):
-    """Every field optional; the region cannot change (data never moves between regions)."""
+    """Every field optional; the region cannot change (data never moves between regions).
+
+    ``null`` resets ``retention``, ``queryAllowlist``, ``rateLimit`` and ``defaultCountry`` to
+    their defaults; the other fields have no "unset" state, so null is a 400 for them."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    allowedOrigins: list[Origin] | None = Field(default=None, max_length=100)
+    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
+    allowedOrigins: Annotated[list[Origin], Field(max_length=100)] | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
     retention: RetentionDays | None = None
-    recordingEnabled: bool | None = None
-    ipPolicy: IpPolicy | None = None
-    defaultCountry: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    queryAllowlist: list[QueryParam] | None = Field(default=None, max_length=50)
+    recordingEnabled: bool | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
+    ipPolicy: IpPolicy | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_no_default)
+    defaultCountry: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    queryAllowlist: Annotated[list[QueryParam], Field(max_length=50)] | None = None
     rateLimit: RateLimit | None = None
-    supportSees: SupportSees | None = None
+    supportSees: SupportSees | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
 
-    @field_validator("supportSees", mode="after")
+    @field_validator("name", "allowedOrigins", "recordingEnabled", "ipPolicy", "supportSees")
     @classmethod
-    def _not_null(cls, value: SupportSees | None) -> SupportSees:
-        """Sent as null it would erase the setting the tenant document needs: a 400."""
+    def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("supportSees cannot be null; send {} for the defaults")
+            raise ValueError("may not be null")
         return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields to set, as stored (a null that resets becomes its default)."""
+        sent = self.model_dump(mode="json", exclude_unset=True)
+        return {k: RESET_BY_NULL[k] if v is None else v for k, v in sent.items()}
+
+
+class WidgetKeyRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    overlapHours: int = Field(default=24, ge=0, le=168)
+    """How long the current key keeps working next to the new one (pages still serve it)."""
+
+
+class WidgetKeyRotated(BaseModel):
+    tenantId: str
+    widgetKey: str
+    """Shown once, like at creation."""
+    previousKeyExpiresAt: AwareDatetime
 
 
 class HoldIdentifiers(BaseModel):

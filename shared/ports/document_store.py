@@ -58,6 +58,11 @@ class BadRequest(StoreError):
     status = 400
 
 
+class InvalidContinuation(BadRequest):
+    """A continuation token that this query did not issue (tampered, truncated, another
+    query's): the client's mistake, answered 400."""
+
+
 class BatchFailed(StoreError):
     """A transactional batch was rolled back; ``index`` names the failing operation."""
 

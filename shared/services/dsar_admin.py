@@ -14,7 +14,6 @@ from shared.auth import Principal
 from shared.bootstrap import Services
 from shared.errors import Conflict, Forbidden, Gone, NotFound
 from shared.models.dsar import (
-    FINISHED,
     DsarCreate,
     DsarDecision,
     DsarExtension,
@@ -75,22 +74,32 @@ def view(services: Services, tenant_id: str, request_id: str) -> DsarView:
     return services.dsar_requests.view(services.dsar_requests.get(tenant_id, request_id))
 
 
-def listing(services: Services, tenant_id: str) -> list[DsarView]:
-    """Overdue first, then by deadline; finished requests last."""
-    views = [services.dsar_requests.view(d) for d in services.dsar_requests.all(tenant_id)]
-    return sorted(views, key=lambda v: (not v.overdue, v.status in FINISHED, v.deadline))
+def listing(
+    services: Services, tenant_id: str, limit: int, continuation: str | None
+) -> tuple[list[DsarView], str | None]:
+    """Overdue first, then by deadline; finished requests last (paged in that order)."""
+    local_tenant(services, tenant_id)
+    docs, token = services.dsar_requests.page(tenant_id, limit, continuation)
+    now = services.clock.now()
+    return [services.dsar_requests.view(d, now) for d in docs], token
 
 
 def decide(
     services: Services, principal: Principal, tenant_id: str, request_id: str, cmd: DsarDecision
 ) -> DecisionOutcome:
-    doc = services.dsar_requests.get(tenant_id, request_id)
-    status = DsarStatus(doc["status"])
-    if status not in (DsarStatus.RECEIVED, DsarStatus.AWAITING_APPROVAL) or "decision" in doc:
-        raise Conflict(f"the request is {status.value}; there is nothing to decide")
-    if principal.identified and doc.get("startedBy") == principal.actor:
-        raise Forbidden("the operator who started a request cannot decide it")
-    services.dsar_requests.update(
+    """The decision is written under the request's ETag and re-checked on the state it
+    replaces: of two concurrent decisions one wins, the other is a 409."""
+    seen: dict[str, DsarStatus] = {}
+
+    def decidable(doc: dict[str, object]) -> None:
+        status = DsarStatus(str(doc["status"]))
+        if status not in (DsarStatus.RECEIVED, DsarStatus.AWAITING_APPROVAL) or "decision" in doc:
+            raise Conflict(f"the request is {status.value}; there is nothing to decide")
+        if principal.identified and doc.get("startedBy") == principal.actor:
+            raise Forbidden("the operator who started a request cannot decide it")
+        seen["status"] = status
+
+    doc = services.dsar_requests.update(
         tenant_id,
         request_id,
         {
@@ -99,7 +108,9 @@ def decide(
             "decidedBy": principal.actor,
             "decidedAt": services.clock.now().isoformat(),
         },
+        guard=decidable,
     )
+    status = seen["status"]
     _audit(
         services,
         tenant_id,

@@ -27,8 +27,12 @@ def register_widget_request(
     cmd: PrivacyRequestPayload,
     tenant: Tenant,
     deadline: datetime,
+    ttl: int,
 ) -> bool:
-    """Create the request document; False when a redelivery finds it already there."""
+    """Create the request document; False when a redelivery finds it already there.
+
+    ``ttl``: anyone can send these, so even one nobody ever finishes expires
+    (``dsar_requests.record_ttl``)."""
     ids = HoldIdentifiers(email=cmd.email, phone=cmd.phone, visitorId=cmd.visitorId)
     digests = identifier_digests(keys, tenant, ids)
     data_key = new_data_key()
@@ -46,7 +50,7 @@ def register_widget_request(
         "subjectIds": [env.subjectId] if env.subjectId else [],
         "identifierDigests": digests.current,
         "identifierKeyVersion": digests.version,
-        "ttl": -1,
+        "ttl": ttl,
         "dataKey": {
             "keyId": wrapped.key_id,
             "algorithm": wrapped.algorithm,

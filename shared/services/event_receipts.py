@@ -10,12 +10,19 @@ message that stores the session's technical data.
 
 Only the last ``CAP`` ids are kept: resends come within minutes, and a bounded document
 (~18 KB at most) keeps each write cheap. The document holds ids, never event content.
+
+Contention (many tabs of one visitor, HTTP and the processor at once) is absorbed, not
+surfaced: claims of one subject are serialised inside the process (striped locks), and writers
+of other instances are retried under the ETag with jittered back-off.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +38,10 @@ from shared.ports.document_store import (
 )
 
 CAP = 500
-ATTEMPTS = 8
+ATTEMPTS = 32
+MAX_PAUSE = 0.05
+"""Seconds: the back-off between two attempts grows from 1 ms to this, with jitter."""
+_STRIPES = [threading.RLock() for _ in range(64)]
 RECEIPTS_TYPE = "receipts"
 RECEIPTS_ID = "receipts"
 
@@ -93,10 +103,19 @@ def _trimmed(claims: list[list[Any]]) -> list[list[Any]]:
     return claims[start:]
 
 
+def _stripe(pk: PartitionKey) -> threading.RLock:
+    """One lock per subject (striped): the claims of a visitor's tabs queue here instead of
+    failing each other's ETag. Re-entrant, so a claim made inside a store call cannot hang."""
+    return _STRIPES[int(hashlib.sha256("|".join(pk).encode()).hexdigest()[:8], 16) % 64]
+
+
 class EventReceipts:
-    def __init__(self, store: DocumentStore, clock: Clock) -> None:
+    def __init__(
+        self, store: DocumentStore, clock: Clock, pause: Callable[[float], None] = time.sleep
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._pause = pause
 
     def read(self, pk: PartitionKey) -> Snapshot:
         try:
@@ -116,21 +135,24 @@ class EventReceipts:
         """Claim the unclaimed ids for ``request_id``; answers which ids that request owns.
         ``known`` saves the first read when the caller has just read the receipts."""
         session = session_key(session_id)
-        for _ in range(ATTEMPTS):
-            doc = (known or self.read(pk)).doc
-            known = None
-            owner = _owners(doc)
-            opener = _opener(doc, session)
-            new = list(dict.fromkeys(e for e in event_ids if e not in owner))
-            if new:
-                try:
-                    self._write(pk, doc, [request_id, session, new], ttl)
-                except (Conflict, PreconditionFailed, NotFound):
-                    continue  # another writer got there first: read again and merge
-                owner.update(dict.fromkeys(new, request_id))
-                opener = opener or request_id
-            owned = {e for e in event_ids if owner[e] == request_id}
-            return Claim(owned, opens_session=opener == request_id)
+        with _stripe(pk):
+            for attempt in range(ATTEMPTS):
+                doc = (known or self.read(pk)).doc
+                known = None
+                owner = _owners(doc)
+                opener = _opener(doc, session)
+                new = list(dict.fromkeys(e for e in event_ids if e not in owner))
+                if new:
+                    try:
+                        self._write(pk, doc, [request_id, session, new], ttl)
+                    except (Conflict, PreconditionFailed, NotFound):
+                        # another instance got there first: wait a little, read again, merge
+                        self._pause(random.uniform(0, min(MAX_PAUSE, 0.001 * 2**attempt)))
+                        continue
+                    owner.update(dict.fromkeys(new, request_id))
+                    opener = opener or request_id
+                owned = {e for e in event_ids if owner[e] == request_id}
+                return Claim(owned, opens_session=opener == request_id)
         raise ClaimContended("event receipts of one subject are contended")
 
     def _write(

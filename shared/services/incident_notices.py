@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.auth import Principal
 from shared.containers import INCIDENTS
-from shared.errors import Conflict
+from shared.errors import Conflict, Quarantined
 from shared.models.incident import (
     NOTICE_TRANSITIONS,
     BreachNotice,
@@ -166,14 +166,19 @@ class IncidentNotices:
         details: dict[str, Any] = counts(notice) | {"hoursLeft": round(left / timedelta(hours=1))}
         incident_id = notice["incidentId"]
         self._audit.platform(SYSTEM_ACTOR, "incident.notice.escalated", incident_id, details)
-        self._audit.tenant(
-            self._tenants.get(notice["tenantId"]),
-            SYSTEM_ACTOR,
-            "incident.notice.escalated",
-            incident_id,
-            details,
-            idempotency_key=f"incident.notice.escalated:{incident_id}:{notice['tenantId']}",
-        )
+        try:
+            tenant = self._tenants.get(notice["tenantId"])
+        except Quarantined:  # reported there; the platform trail has the escalation
+            tenant = None
+        if tenant is not None:
+            self._audit.tenant(
+                tenant,
+                SYSTEM_ACTOR,
+                "incident.notice.escalated",
+                incident_id,
+                details,
+                idempotency_key=f"incident.notice.escalated:{incident_id}:{notice['tenantId']}",
+            )
         log.warning(
             "breach notice escalated",
             extra={"incidentId": incident_id, "tenantId": notice["tenantId"]},

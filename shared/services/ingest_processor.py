@@ -38,6 +38,7 @@ from shared.ports.key_provider import KeyProvider, current_secret
 from shared.services.audit_trail import AuditTrail
 from shared.services.blind_index_entries import BlindIndexEntries
 from shared.services.dsar_intake import register_widget_request
+from shared.services.dsar_requests import RECORD_DAYS, record_ttl
 from shared.services.event_receipts import EventReceipts, receipts_ttl, session_key
 from shared.services.legal_holds import adopt_subject
 from shared.services.subject_keys import SubjectKeys
@@ -56,7 +57,9 @@ class IngestProcessor:
         index: BlindIndexEntries,
         audit: AuditTrail,
         clock: Clock,
+        record_days: int = RECORD_DAYS,
     ) -> None:
+        self._record_days = record_days
         self._directory = directory
         self._store = store
         self._keys = keys
@@ -344,7 +347,17 @@ class IngestProcessor:
     def _privacy_request(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = PrivacyRequestPayload.model_validate(env.payload)
         created = register_widget_request(
-            self._store, self._keys, env, cmd, tenant, env.receivedAt + timedelta(days=30)
+            self._store,
+            self._keys,
+            env,
+            cmd,
+            tenant,
+            deadline=env.receivedAt + timedelta(days=30),
+            ttl=record_ttl(
+                {"source": "widget", "receivedAt": env.receivedAt.isoformat()},
+                self._clock.now(),
+                self._record_days,
+            ),
         )
         if created:
             self._audit_widget(

@@ -6,12 +6,19 @@ record who did what to which pseudonymous target, never a personal value.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.auth import Principal
 from shared.bootstrap import Services
-from shared.errors import MisdirectedRequest
-from shared.models.tenant import Tenant, TenantCreate, TenantCreated, TenantPatch
+from shared.errors import FieldError, Forbidden, MisdirectedRequest
+from shared.models.tenant import (
+    Tenant,
+    TenantCreate,
+    TenantCreated,
+    TenantPatch,
+    WidgetKeyRotate,
+    WidgetKeyRotated,
+)
 from shared.policies.masking import contact_masks
 from shared.ports.document_store import Page
 from shared.services.audit_trail import Verification
@@ -54,9 +61,31 @@ def get_tenant(services: Services, principal: Principal, tenant_id: str) -> Tena
     return tenant
 
 
+def _check_rate_limit(services: Services, patch: TenantPatch, platform_admin: bool) -> None:
+    """A tenant's own admins may lower their widget rate limit, not raise it past the
+    operator's default (that protects the stamp the tenants share)."""
+    rate = patch.rateLimit
+    settings = services.settings
+    above = rate is not None and (
+        rate.perSecond > settings.widget_rate_per_second or rate.burst > settings.widget_rate_burst
+    )
+    if above and not platform_admin:
+        raise Forbidden(
+            "only a Platform.Admin may set a rate limit above the operator default "
+            f"({settings.widget_rate_per_second:g}/s, burst {settings.widget_rate_burst})",
+            errors=[FieldError("/rateLimit", "above the operator default")],
+        )
+
+
 def update_tenant(
-    services: Services, principal: Principal, tenant_id: str, patch: TenantPatch
+    services: Services,
+    principal: Principal,
+    tenant_id: str,
+    patch: TenantPatch,
+    platform_admin: bool = False,
 ) -> Tenant:
+    """``platform_admin``: the principal holds Platform.Admin for this tenant."""
+    _check_rate_limit(services, patch, platform_admin)
     tenant, changed = services.tenants.update(tenant_id, patch)
     _audit(services, tenant, principal, "tenant.updated", tenant_id, details={"fields": changed})
     if "retention" in changed:
@@ -64,11 +93,29 @@ def update_tenant(
     return tenant
 
 
+def rotate_widget_key(
+    services: Services, principal: Principal, tenant_id: str, cmd: WidgetKeyRotate
+) -> WidgetKeyRotated:
+    """A new widget key, shown once; the old one keeps working for the overlap (pages that
+    still embed it), then stops. Audited with the overlap, never a key."""
+    until = services.clock.now() + timedelta(hours=cmd.overlapHours)
+    tenant, widget_key, until = services.tenants.rotate_key(tenant_id, until)
+    _audit(
+        services,
+        tenant,
+        principal,
+        "widget_key.rotated",
+        tenant_id,
+        details={"overlapHours": cmd.overlapHours, "previousKeyExpiresAt": until.isoformat()},
+    )
+    return WidgetKeyRotated(tenantId=tenant_id, widgetKey=widget_key, previousKeyExpiresAt=until)
+
+
 def record_denial(services: Services, principal: Principal, tenant_id: str, action: str) -> None:
     """Refused attempts on a tenant are evidence too (who tried what, when)."""
     try:
         tenant = services.tenants.get(tenant_id)
-    except Exception:  # unknown tenant: nothing to attach the entry to
+    except Exception:  # unknown or quarantined tenant: nothing to attach the entry to
         return
     _audit(services, tenant, principal, action, tenant_id, outcome="denied")
 

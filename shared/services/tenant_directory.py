@@ -2,20 +2,27 @@
 
 The widget key is shown once and stored only as its SHA-256; look-ups are cached briefly so the
 ingest hot path does not read the directory on every request.
+
+Every write is validated as a whole with the model every read uses (``Tenant``) before it is
+stored, so what is written always reads back. A stored document that does not parse anyway
+(written by an older version, edited by hand) is reported to the quarantine and answered as a
+409 problem; scans for timers skip it, so one tenant's bad record never stops the others.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from shared.containers import ORIGINS, TENANTS, WIDGET_KEYS
-from shared.errors import BadRequest, NotFound
+from pydantic import ValidationError
+
+from shared.containers import ORIGINS, TENANTS
+from shared.errors import BadRequest, FieldError, NotFound, Quarantined
 from shared.models.tenant import Tenant, TenantCreate, TenantPatch
 from shared.policies.retention import (
     Category,
@@ -27,13 +34,20 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import Conflict as ItemConflict
 from shared.ports.document_store import DocumentStore, Filter, PreconditionFailed, Query
 from shared.ports.document_store import NotFound as ItemNotFound
+from shared.services.widget_keys import WidgetKeyLinks, key_hash, new_key
 from shared.settings import Settings
 
-_DOC_ONLY = ("id", "widgetKeyHash", "_ts", "_etag", "ttl")
+_DOC_ONLY = ("id", "widgetKeyHash", "retiredKeyHashes", "_ts", "_etag", "ttl")
 
 
-def key_hash(widget_key: str) -> str:
-    return hashlib.sha256(widget_key.encode()).hexdigest()
+class BrokenDocuments(Protocol):
+    """Where stored documents that do not parse are reported (``shared.services.quarantine``)."""
+
+    def report(self, container: str, doc: dict[str, Any], error: Exception) -> None: ...
+
+    def resolve(self, container: str, doc_id: str) -> None: ...
+
+__all__ = ["TenantDirectory", "key_hash", "origin_hash"]
 
 
 def origin_hash(origin: str) -> str:
@@ -46,13 +60,51 @@ def _to_tenant(doc: dict[str, Any]) -> Tenant:
     return tenant
 
 
+def _parses(doc: dict[str, Any]) -> bool:
+    try:
+        _to_tenant(doc)
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def _paths(error: Exception) -> list[FieldError]:
+    if not isinstance(error, ValidationError):
+        return []
+    return [
+        FieldError("/" + "/".join(str(p) for p in e["loc"]), "does not hold a valid value")
+        for e in error.errors(include_url=False)
+    ]
+
+
 class TenantDirectory:
-    def __init__(self, store: DocumentStore, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: DocumentStore,
+        clock: Clock,
+        settings: Settings,
+        broken: BrokenDocuments | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings
-        self._by_key: dict[str, tuple[float, Tenant | None]] = {}
+        self._broken = broken
+        self._links = WidgetKeyLinks(store)
+        self._by_key: dict[str, tuple[float, Tenant | None, datetime | None]] = {}
         self._lock = threading.Lock()
+
+    def _parse(self, doc: dict[str, Any]) -> Tenant:
+        """The stored document as a Tenant, or a reported 409 when it does not parse."""
+        try:
+            return _to_tenant(doc)
+        except (ValueError, KeyError, TypeError) as exc:
+            if self._broken is not None:
+                self._broken.report(TENANTS.name, doc, exc)
+            raise Quarantined(
+                "this tenant's stored settings cannot be read; it is quarantined and reported to "
+                "the operator (a PATCH that sets the fields named here repairs it)",
+                errors=_paths(exc),
+            ) from None
 
     def _check_retention(self, retention: dict[str, int]) -> None:
         try:
@@ -70,7 +122,7 @@ class TenantDirectory:
             )
         self._check_retention({str(k): v for k, v in cmd.retention.items()})
         tenant_id = f"t-{uuid.uuid4().hex[:20]}"
-        widget_key = f"wk_{cmd.region}_{secrets.token_urlsafe(24)}"
+        widget_key = new_key(cmd.region)
         now = self._clock.now()
         doc = cmd.model_dump(mode="json") | {
             "id": tenant_id,
@@ -80,14 +132,12 @@ class TenantDirectory:
             "createdAt": now.isoformat(),
             "updatedAt": now.isoformat(),
         }
-        self._store.create(
-            WIDGET_KEYS.name,
-            {"id": doc["widgetKeyHash"], "keyHash": doc["widgetKeyHash"], "tenantId": tenant_id},
-        )
+        tenant = _to_tenant(doc)  # what is written must read back
+        self._links.link(doc["widgetKeyHash"], tenant_id)
         for origin in cmd.allowedOrigins:
             self._link_origin(origin, tenant_id, add=True)
         self._store.create(TENANTS.name, doc)
-        return _to_tenant(doc), widget_key
+        return tenant, widget_key
 
     def _doc(self, tenant_id: str) -> dict[str, Any]:
         try:
@@ -96,17 +146,21 @@ class TenantDirectory:
             raise NotFound("no such tenant") from None
 
     def get(self, tenant_id: str) -> Tenant:
-        return _to_tenant(self._doc(tenant_id))
+        return self._parse(self._doc(tenant_id))
 
     def update(self, tenant_id: str, patch: TenantPatch) -> tuple[Tenant, list[str]]:
-        """Apply a settings patch; returns the tenant and the names of the changed fields."""
-        changes = patch.model_dump(mode="json", exclude_unset=True)
+        """Apply a settings patch; returns the tenant and the names of the changed fields.
+
+        The patch is merged into the stored document and the result validated as a whole, so a
+        patch can also repair a quarantined tenant by setting the fields that broke it."""
+        changes = patch.changes()
         if "retention" in changes:
-            self._check_retention(changes["retention"] or {})
-        old_origins = set(self._doc(tenant_id).get("allowedOrigins", []))
+            self._check_retention(changes["retention"])
+        before = self._doc(tenant_id).get("allowedOrigins")
+        old_origins = set(before) if isinstance(before, list) else set()
         updated = self.mutate(tenant_id, lambda doc: changes)
         if "allowedOrigins" in changes:
-            new_origins = set(changes["allowedOrigins"] or [])
+            new_origins = set(changes["allowedOrigins"])
             for origin in new_origins - old_origins:
                 self._link_origin(origin, tenant_id, add=True)
             for origin in old_origins - new_origins:
@@ -120,48 +174,99 @@ class TenantDirectory:
         for _ in range(20):
             doc = self._doc(tenant_id)
             updated = doc | change(doc) | {"updatedAt": self._clock.now().isoformat()}
+            repaired = self._check_whole(doc, updated)
             try:
                 stored = self._store.replace(TENANTS.name, updated, if_match=doc["_etag"])
             except PreconditionFailed:
                 continue
             self.forget(stored["widgetKeyHash"])
+            if repaired and self._broken is not None:
+                self._broken.resolve(TENANTS.name, tenant_id)
             return stored
         raise RuntimeError("tenant update kept conflicting")
 
+    def _check_whole(self, before: dict[str, Any], after: dict[str, Any]) -> bool:
+        """Refuse a write whose result would not read back (nothing is stored then); True when
+        the write repairs a document that did not parse."""
+        try:
+            _to_tenant(after)
+        except (ValueError, KeyError, TypeError) as exc:
+            if not _parses(before):
+                self._parse(before)  # still broken: reported, answered 409 with its paths
+            raise BadRequest(
+                "the settings would not be valid; nothing was changed", errors=_paths(exc)
+            ) from None
+        return not _parses(before)
+
     def update_fields(self, tenant_id: str, fields: Callable[[Tenant], dict[str, Any]]) -> Tenant:
         """Internal updates (holds, jobs, offboarding) computed from the current tenant."""
-        return _to_tenant(self.mutate(tenant_id, lambda doc: fields(_to_tenant(doc))))
+        return _to_tenant(self.mutate(tenant_id, lambda doc: fields(self._parse(doc))))
 
     def in_region(self, region: str) -> list[Tenant]:
-        """Every tenant of a region (control-plane scan; sweeps and jobs, never a hot path)."""
+        """Every readable tenant of a region (a control-plane scan for sweeps and jobs, never
+        a hot path); one that does not parse is reported and skipped."""
         tenants: list[Tenant] = []
         continuation: str | None = None
         query = Query(filters=[Filter("region", "=", region)], order_by="tenantId")
         while True:
             page = self._store.query(TENANTS.name, (), query, 200, continuation)
-            tenants += [_to_tenant(doc) for doc in page.items]
+            for doc in page.items:
+                try:
+                    tenants.append(self._parse(doc))
+                except Quarantined:
+                    continue
             continuation = page.continuation
             if not continuation:
                 return tenants
 
     def by_widget_key(self, widget_key: str) -> Tenant | None:
+        """The tenant of a current (or still overlapping) key; cached for a few seconds."""
         digest = key_hash(widget_key)
         now = time.monotonic()
         with self._lock:
             cached = self._by_key.get(digest)
-        if cached and cached[0] > now:
+        if cached and cached[0] > now and not self._expired(cached[2]):
             return cached[1]
         tenant: Tenant | None = None
+        tenant_id, expires = self._links.tenant_of(digest, self._clock.now())
         try:
-            link = self._store.read(WIDGET_KEYS.name, (digest,), digest)
-            tenant = self.get(link["tenantId"])
-        except (ItemNotFound, NotFound):
+            tenant = self.get(tenant_id) if tenant_id else None
+        except NotFound:
             tenant = None
         with self._lock:
             if len(self._by_key) > 50_000:
                 self._by_key.clear()
-            self._by_key[digest] = (now + self._settings.tenant_cache_seconds, tenant)
+            self._by_key[digest] = (now + self._settings.tenant_cache_seconds, tenant, expires)
         return tenant
+
+    def _expired(self, expires: datetime | None) -> bool:
+        return expires is not None and self._clock.now() >= expires
+
+    def peek(self, widget_key: str) -> Tenant | None:
+        """The cached tenant of a key, without reading the store (None when not cached)."""
+        with self._lock:
+            cached = self._by_key.get(key_hash(widget_key))
+        if cached and cached[0] > time.monotonic() and not self._expired(cached[2]):
+            return cached[1]
+        return None
+
+    def rotate_key(self, tenant_id: str, until: datetime) -> tuple[Tenant, str, datetime]:
+        """A new key for the tenant; every older key works until ``until`` at the latest."""
+        tenant = self.get(tenant_id)
+        widget_key = new_key(tenant.region)
+        digest = key_hash(widget_key)
+        self._links.link(digest, tenant_id)
+        retired: list[str] = []
+
+        def swap(doc: dict[str, Any]) -> dict[str, Any]:
+            retired[:] = [doc["widgetKeyHash"], *doc.get("retiredKeyHashes", [])]
+            return {"widgetKeyHash": digest, "retiredKeyHashes": retired[:20]}
+
+        self.mutate(tenant_id, swap)
+        self._links.retire(retired, until)
+        for old in retired:
+            self.forget(old)
+        return tenant, widget_key, until
 
     def forget(self, digest: str) -> None:
         with self._lock:

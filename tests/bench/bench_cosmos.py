@@ -268,7 +268,8 @@ def bodies(size: int, count: int, visitors: int, sessions: int) -> list[dict[str
 
 def fresh_services(root: Path) -> tuple[Services, list[Recorder], str, str]:
     settings = Settings(
-        data_dir=root, dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6
+        data_dir=root, dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6,
+        widget_ip_rate_per_second=1e6, widget_ip_rate_burst=10**6
     )
     services: Services = build_services(settings, clock=None)
     store, directory = Recorder(services.store), Recorder(services.directory)

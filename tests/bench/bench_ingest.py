@@ -41,7 +41,12 @@ ORIGIN = "https://shop.example"
 QUEUE = "widget-ingest"
 WARM = 20  # messages processed untimed first: one-time costs (ua-parser tables, new subjects)
 TARGETS = {"ratio": 2.0, "events_per_s": 5000.0, "p99_ms": 20.0}
-HOST_ENV = {"PRIVACY_WIDGET_RATE_PER_SECOND": "100000", "PRIVACY_WIDGET_RATE_BURST": "100000"}
+HOST_ENV = {
+    "PRIVACY_WIDGET_RATE_PER_SECOND": "100000",
+    "PRIVACY_WIDGET_RATE_BURST": "100000",
+    "PRIVACY_WIDGET_IP_RATE_PER_SECOND": "100000",
+    "PRIVACY_WIDGET_IP_RATE_BURST": "100000",
+}
 AGENTS = [
     "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -98,7 +103,8 @@ def batch(index: int, size: int = 20) -> dict[str, Any]:
 def bench_processor(root: Path, messages: int) -> tuple[float, list[dict[str, Any]]]:
     """Seconds of ``processor.process`` over ``messages`` collect messages, and their bodies."""
     settings = Settings(
-        data_dir=root / "proc", dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6
+        data_dir=root / "proc", dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6,
+        widget_ip_rate_per_second=1e6, widget_ip_rate_burst=10**6
     )
     services = build_services(settings, clock=None)
     try:

@@ -10,6 +10,8 @@ from tests.e2e.host_process import HostProcess
 E2E_ENV = {
     "PRIVACY_WIDGET_RATE_PER_SECOND": "10000",
     "PRIVACY_WIDGET_RATE_BURST": "10000",
+    "PRIVACY_WIDGET_IP_RATE_PER_SECOND": "10000",
+    "PRIVACY_WIDGET_IP_RATE_BURST": "10000",
     "PRIVACY_REGION_ENDPOINTS": '{"us": "https://privacy-us.example/api"}',
 }
 

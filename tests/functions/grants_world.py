@@ -205,6 +205,10 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                                           prepare=lambda w: w.at(changeId=w.propose()),
                                           body=_objection),
     "get_records_of_processing": spec("GET", ALL, 200),
+    "rotate_widget_key": spec("POST", {Role.PLATFORM_ADMIN, Role.PRIVACY_ADMIN}, 201,
+                              prepare=lambda w: w.at(w.new_tenant("Rotating")),
+                              body=lambda w, p: {"overlapHours": 1}),
+    "list_quarantine": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
 }
 
 

@@ -29,4 +29,32 @@ def test_health_names_region_and_backends(client: AppClient) -> None:
         "status": "ok",
         "region": "eu",
         "backends": {"store": "sqlite", "bus": "sqlite", "keys": "files"},
+        "quarantined": 0,
     }
+
+
+def test_the_document_describes_every_shared_answer_redirects_and_links(
+    client: AppClient,
+) -> None:
+    paths = client.call("openapi", "GET").json()["paths"]
+    tenant = "/api/v1/tenants/{tenantId}"
+    patch = paths[tenant]["patch"]["responses"]
+    assert {"200", "400", "401", "403", "404", "409", "413", "421"} <= set(patch)
+    assert patch["409"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    offboarding = paths[f"{tenant}/offboarding/export"]["get"]["responses"]
+    assert "Location" in offboarding["303"]["headers"]
+    assert set(offboarding["200"]["content"]) == {"application/zip"}
+    export = paths[f"{tenant}/dsar/{{requestId}}/export"]["get"]["responses"]
+    assert set(export["200"]["content"]) == {"application/json", "application/zip"}
+    assert "303" in export
+    records = paths[f"{tenant}/records-of-processing"]["get"]["responses"]["200"]["content"]
+    assert set(records) == {"application/json", "text/markdown"}
+    assert "Retry-After" in paths["/api/v1/collect"]["post"]["responses"]["429"]["headers"]
+    links = paths["/api/v1/tenants"]["post"]["responses"]["201"]["links"]
+    assert links["GetTenant"]["parameters"] == {"tenantId": "$response.body#/tenantId"}
+    started = paths[f"{tenant}/dsar"]["post"]["responses"]["202"]["links"]["GetDsar"]
+    assert started["parameters"]["requestId"] == "$response.body#/requestId"
+    rotate = paths[f"{tenant}/widget-key/rotate"]["post"]
+    assert rotate["requestBody"]["required"] is False and "201" in rotate["responses"]

@@ -42,6 +42,8 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "list_contacts": (HTTP, "GET v1/tenants/{tenantId}/contacts", OUT),
     "list_audit": (HTTP, "GET v1/tenants/{tenantId}/audit", OUT),
     "verify_audit": (HTTP, "GET v1/tenants/{tenantId}/audit/verify", OUT),
+    "rotate_widget_key": (HTTP, "POST v1/tenants/{tenantId}/widget-key/rotate", OUT),
+    "list_quarantine": (HTTP, "GET v1/quarantine", OUT),
     # meta
     "health": (HTTP, "GET v1/health", OUT),
     "openapi": (HTTP, "GET v1/openapi.json", OUT),

@@ -14,7 +14,9 @@ from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import SUBJECTS
 from shared.ports.document_store import DocumentStore
 from shared.services.event_receipts import (
+    ATTEMPTS,
     CAP,
+    MAX_PAUSE,
     RECEIPTS_ID,
     ClaimContended,
     EventReceipts,
@@ -117,8 +119,13 @@ def test_endless_contention_is_reported_not_hidden(
     store: SqliteDocumentStore, clock: FakeClock
 ) -> None:
     racing = RacingStore(store, clock, times=1000)
+    pauses: list[float] = []
     with pytest.raises(ClaimContended):
-        EventReceipts(racing, clock).claim(PK, "sess", "m1", ["a"], TTL)  # type: ignore[arg-type]
+        EventReceipts(racing, clock, pause=pauses.append).claim(  # type: ignore[arg-type]
+            PK, "sess", "m1", ["a"], TTL
+        )
+    assert len(pauses) == ATTEMPTS  # it backed off between attempts, within the bound
+    assert all(0 <= p <= MAX_PAUSE for p in pauses) and max(pauses[:3]) <= 0.004
 
 
 def test_a_stale_snapshot_still_claims_correctly(
