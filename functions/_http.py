@@ -12,6 +12,7 @@ from typing import Any
 import azure.functions as func
 from pydantic import BaseModel
 
+from functions._cross_site import refuse_cross_site
 from shared.auth import Principal, Role, authorize
 from shared.bootstrap import Services, get_services
 from shared.errors import ApiError
@@ -116,6 +117,7 @@ def admin(
     from shared.errors import Forbidden
     from shared.services.tenant_admin import record_denial
 
+    refuse_cross_site(req)
     try:
         return authorize(req.headers, principal_trusted(), roles, tenant_id, _tenant_groups())
     except Forbidden:

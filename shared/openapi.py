@@ -42,6 +42,7 @@ from shared.models.widget import (
     PrivacyRequestIn,
 )
 from shared.openapi_accountability import ACCOUNTABILITY
+from shared.openapi_console import CONSOLE
 from shared.openapi_operation import ADMIN_ERRORS, WIDGET_ERRORS, Operation
 from shared.services.contacts_view import ContactPage
 
@@ -271,6 +272,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
     *ACCOUNTABILITY,
+    *CONSOLE,
 )
 
 
