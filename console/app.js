@@ -113,7 +113,8 @@ async function route() {
     clear(el, h('h1', { tabindex: '-1' }, 'Page not found'), h('p', {}, 'Check the address, or ', link('#/', 'go to the start'), '.'));
   } else {
     const [match, render] = found;
-    const params = { tenantId, token, ids: match.slice(1).map(decodeURIComponent) };
+    const captures = match.slice(1).map(decodeURIComponent);
+    const params = { tenantId, token, ids: tenantId ? captures.slice(1) : captures };
     clear(el, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
     try {
       await render(params, el);

@@ -1,10 +1,12 @@
 """Did a browser send this request from another site? (cross-site request forgery)
 
-Browsers say where a request comes from: ``Sec-Fetch-Site`` (every current browser) and
-``Origin`` (every cross-origin POST). A request whose ``Sec-Fetch-Site`` is anything but
-``same-origin`` or ``none`` (typed by the user), or whose ``Origin`` names another host, came
-from a page that is not ours. Clients that are not browsers send neither header, and no
-cookie rides along with them, so they are not what this guards against.
+Browsers say where a request comes from: ``Sec-Fetch-Site`` (every current browser; a page
+cannot set it) and ``Origin`` (every cross-origin POST). When ``Sec-Fetch-Site`` is there it
+decides: anything but ``same-origin`` or ``none`` (typed by the user) came from a page that is
+not ours. Without it (older browsers), an ``Origin`` naming another host, or ``null`` (sandboxed
+frames, and any form posted under a ``no-referrer`` policy), is refused. Clients that are not
+browsers send neither header, and no cookie rides along with them, so they are not what this
+guards against.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ def is_cross_site(fetch_site: str | None, origin: str | None, own_hosts: Iterabl
 
     ``own_hosts`` are the ``host[:port]`` values this request was addressed to.
     """
-    if fetch_site and fetch_site.strip().lower() not in _SAME:
-        return True
+    if fetch_site:
+        return fetch_site.strip().lower() not in _SAME
     if not origin:
         return False
     hosts = {h.strip().lower() for h in own_hosts if h}
