@@ -56,12 +56,21 @@ function values(formEl, fields) {
   return out;
 }
 
-// Map an API error's {path, message} list to the form's fields ("/identifiers/email" names
-// the field whose `path` is that pointer, else the field named like its last part).
+// Map an API error's {path, message} to the form's field: the one whose `path` is the error's
+// JSON pointer or its longest prefix ("/allowedOrigins/0" is the origins field), else the field
+// named like the pointer's last named part.
 function fieldFor(fields, path) {
-  return fields.find((f) => f.path === path)
-    || fields.find((f) => f.name === path.split('/').filter(Boolean).pop())
-    || null;
+  const within = fields.filter((f) => f.path && (path === f.path || path.startsWith(`${f.path}/`)))
+    .sort((a, b) => b.path.length - a.path.length);
+  const named = path.split('/').filter((p) => p && !/^\d+$/.test(p)).pop();
+  return within[0] || fields.find((f) => f.name === named) || null;
+}
+
+// The API's validation messages are mostly plain; a pattern is not, so a field says in words
+// what it expects (`format`).
+function humane(message, field) {
+  if (/should match pattern/i.test(message)) return field?.format || 'Enter it in the format shown in the hint';
+  return message;
 }
 
 function showErrors(formEl, summaryEl, fields, problems) {
@@ -102,7 +111,10 @@ export function form({ fields, submitText, submit, secondary }) {
       await submit(data);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      const listed = (error.errors || []).map((e) => ({ field: fieldFor(fields, e.path), message: e.message }));
+      const listed = (error.errors || []).map((e) => {
+        const field = fieldFor(fields, e.path);
+        return { field, message: humane(e.message, field) };
+      });
       showErrors(formEl, summaryEl, fields, listed.length ? listed : [{ field: null, message: error.words }]);
     } finally {
       button.disabled = false;

@@ -45,7 +45,7 @@ export async function report(params, el) {
     { name: 'nature', label: 'What happened', type: 'textarea', required: 'Describe what happened', hint: 'The vendor\'s own account; no personal data.' },
     { name: 'systems', label: 'Systems involved', type: 'textarea', required: 'Name at least one system', hint: 'One per line.' },
     { name: 'categories', label: 'Data categories involved', type: 'checkboxes', required: 'Choose at least one category', options: CATEGORIES.map((c) => [c, label(c)]) },
-    { name: 'tenantIds', label: 'Affected tenants (optional)', type: 'textarea', hint: 'Tenant ids, one per line. Leave empty for every tenant of this region.' },
+    { name: 'tenantIds', label: 'Affected tenants (optional)', type: 'textarea', hint: 'Tenant ids, one per line. Leave empty for every tenant of this region.', format: 'Enter tenant ids like t-1234, one per line' },
     { name: 'taken', path: '/measures/taken', label: 'Measures taken', type: 'textarea', hint: 'One per line.' },
     { name: 'proposed', path: '/measures/proposed', label: 'Measures proposed', type: 'textarea', hint: 'One per line.' },
     { name: 'contact', label: 'Contact point', required: 'Enter a contact point', hint: 'Who can tell the tenants more, like the DPO desk.' },

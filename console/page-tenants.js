@@ -39,8 +39,8 @@ export async function create(params, el) {
   const fields = [
     { name: 'name', label: 'Name', hint: 'The customer as your team knows it.', required: 'Enter a name' },
     { name: 'region', label: 'Region', hint: 'Where its data is kept. It cannot change later.', value: 'eu', width: 'short' },
-    { name: 'allowedOrigins', label: 'Allowed origins', type: 'textarea', hint: 'The sites that embed the widget, one per line, like https://shop.example.', path: '/allowedOrigins' },
-    { name: 'defaultCountry', label: 'Default country (optional)', hint: 'Two letters, like FR: used to read phone numbers written without a country code.', width: 'short' },
+    { name: 'allowedOrigins', label: 'Allowed origins', type: 'textarea', hint: 'The sites that embed the widget, one per line, like https://shop.example.', path: '/allowedOrigins', format: 'Enter each origin as a web address like https://shop.example, one per line' },
+    { name: 'defaultCountry', label: 'Default country (optional)', hint: 'Two letters, like FR: used to read phone numbers written without a country code.', width: 'short', format: 'Enter the country as two letters, like FR' },
     { name: 'ipPolicy', label: 'Visitor IP addresses', type: 'radios', value: 'truncate', options: [['truncate', 'Truncate (recommended)'], ['hash', 'Hash'], ['keep', 'Keep in full']] },
   ];
   const formEl = form({
@@ -140,7 +140,7 @@ function settingsBody(tenant, v, byCategory) {
 export async function settings({ tenantId }, el) {
   const [tenant, byCategory] = await Promise.all([api(tenantPath(tenantId)), limits()]);
   const fields = [
-    { name: 'allowedOrigins', path: '/allowedOrigins', label: 'Allowed origins', type: 'textarea', hint: 'One per line.', value: tenant.allowedOrigins.join('\n') },
+    { name: 'allowedOrigins', path: '/allowedOrigins', label: 'Allowed origins', type: 'textarea', hint: 'One per line, like https://shop.example.', value: tenant.allowedOrigins.join('\n'), format: 'Enter each origin as a web address like https://shop.example, one per line' },
     { name: 'ipPolicy', label: 'Visitor IP addresses', type: 'radios', value: tenant.ipPolicy, options: [['truncate', 'Truncate'], ['hash', 'Hash'], ['keep', 'Keep in full']] },
     { name: 'recordingEnabled', label: 'Call recording', type: 'checkboxes', value: tenant.recordingEnabled ? ['on'] : [], options: [['on', 'Record calls (encrypted, deletable)']] },
     { name: 'perSecond', path: '/rateLimit/perSecond', label: 'Widget calls per second (optional)', type: 'number', width: 'short', value: tenant.rateLimit?.perSecond ?? '' },
