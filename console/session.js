@@ -11,7 +11,8 @@ export const EVERY = '*';
 
 export const session = { signedIn: false, name: '', actor: '', grants: [], tenants: new Map() };
 
-// App Service Authentication's own endpoint (the embedded host emulates it locally).
+// App Service Authentication's own endpoint (the embedded host emulates it locally). It answers
+// only where the platform keeps a token store; elsewhere (404) the API says who is signed in.
 async function authMe() {
   let response;
   try {
@@ -19,7 +20,8 @@ async function authMe() {
   } catch {
     throw new ApiError(0);
   }
-  if (response.status === 401 || response.status === 404) return null;
+  if (response.status === 404) return undefined;
+  if (response.status === 401) return null;
   if (!response.ok) throw new ApiError(response.status);
   const entries = await response.json();
   return Array.isArray(entries) && entries.length ? entries[0] : null;
@@ -27,10 +29,17 @@ async function authMe() {
 
 export async function loadSession() {
   const me = await authMe();
-  if (!me) return session;
-  const name = (me.user_claims || []).find((c) => c.typ === 'name')?.val;
-  const principal = await api('/v1/me');
-  Object.assign(session, { signedIn: true, name: name || me.user_id || 'Signed in', actor: principal.actor, grants: principal.grants });
+  if (me === null) return session;
+  let principal;
+  try {
+    principal = await api('/v1/me');
+  } catch (error) {
+    if (me === undefined && error.status === 401) return session;
+    throw error;
+  }
+  const claimed = (me?.user_claims || []).find((c) => c.typ === 'name')?.val;
+  const name = claimed || principal.name || me?.user_id || 'Signed in';
+  Object.assign(session, { signedIn: true, name, actor: principal.actor, grants: principal.grants });
   await loadTenants();
   return session;
 }

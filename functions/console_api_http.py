@@ -27,7 +27,10 @@ def signed_in(req: func.HttpRequest) -> Principal:
 @bp.route(route="v1/me", methods=["GET"])
 @answers_problems
 def get_me(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(console_queries.me(signed_in(req)))
+    principal = signed_in(req)
+    return json_response(
+        console_queries.me(principal, req.headers.get("x-ms-client-principal-name"))
+    )
 
 
 @bp.route(route="v1/tenants", methods=["GET"])

@@ -19,6 +19,9 @@ class Me(BaseModel):
 
     actor: str
     grants: list[Grant]
+    name: str | None = None
+    """The display name the platform signed in (``X-MS-CLIENT-PRINCIPAL-NAME``): the console
+    greets the person with it where ``/.auth/me`` is not available (no token store)."""
 
 
 class TenantSummary(BaseModel):

@@ -42,8 +42,8 @@ def grants_of(principal: Principal) -> list[Grant]:
     )
 
 
-def me(principal: Principal) -> Me:
-    return Me(actor=principal.actor, grants=grants_of(principal))
+def me(principal: Principal, name: str | None = None) -> Me:
+    return Me(actor=principal.actor, grants=grants_of(principal), name=name or None)
 
 
 def _summary(doc: dict[str, object]) -> TenantSummary:

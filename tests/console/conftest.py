@@ -65,4 +65,3 @@ def console(chromium_path: str, console_host: HostProcess) -> Iterator[Console]:
         yield driver
         driver.close()
         browser.close()
-

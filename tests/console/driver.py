@@ -76,9 +76,7 @@ class Console:
         if "Content Security Policy" in message.text:
             self.csp_violations.append(message.text)
 
-    def sign_in(
-        self, name: str, roles: list[str], tenants: str = "*", width: int = 1280
-    ) -> Person:
+    def sign_in(self, name: str, roles: list[str], tenants: str = "*", width: int = 1280) -> Person:
         """Signed out at the console, follow its Sign in link and fill the sign-in form."""
         context = self.new_context(width=width)
         page = context.new_page()

@@ -45,7 +45,10 @@ def seeded(console_host: HostProcess) -> dict[str, str]:
         tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": []})
         tid = tenant["tenantId"]
         leaving = post("/v1/tenants", {"name": "Leaving Ltd", "region": "eu", "allowedOrigins": []})
-        post(f"/v1/tenants/{leaving['tenantId']}/offboarding", {"contractEnd": "2031-01-01T00:00:00Z"})
+        post(
+            f"/v1/tenants/{leaving['tenantId']}/offboarding",
+            {"contractEnd": "2031-01-01T00:00:00Z"},
+        )
         post(f"/v1/tenants/{tid}/legal-holds", {"scope": "tenant", "reason": "claim 2026-17"})
         request = post(
             f"/v1/tenants/{tid}/dsar",
@@ -196,7 +199,7 @@ class _Attacker(BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = f"""<!doctype html><title>Win a prize</title>
 <form id="f" method="post" action="{self.target}/api/v1/tenants" enctype="text/plain">
 <input name='{{"name":"Forged","region":"eu","allowedOrigins":[],"x":"' value='"}}'>
@@ -228,7 +231,10 @@ def test_a_form_posted_from_another_origin_is_refused(
     with victim.page.expect_response(lambda r: r.url.endswith("/api/v1/tenants")) as posted:
         victim.page.goto(attacker)
     assert posted.value.status == 403
-    names = [t["name"] for t in httpx.get(
-        f"{console_host.url}/api/v1/tenants", headers=header("Platform.Admin"), timeout=10
-    ).json()["items"]]
+    names = [
+        t["name"]
+        for t in httpx.get(
+            f"{console_host.url}/api/v1/tenants", headers=header("Platform.Admin"), timeout=10
+        ).json()["items"]
+    ]
     assert "Forged" not in names

@@ -150,7 +150,9 @@ def test_the_tour(console: Console, traffic: Shop, platform: Person) -> None:
     expect(page.locator("main table")).to_contain_text("t***@e***.org")
     assert EMAIL not in page.content()
     expect(page.get_by_text("Email addresses and phone numbers are masked")).to_be_visible()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Requests")).to_have_count(0)
+    expect(
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Requests")
+    ).to_have_count(0)
     support.check("contacts-masked")
     support.open(f"/t/{tid}/requests", "You cannot open this page")
     expect(page.get_by_role("alert")).to_contain_text("You do not have permission")

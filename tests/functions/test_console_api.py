@@ -45,6 +45,11 @@ def test_me_answers_the_grants_the_api_decides_with(client: AppClient) -> None:
     }
 
 
+def test_me_names_the_person_the_platform_signed_in(client: AppClient) -> None:
+    headers = {**as_("Auditor"), "X-MS-CLIENT-PRINCIPAL-NAME": "Ari Auditor"}
+    assert client.call("get_me", "GET", headers=headers).json()["name"] == "Ari Auditor"
+
+
 def test_me_without_a_principal_is_401(client: AppClient) -> None:
     answer = client.call("get_me", "GET")
     assert answer.status == 401
