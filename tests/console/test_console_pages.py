@@ -132,6 +132,17 @@ def test_every_page_fits_a_360_px_screen(phone: Person, seeded: dict[str, str]) 
         phone.check(f"phone-{name}")
 
 
+def test_a_page_is_ready_within_a_second_of_loading(
+    everyone: Person, seeded: dict[str, str]
+) -> None:
+    """Measured from the browser's navigation start to the rendered route (about 0.15 s here)."""
+    for path, heading in ((f"/t/{seeded['tenant']}/requests", "Requests"), ("/tenants", "Tenants")):
+        page = everyone.open(path, heading)
+        page.reload()
+        everyone.ready(heading)
+        assert page.evaluate("() => performance.now()") < 1000
+
+
 def test_the_sign_in_page_and_the_signed_out_page_pass_axe(console: Console) -> None:
     context = console.new_context()
     page = context.new_page()
