@@ -90,7 +90,7 @@ function retentionTable(tenant, byCategory) {
 export function jobSummary(job) {
   if (!job) return h('p', {}, 'No re-stamping job: every item carries the period in effect.');
   return summary([
-    ['Status', tag(job.status)], ['Why', (job.reasons || []).map(label).join(', ')],
+    ['Status', tag(job.status)], ['Why', (job.reasons || []).map((r) => r.replace(/[._]/g, ' ')).join(', ')],
     ['Documents examined', String(job.processed)], ['Records re-stamped', String(job.restamped)],
     ['Records deleted', String(job.deleted)], ['Requested', when(job.requestedAt)],
     ['Last progress', when(job.updatedAt)], ['Completed', when(job.completedAt)],

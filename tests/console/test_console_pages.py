@@ -249,3 +249,76 @@ def test_a_form_posted_from_another_origin_is_refused(
         ).json()["items"]
     ]
     assert "Forged" not in names
+
+
+def test_settings_change_shortens_retention_and_shows_the_restamp_job(
+    everyone: Person, seeded: dict[str, str]
+) -> None:
+    tid = seeded["tenant"]
+    page = everyone.open(f"/t/{tid}/settings", "Change settings")
+    page.get_by_label("behaviour (days)").fill("7")
+    page.get_by_label("Record calls (encrypted, deletable)").check()
+    page.get_by_role("button", name="Save settings").click()
+    everyone.ready("Pages Shop")
+    retention = page.locator("main table", has_text="Retention per data category")
+    expect(retention.locator("tr", has_text="behaviour")).to_contain_text("7 days")
+    expect(retention.locator("tr", has_text="behaviour")).to_contain_text("This tenant")
+    expect(page.locator("main")).to_contain_text("retention changed")
+    expect(page.locator(".summary__row", has_text="Call recording")).to_contain_text("On")
+
+
+def test_a_ceiling_refusal_is_shown_beside_the_form(
+    everyone: Person, seeded: dict[str, str]
+) -> None:
+    page = everyone.open(f"/t/{seeded['tenant']}/settings", "Change settings")
+    page.get_by_label("audit (days)").fill("30")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".error-summary")).to_contain_text("audit retention cannot be below 90")
+
+
+def test_offboarding_is_scheduled_from_its_page(
+    everyone: Person, console_host: HostProcess
+) -> None:
+    created = httpx.post(
+        f"{console_host.url}/api/v1/tenants",
+        headers=header("Platform.Admin"),
+        json={"name": "Ending Co", "region": "eu", "allowedOrigins": []},
+        timeout=10,
+    ).json()
+    page = everyone.open(f"/t/{created['tenantId']}/offboarding", "Offboarding")
+    page.get_by_label("Contract end").fill("2031-06-30")
+    page.get_by_role("button", name="Schedule offboarding").click()
+    everyone.ready("Offboarding")
+    expect(page.locator(".summary__row", has_text="Phase")).to_contain_text("scheduled")
+    expect(page.locator(".summary__row", has_text="Contract end")).to_contain_text("30 Jun 2031")
+
+
+def test_a_breach_is_reported_and_its_notice_marked_sent(
+    everyone: Person, seeded: dict[str, str]
+) -> None:
+    page = everyone.open("/incidents/new", "Report a breach")
+    page.get_by_label("Detected at (UTC)").fill("2026-11-30T09:30")
+    page.get_by_label("Started at (UTC)").fill("2026-11-30T09:00")
+    page.get_by_label("What happened").fill("a report mailed to the wrong customer")
+    page.get_by_label("Systems involved").fill("reporting")
+    page.get_by_label("contact", exact=True).check()
+    page.get_by_label("Affected tenants (optional)").fill(seeded["tenant"])
+    page.get_by_label("Contact point").fill("DPO desk")
+    page.get_by_role("button", name="Report the breach").click()
+    everyone.ready("Incident")
+    row = page.locator("main tbody tr", has_text="Pages Shop")
+    expect(row).to_contain_text("pending")
+    row.get_by_role("button", name="Mark as sent").click()
+    everyone.ready("Incident")
+    expect(page.locator("main tbody tr", has_text="Pages Shop")).to_contain_text("sent")
+
+
+def test_a_privacy_admin_objects_to_a_proposed_subprocessor(
+    everyone: Person, seeded: dict[str, str]
+) -> None:
+    page = everyone.open(f"/t/{seeded['tenant']}/subprocessors", "Subprocessor changes")
+    expect(page.locator("main tbody tr", has_text="Mailer Inc")).to_contain_text("No")
+    page.get_by_label("Reason").fill("we promised EU-only mail")
+    page.get_by_role("button", name="Send the objection").click()
+    everyone.ready("Subprocessor changes")
+    expect(page.locator("main tbody tr", has_text="Mailer Inc")).to_contain_text("Yes")
