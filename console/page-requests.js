@@ -1,7 +1,7 @@
 // The request queue (overdue first, as the API orders it) with filters held in memory only,
 // and the form to start a request. Identifiers typed here go in a request body, never a URL.
 
-import { api, tenantPath } from './api.js';
+import { api, pages, tenantPath } from './api.js';
 import { clear, countdown, h, label, link, paged, table, tag, when } from './dom.js';
 import { form } from './forms.js';
 import { ROLE, can } from './session.js';
@@ -43,8 +43,16 @@ function filterForm(current, apply) {
   return formEl;
 }
 
+// Every request of the tenant, in the API's order (overdue first), page by page: the filters
+// and the pages of the table work on the whole queue.
+async function allRequests(tenantId) {
+  const items = [];
+  for await (const page of pages(tenantPath(tenantId, '/dsar'), { limit: 500 })) items.push(...page.items);
+  return items;
+}
+
 export async function queue({ tenantId }, el) {
-  const { items } = await api(tenantPath(tenantId, '/dsar'));
+  const items = await allRequests(tenantId);
   const results = h('div', {});
   const now = Date.now();
   const draw = (f) => {

@@ -41,7 +41,7 @@ def list_tenants(req: func.HttpRequest) -> func.HttpResponse:
         services(),
         principal,
         query_int(req, "limit", 50, 1, 200),
-        req.params.get("continuation"),
+        req.params.get("continuation") or None,
     )
     return json_response(page)
 

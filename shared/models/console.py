@@ -41,8 +41,8 @@ class TenantSummaryPage(BaseModel):
 
 class CategoryLimits(BaseModel):
     category: str
-    defaultDays: int | None
-    """None: kept until the contract ends (contact) or for proof after it (consent)."""
+    defaultDays: int | None = None
+    """Absent: kept until the contract ends (contact) or for proof after it (consent)."""
     ceilingDays: int
     """The longest period a tenant may set (the operator's ``PRIVACY_RETENTION_CEILINGS``)."""
     minimumDays: int
