@@ -87,7 +87,7 @@ function retentionTable(tenant, byCategory) {
   return table('Retention per data category', ['Category', 'In effect', 'Default', 'Ceiling', 'Set by'], rows);
 }
 
-export function jobSummary(job) {
+function jobSummary(job) {
   if (!job) return h('p', {}, 'No re-stamping job: every item carries the period in effect.');
   return summary([
     ['Status', tag(job.status)], ['Why', (job.reasons || []).map((r) => r.replace(/[._]/g, ' ')).join(', ')],

@@ -3,8 +3,6 @@ most by keyboard; errors shown in words; and a cross-site form post refused in a
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.app_client import principal
 from tests.console.driver import Console, Person
 from tests.e2e.host_process import HostProcess, free_port
 
@@ -22,12 +21,7 @@ ROLES = ["Platform.Admin", "Privacy.Admin", "Privacy.Operator", "Support.Agent",
 
 
 def header(*roles: str) -> dict[str, str]:
-    claims = [{"typ": "roles", "val": r} for r in roles] + [
-        {"typ": "tenants", "val": "*"},
-        {"typ": "oid", "val": "oid-seeder"},
-    ]
-    raw = json.dumps({"auth_typ": "aad", "claims": claims}).encode()
-    return {"X-MS-CLIENT-PRINCIPAL": base64.b64encode(raw).decode()}
+    return {"X-MS-CLIENT-PRINCIPAL": principal(*roles, oid="oid-seeder")}
 
 
 @pytest.fixture(scope="module")
