@@ -5,6 +5,8 @@ import azure.functions as func
 from functions import (
     accountability_http,
     admin_http,
+    console_api_http,
+    console_http,
     dsar_http,
     dsar_orchestrations,
     incident_http,
@@ -33,5 +35,7 @@ for blueprint in (
     incident_timers.bp,
     accountability_http.bp,
     key_timers.bp,
+    console_http.bp,
+    console_api_http.bp,
 ):
     app.register_functions(blueprint)

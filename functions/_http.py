@@ -13,6 +13,7 @@ from typing import Any
 import azure.functions as func
 from pydantic import BaseModel
 
+from functions._cross_site import refuse_cross_site
 from shared.auth import Principal, Role, principal_from_headers, require
 from shared.bootstrap import Services, get_services
 from shared.errors import ApiError, BadRequest, FieldError
@@ -153,6 +154,7 @@ def admin(
     from shared.errors import Forbidden
     from shared.services.tenant_admin import record_denial
 
+    refuse_cross_site(req)
     principal = principal_from_headers(req.headers, principal_trusted(), _tenant_groups())
     try:
         require(principal, roles, tenant_id)

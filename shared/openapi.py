@@ -16,10 +16,11 @@ from pydantic.json_schema import models_json_schema
 
 from shared.models.admin import Problem
 from shared.openapi_accountability import ACCOUNTABILITY
+from shared.openapi_console import CONSOLE
 from shared.openapi_core import CORE
 from shared.openapi_operation import MARKDOWN, QUERY, Operation
 
-OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY)
+OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *CONSOLE)
 _REF = "#/components/schemas/{}"
 _TITLES = {
     400: "the request is malformed or does not match the schema",

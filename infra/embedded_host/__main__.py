@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from infra.embedded_host.host_guard import is_loopback
 from infra.embedded_host.json_logging import configure_logging
@@ -98,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from infra.embedded_host.app_loader import load_app
     from infra.embedded_host.durable import hub_name_from_host_json
     from infra.embedded_host.durable.client_binding import local_origin
+    from infra.embedded_host.easy_auth import EasyAuth
     from infra.embedded_host.host import EmbeddedHost
     from infra.embedded_host.host_keys import MASTER_KEY_FILE
     from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
@@ -127,7 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         host.add_routes(clock_routes(clock, host.keys, [host.wake_timers]))
     logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
                 extra={"file": str(data_dir / MASTER_KEY_FILE)})
-    config = uvicorn.Config(host.asgi_app(), host=args.host, port=args.port, log_config=None,
+    app: ASGIApp = host.asgi_app()
+    if get_settings().dev_auth:  # the console's sign-in, as App Service Authentication does it
+        app = EasyAuth(app)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=10)
     server = _Server(config)
     # uvicorn re-raises the captured signal after a graceful shutdown; handle it, exit 0.

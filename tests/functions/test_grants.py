@@ -22,7 +22,13 @@ from shared.settings import Settings
 from tests.app_client import FUNCTIONS, AppClient
 from tests.fakes import FakeClock
 from tests.functions.accountability_helpers import EMAIL, PHONE_E164, new_tenant, plant
-from tests.functions.grants_world import ADMIN_ROUTES, PUBLIC_ROUTES, World, claims_principal
+from tests.functions.grants_world import (
+    ADMIN_ROUTES,
+    PUBLIC_ROUTES,
+    SIGNED_IN_ROUTES,
+    World,
+    claims_principal,
+)
 from tests.functions.test_dsar import Dsar
 
 GROUP = "22222222-bbbb-4000-8000-000000000001"
@@ -81,8 +87,21 @@ def world(shared_world: World) -> World:
 
 def test_every_http_route_is_in_the_matrix() -> None:
     http = {n for n, f in FUNCTIONS.items() if f.get_trigger().get_dict_repr()["type"] == HTTP}
-    assert http - PUBLIC_ROUTES == set(ADMIN_ROUTES), "classify the new route in grants_world"
-    assert not PUBLIC_ROUTES & set(ADMIN_ROUTES)
+    classified = PUBLIC_ROUTES | SIGNED_IN_ROUTES
+    assert http - classified == set(ADMIN_ROUTES), "classify the new route in grants_world"
+    assert not classified & set(ADMIN_ROUTES)
+    assert not PUBLIC_ROUTES & SIGNED_IN_ROUTES
+
+
+@pytest.mark.parametrize("route", sorted(SIGNED_IN_ROUTES))
+def test_signed_in_routes_need_a_principal_but_no_role(world: World, route: str) -> None:
+    """Anyone signed in may ask who they are and what they may see; nobody unsigned may."""
+    params = world.params()
+    status, _, _ = world.call(route, "GET", {}, params, None)
+    assert status == 401
+    no_role = claims_principal(f"oid-{route}-none", tenants=(world.other,))
+    status, _, _ = world.call(route, "GET", no_role, params, None)
+    assert status == 200
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))

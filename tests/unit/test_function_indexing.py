@@ -105,6 +105,12 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
         OUT,
     ),
     "get_records_of_processing": (HTTP, "GET v1/tenants/{tenantId}/records-of-processing", OUT),
+    # the privacy console: its files, its principal's grants, the tenant list
+    "console_page": (HTTP, "GET console", OUT),
+    "console_asset": (HTTP, "GET console/{asset}", OUT),
+    "get_me": (HTTP, "GET v1/me", OUT),
+    "list_tenants": (HTTP, "GET v1/tenants", OUT),
+    "get_retention_limits": (HTTP, "GET v1/retention-limits", OUT),
 }
 
 
