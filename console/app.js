@@ -108,7 +108,10 @@ async function route() {
   const found = ROUTES.map(([pattern, render]) => [path.match(pattern), render]).find(([m]) => m);
   const tenantId = path.startsWith('/t/') ? decodeURIComponent(path.split('/')[2]) : null;
   renderNav(path, tenantId);
-  const el = main();
+  // Each navigation renders into its own element: a slower page still loading from an earlier
+  // route then writes into a detached element, never over the page now shown.
+  const el = h('div', { class: 'view' });
+  clear(main(), el);
   if (!found) {
     clear(el, h('h1', { tabindex: '-1' }, 'Page not found'), h('p', {}, 'Check the address, or ', link('#/', 'go to the start'), '.'));
   } else {
