@@ -8,13 +8,11 @@ counts come from item metadata, and the free texts are the vendor's own account.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,11 +20,13 @@ from pydantic import (
     model_validator,
 )
 
+from shared.timestamps import Timestamp
+
 IncidentCategory = Literal["behaviour", "technical", "contact", "conversation", "consent"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TenantId = Annotated[str, StringConstraints(pattern=r"^t-[a-z0-9]{1,40}$")]
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda v: v.astimezone(UTC))]
+UtcDatetime = Timestamp
 """Stored as UTC so ISO strings compare in time order (store filters compare strings)."""
 
 

@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from shared.policies.minimisation import IpPolicy
+from shared.timestamps import Timestamp
 
 Origin = Annotated[
     str,
@@ -137,7 +138,7 @@ class LegalHoldCreate(BaseModel):
     scope: Literal["tenant", "subject"]
     identifiers: HoldIdentifiers | None = None
     reason: str = Field(min_length=1, max_length=500)
-    until: AwareDatetime | None = None
+    until: Timestamp | None = None
 
 
 class LegalHold(BaseModel):
@@ -180,7 +181,7 @@ class RetentionJob(BaseModel):
 
 class OffboardingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    contractEnd: AwareDatetime
+    contractEnd: Timestamp
 
 
 class Offboarding(BaseModel):

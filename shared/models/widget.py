@@ -6,7 +6,9 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from shared.timestamps import Timestamp
 
 PseudoId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
 ShortText = Annotated[str, Field(max_length=256)]
@@ -78,7 +80,7 @@ class Context(Strict):
 class Event(Strict):
     id: UUID
     type: EventType
-    ts: AwareDatetime
+    ts: Timestamp
     url: HttpUrlText | None = None
     referrer: HttpUrlText | None = None
     durationMs: int | None = Field(default=None, ge=0, le=86_400_000)
@@ -141,7 +143,7 @@ class MessagePayload(Strict):
     visitorId: PseudoId
     author: Literal["visitor", "agent", "bot"]
     text: str = Field(min_length=1, max_length=10_000)
-    ts: AwareDatetime
+    ts: Timestamp
 
 
 class MessageRequest(MessagePayload):

@@ -88,3 +88,24 @@ def test_unknown_field_names_are_named_by_position_never_echoed(
     route = {"tenantId": tenant["tenantId"]}
     answer = client.call("update_tenant", "PATCH", patch, PRIVACY_ADMIN, route)
     assert problem(answer, 400)["errors"] == [{"path": "/extra[2]", "message": "unexpected field"}]
+
+
+EDGE_TIMES = ["0001-01-01T00:01:00+01:01", "9999-12-31T23:59:00-01:00", "1999-12-31T23:59:59Z"]
+
+
+@pytest.mark.parametrize("when", EDGE_TIMES)
+def test_timestamps_at_the_ends_of_the_calendar_are_400_not_an_overflow(
+    client: AppClient, tenant: dict[str, Any], when: str
+) -> None:
+    """Found by the fuzzer: a year-1 time with a positive offset overflowed on the way to UTC."""
+    incident = client.call("update_incident", method="PATCH", body={"startedAt": when},
+                           headers=PLATFORM, route={"incidentId": "inc-unknown"})
+    assert problem(incident, 400)["errors"][0]["path"] == "/startedAt"
+    body = collect_body(1)
+    body["events"][0]["ts"] = when
+    assert problem(client.call("collect", body=body, headers=widget_headers(tenant)), 400)
+    route = {"tenantId": tenant["tenantId"]}
+    for name, payload in (("start_offboarding", {"contractEnd": when}),
+                          ("create_legal_hold", {"scope": "tenant", "reason": "r", "until": when})):
+        answer = client.call(name, body=payload, headers=PRIVACY_ADMIN, route=route)
+        assert problem(answer, 400)["status"] == 400
