@@ -9,12 +9,13 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region of the stamp; must offer Flex Consumption.')
+@description('Azure region of the stamp; must offer Flex Consumption and be one of the privacy region\'s placements (below).')
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Customer region this stamp serves (PRIVACY_REGION), e.g. eu or us.')
-param region string
+@description('Customer region this stamp serves (PRIVACY_REGION): eu or us. The stamp refuses to deploy to a location outside that region (placements, below).')
+@allowed(['eu', 'us'])
+param privacyRegion string
 
 @description('Customer regions tenants may be created in (PRIVACY_REGIONS).')
 param regions array = ['eu', 'us']
@@ -93,10 +94,59 @@ param appSubnetPrefix string = '10.40.0.0/24'
 @description('Subnet for the private endpoints, inside vnetAddressPrefix.')
 param privateEndpointSubnetPrefix string = '10.40.1.0/24'
 
+// EU by default (issue 16): each customer region lists the Azure locations its stamp may run
+// in. EU: regions in EU member states only (not the UK, Switzerland or Norway, even with an
+// adequacy decision or EEA membership: add them here deliberately, in review, if the
+// controllers accept them). A location is compared in its canonical form ('West Europe' and
+// 'westeurope' are the same). Widening it is a code change, not a parameter, on purpose.
+var placements = {
+  eu: [
+    'westeurope'
+    'northeurope'
+    'francecentral'
+    'francesouth'
+    'germanywestcentral'
+    'germanynorth'
+    'swedencentral'
+    'swedensouth'
+    'italynorth'
+    'polandcentral'
+    'spaincentral'
+    'austriaeast'
+    'belgiumcentral'
+    'denmarkeast'
+  ]
+  us: [
+    'eastus'
+    'eastus2'
+    'centralus'
+    'northcentralus'
+    'southcentralus'
+    'westcentralus'
+    'westus'
+    'westus2'
+    'westus3'
+  ]
+}
+// Azure Communication Services keeps e-mail data at rest in this geography.
+var mailDataLocations = {
+  eu: 'Europe'
+  us: 'United States'
+}
+var canonicalLocation = toLower(replace(location, ' ', ''))
+// The guard: outside the list, the else branch reads a property placements does not have, and
+// ARM stops the deployment with "The language expression property '<placementError>' doesn't
+// exist" before anything is created: ARM's if() evaluates only the branch it takes, and the
+// resource group's tag (below) reads placedRegion. string() only gives both branches one type.
+// pycep-parser 0.5.1, which the offline checks use, does not know Bicep's fail(); this lookup
+// is the same stop in syntax it parses.
+var placementError = '${location} is outside the Azure locations allowed for privacy region ${privacyRegion} (bicep/README.md, EU placement)'
+var placedRegion = contains(placements[privacyRegion], canonicalLocation) ? privacyRegion : string(placements[placementError])
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
-  'privacy-region': region
+  'privacy-region': placedRegion
 }
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -326,7 +376,7 @@ module api 'app/api.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     logAnalyticsId: monitoring.outputs.logAnalyticsId
     functionAppDiagnostics: functionAppDiagnostics
-    region: region
+    region: placedRegion
     regions: regions
     regionEndpoints: regionEndpoints
     tenantGroups: tenantGroups
@@ -423,7 +473,7 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output AZURE_FUNCTION_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
-output PRIVACY_REGION string = region
+output PRIVACY_REGION string = placedRegion
 output COSMOS__accountEndpoint string = cosmos.outputs.endpoint
 output SERVICEBUS__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output KEYVAULT__vaultUri string = vault.outputs.uri
