@@ -85,6 +85,17 @@ param functionAppDiagnostics bool = false
 @description('Extra or replacement app settings, e.g. { PRIVACY_RETENTION_JOB_CRON: \'0 */5 * * * *\' }.')
 param appSettingOverrides object = {}
 
+@minLength(3)
+@description('The platform\'s on-call address (PRIVACY_ONCALL_EMAIL): app escalations and the stamp\'s alert rules mail it.')
+param oncallEmail string
+@minValue(1)
+@description('Refused admin calls in 15 minutes that raise the access-denied alert (bicep/README.md, Alerts).')
+param accessDeniedAlertThreshold int = 20
+@minValue(1)
+@maxValue(100)
+@description('Percentage of 5xx answers over 15 minutes that raises the server-error alert.')
+param serverErrorAlertPercent int = 5
+
 @description('Private networking (bicep/README.md): a VNet for the stamp, the function app integrated with it (all outbound through it), private endpoints and private DNS zones for storage (blob, queue, table), Cosmos DB, Key Vault and Service Bus, and public network access off on those four. Service Bus becomes Premium (1 messaging unit), which private endpoints need. The function app itself stays public.')
 param privateNetworking bool = false
 @description('Address space of the stamp\'s VNet (privateNetworking only); must not overlap networks it will be peered with.')
@@ -158,6 +169,9 @@ var names = {
   appInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  emailService: 'acs-email-${resourceToken}'
+  communicationService: 'acs-${resourceToken}'
+  actionGroup: 'ag-oncall-${resourceToken}'
   vnet: 'vnet-${resourceToken}'
   appSubnet: 'snet-app' // Flex Consumption rejects underscores in the subnet name
   privateEndpointSubnet: 'snet-pe'
@@ -357,6 +371,37 @@ module vaultContent 'app/vault-content.bicep' = {
   }
 }
 
+// E-mail through Azure Communication Services (bicep/README.md, "E-mail"): the app identity
+// sends with the custom sender role (appRoles, below); no key exists to leak.
+module email 'core/email.bicep' = {
+  name: 'email'
+  scope: rg
+  params: {
+    tags: tags
+    emailServiceName: names.emailService
+    communicationServiceName: names.communicationService
+    dataLocation: mailDataLocations[placedRegion]
+    logAnalyticsId: monitoring.outputs.logAnalyticsId
+  }
+}
+
+// Alerts to the on-call address (bicep/README.md, "Alerts").
+module alerts 'core/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    actionGroupName: names.actionGroup
+    oncallEmail: oncallEmail
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    ingestQueueName: ingestQueueName
+    accessDeniedThreshold: accessDeniedAlertThreshold
+    serverErrorPercent: serverErrorAlertPercent
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -391,6 +436,9 @@ module api 'app/api.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     zoneRedundant: zoneRedundant
+    mailEndpoint: email.outputs.endpoint
+    mailSender: email.outputs.sender
+    oncallEmail: oncallEmail
     appSettingOverrides: appSettingOverrides
     virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
   }
@@ -462,6 +510,13 @@ module appRoles 'core/role.bicep' = {
         name: monitoring.outputs.applicationInsightsName
         roleId: roles.monitoringMetricsPublisher
       }
+      // Send e-mail and nothing else: the custom role of core/email.bicep (no key listing, no
+      // deletes), on the Communication Service only.
+      {
+        kind: 'communication'
+        name: email.outputs.communicationServiceName
+        roleId: email.outputs.senderRoleId
+      }
     ]
   }
 }
@@ -478,3 +533,5 @@ output COSMOS__accountEndpoint string = cosmos.outputs.endpoint
 output SERVICEBUS__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output KEYVAULT__vaultUri string = vault.outputs.uri
 output EXPORTS__blobServiceUri string = storage.outputs.blobEndpoint
+output PRIVACY_MAIL_ENDPOINT string = email.outputs.endpoint
+output PRIVACY_MAIL_SENDER string = email.outputs.sender
