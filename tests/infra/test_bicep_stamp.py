@@ -1,8 +1,9 @@
-"""What issues 16 and 19 ask of the stamp, held in place by reading the templates
+"""What issues 16, 17 and 19 ask of the stamp, held in place by reading the templates
 (pycep-parser, the parser the offline validation uses): parameters azd fills with JSON, the
 initial-secrets default, the app identity's roles, the Flex function app's configuration, the
-outputs azd reads and the EU placement guard (evaluated as ARM would). Compiler-level rules
-(BCP138/142/318, hard-coded hosts) are infra/iac_guard.py's."""
+outputs azd reads, the EU placement guard (evaluated as ARM would), MFA-capable tokens,
+identity-only telemetry and the app roles. Compiler-level rules (BCP138/142/318, hard-coded
+hosts) are infra/iac_guard.py's; e-mail and alerts are in test_bicep_mail_alerts.py."""
 
 from __future__ import annotations
 
@@ -203,3 +204,31 @@ def test_the_parameter_files_place_their_stamps_inside_their_regions() -> None:
     values = {name: p["value"] for name, p in us["parameters"].items()}
     assert placed(values["privacyRegion"], values["location"]) == "us"
 
+
+# --- MFA, telemetry and app roles (issues 16 and 17) ---------------------------------------
+
+def test_admin_tokens_are_validated_as_v1_tokens_which_carry_amr() -> None:
+    """v2.0 access tokens have no amr claim (Entra access-token claims reference), so the
+    stamp's PRIVACY_REQUIRE_MFA=true needs the v1.0 issuer and a v1.0 registration."""
+    auth = parsed("core/function-flex.bicep")["resources"]["auth"]["config"]["properties"]
+    issuer = auth["identityProviders"]["azureActiveDirectory"]["registration"]["openIdIssuer"]
+    assert issuer.endswith("${authTenantId}/") and "v2.0" not in issuer
+    readme = (BICEP / "README.md").read_text(encoding="utf-8")
+    assert "api.requestedAccessTokenVersion=1" in readme
+    assert "requestedAccessTokenVersion=2" not in readme
+
+
+def test_telemetry_is_ingested_with_the_app_identity_only() -> None:
+    insights = parsed("core/monitoring.bicep")["resources"]["applicationInsights"]["config"]
+    assert insights["properties"]["DisableLocalAuth"] is True
+    given = {(a["kind"], a["roleId"]) for a in _assignments()}
+    assert ("appInsights", "3913510d-42f4-4e42-8a64-420c390055eb") in given  # Metrics Publisher
+
+
+def test_the_sixth_app_role_is_for_the_telephony_service_identity_only() -> None:
+    roles = json.loads((BICEP / "entra" / "app-roles.json").read_text(encoding="utf-8"))
+    assert len(roles) == 6
+    assert len({r["id"] for r in roles}) == len({r["value"] for r in roles}) == 6
+    [telephony] = [r for r in roles if r["value"] == "Telephony.Ingest"]
+    assert telephony["allowedMemberTypes"] == ["Application"] and telephony["isEnabled"]
+    assert re.fullmatch(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", telephony["id"])
