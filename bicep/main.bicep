@@ -9,12 +9,13 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region of the stamp; must offer Flex Consumption.')
+@description('Azure region of the stamp; must offer Flex Consumption and be one of the privacy region\'s placements (below).')
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Customer region this stamp serves (PRIVACY_REGION), e.g. eu or us.')
-param region string
+@description('Customer region this stamp serves (PRIVACY_REGION): eu or us. The stamp refuses to deploy to a location outside that region (placements, below).')
+@allowed(['eu', 'us'])
+param privacyRegion string
 
 @description('Customer regions tenants may be created in (PRIVACY_REGIONS).')
 param regions array = ['eu', 'us']
@@ -84,6 +85,17 @@ param functionAppDiagnostics bool = false
 @description('Extra or replacement app settings, e.g. { PRIVACY_RETENTION_JOB_CRON: \'0 */5 * * * *\' }.')
 param appSettingOverrides object = {}
 
+@minLength(3)
+@description('The platform\'s on-call address (PRIVACY_ONCALL_EMAIL): app escalations and the stamp\'s alert rules mail it.')
+param oncallEmail string
+@minValue(1)
+@description('Refused admin calls in 15 minutes that raise the access-denied alert (bicep/README.md, Alerts).')
+param accessDeniedAlertThreshold int = 20
+@minValue(1)
+@maxValue(100)
+@description('Percentage of 5xx answers over 15 minutes that raises the server-error alert.')
+param serverErrorAlertPercent int = 5
+
 @description('Private networking (bicep/README.md): a VNet for the stamp, the function app integrated with it (all outbound through it), private endpoints and private DNS zones for storage (blob, queue, table), Cosmos DB, Key Vault and Service Bus, and public network access off on those four. Service Bus becomes Premium (1 messaging unit), which private endpoints need. The function app itself stays public.')
 param privateNetworking bool = false
 @description('Address space of the stamp\'s VNet (privateNetworking only); must not overlap networks it will be peered with.')
@@ -93,10 +105,59 @@ param appSubnetPrefix string = '10.40.0.0/24'
 @description('Subnet for the private endpoints, inside vnetAddressPrefix.')
 param privateEndpointSubnetPrefix string = '10.40.1.0/24'
 
+// EU by default (issue 16): each customer region lists the Azure locations its stamp may run
+// in. EU: regions in EU member states only (not the UK, Switzerland or Norway, even with an
+// adequacy decision or EEA membership: add them here deliberately, in review, if the
+// controllers accept them). A location is compared in its canonical form ('West Europe' and
+// 'westeurope' are the same). Widening it is a code change, not a parameter, on purpose.
+var placements = {
+  eu: [
+    'westeurope'
+    'northeurope'
+    'francecentral'
+    'francesouth'
+    'germanywestcentral'
+    'germanynorth'
+    'swedencentral'
+    'swedensouth'
+    'italynorth'
+    'polandcentral'
+    'spaincentral'
+    'austriaeast'
+    'belgiumcentral'
+    'denmarkeast'
+  ]
+  us: [
+    'eastus'
+    'eastus2'
+    'centralus'
+    'northcentralus'
+    'southcentralus'
+    'westcentralus'
+    'westus'
+    'westus2'
+    'westus3'
+  ]
+}
+// Azure Communication Services keeps e-mail data at rest in this geography.
+var mailDataLocations = {
+  eu: 'Europe'
+  us: 'United States'
+}
+var canonicalLocation = toLower(replace(location, ' ', ''))
+// The guard: outside the list, the else branch reads a property placements does not have, and
+// ARM stops the deployment with "The language expression property '<placementError>' doesn't
+// exist" before anything is created: ARM's if() evaluates only the branch it takes, and the
+// resource group's tag (below) reads placedRegion. string() only gives both branches one type.
+// pycep-parser 0.5.1, which the offline checks use, does not know Bicep's fail(); this lookup
+// is the same stop in syntax it parses.
+var placementError = '${location} is outside the Azure locations allowed for privacy region ${privacyRegion} (bicep/README.md, EU placement)'
+var placedRegion = contains(placements[privacyRegion], canonicalLocation) ? privacyRegion : string(placements[placementError])
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
-  'privacy-region': region
+  'privacy-region': placedRegion
 }
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -108,6 +169,9 @@ var names = {
   appInsights: 'appi-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  emailService: 'acs-email-${resourceToken}'
+  communicationService: 'acs-${resourceToken}'
+  actionGroup: 'ag-oncall-${resourceToken}'
   vnet: 'vnet-${resourceToken}'
   appSubnet: 'snet-app' // Flex Consumption rejects underscores in the subnet name
   privateEndpointSubnet: 'snet-pe'
@@ -307,6 +371,37 @@ module vaultContent 'app/vault-content.bicep' = {
   }
 }
 
+// E-mail through Azure Communication Services (bicep/README.md, "E-mail"): the app identity
+// sends with the custom sender role (appRoles, below); no key exists to leak.
+module email 'core/email.bicep' = {
+  name: 'email'
+  scope: rg
+  params: {
+    tags: tags
+    emailServiceName: names.emailService
+    communicationServiceName: names.communicationService
+    dataLocation: mailDataLocations[placedRegion]
+    logAnalyticsId: monitoring.outputs.logAnalyticsId
+  }
+}
+
+// Alerts to the on-call address (bicep/README.md, "Alerts").
+module alerts 'core/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    actionGroupName: names.actionGroup
+    oncallEmail: oncallEmail
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    ingestQueueName: ingestQueueName
+    accessDeniedThreshold: accessDeniedAlertThreshold
+    serverErrorPercent: serverErrorAlertPercent
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -326,7 +421,7 @@ module api 'app/api.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     logAnalyticsId: monitoring.outputs.logAnalyticsId
     functionAppDiagnostics: functionAppDiagnostics
-    region: region
+    region: placedRegion
     regions: regions
     regionEndpoints: regionEndpoints
     tenantGroups: tenantGroups
@@ -341,6 +436,9 @@ module api 'app/api.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     zoneRedundant: zoneRedundant
+    mailEndpoint: email.outputs.endpoint
+    mailSender: email.outputs.sender
+    oncallEmail: oncallEmail
     appSettingOverrides: appSettingOverrides
     virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
   }
@@ -412,6 +510,13 @@ module appRoles 'core/role.bicep' = {
         name: monitoring.outputs.applicationInsightsName
         roleId: roles.monitoringMetricsPublisher
       }
+      // Send e-mail and nothing else: the custom role of core/email.bicep (no key listing, no
+      // deletes), on the Communication Service only.
+      {
+        kind: 'communication'
+        name: email.outputs.communicationServiceName
+        roleId: email.outputs.senderRoleId
+      }
     ]
   }
 }
@@ -423,8 +528,10 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output AZURE_FUNCTION_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
-output PRIVACY_REGION string = region
+output PRIVACY_REGION string = placedRegion
 output COSMOS__accountEndpoint string = cosmos.outputs.endpoint
 output SERVICEBUS__fullyQualifiedNamespace string = serviceBus.outputs.fullyQualifiedNamespace
 output KEYVAULT__vaultUri string = vault.outputs.uri
 output EXPORTS__blobServiceUri string = storage.outputs.blobEndpoint
+output PRIVACY_MAIL_ENDPOINT string = email.outputs.endpoint
+output PRIVACY_MAIL_SENDER string = email.outputs.sender

@@ -67,6 +67,31 @@ class Settings(BaseSettings):
     """DSAR zip downloads answer 303 to a short-lived storage link where the blob store makes
     them (Azure); off when storage is reachable only through private endpoints."""
 
+    mail_backend: Literal["mailbox", "acs"] = "mailbox"
+    """Where e-mail goes: ``.eml`` files under ``<data dir>/mailbox`` (local runs and tests, so
+    nothing leaves the machine) or Azure Communication Services Email (the stamp)."""
+    mail_endpoint: str | None = None
+    """The Communication Services endpoint (``https://<name>.communication.azure.com``); the
+    app identity authenticates, so no connection string or access key is ever configured."""
+    mail_sender: str | None = None
+    """Sender address of the stamp's Azure-managed domain (``DoNotReply@<guid>.azurecomm.net``):
+    ACS refuses any sender its linked domain does not own."""
+    oncall_email: str | None = None
+    """The platform's on-call address for escalations; the stamp's alert rules mail it too."""
+    require_mfa: bool = False
+    """Refuse admin calls whose token does not show multi-factor sign-in (``amr``). Off locally,
+    where dev auth has no identity provider; on in the stamp (bicep/README.md, MFA)."""
+    otel_exporter: Literal["none", "console", "otlp", "azure"] = "none"
+    """OpenTelemetry exporter: none in tests, ``azure`` in the stamp (Application Insights with
+    the app identity; the connection string only locates the resource)."""
+
+    @field_validator("mail_endpoint", "mail_sender", "oncall_email", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """local.settings.example.json documents these as "" (the embedded host loads it):
+        blank means not configured, so callers test one thing, ``None``."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("tenant_groups", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:

@@ -39,8 +39,15 @@ param zoneRedundant bool
 param appSettingOverrides object = {}
 @description('Subnet for the function app\'s VNet integration (privateNetworking); empty: none.')
 param virtualNetworkSubnetId string = ''
+@description('Azure Communication Services endpoint (https://<host>), reached with the app identity.')
+param mailEndpoint string
+@description('Sender address of the stamp\'s Azure-managed e-mail domain.')
+param mailSender string
+@description('The platform\'s on-call address.')
+param oncallEmail string
 
-var ownEndpoint = { '${region}': 'https://${name}.azurewebsites.net/api' }
+var publicBaseUrl = 'https://${name}.azurewebsites.net'
+var ownEndpoint = { '${region}': '${publicBaseUrl}/api' }
 
 var appSettings = [
   // Identity-based connections: a name and an endpoint, the credential is the app identity.
@@ -74,6 +81,39 @@ var appSettings = [
   }
   {
     name: 'AzureWebJobsDisableHomepage'
+    value: 'true'
+  }
+  // OpenTelemetry to Application Insights (azure-monitor-opentelemetry) with the app identity:
+  // the connection string above only locates the resource, the AAD setting authenticates.
+  {
+    name: 'PRIVACY_OTEL_EXPORTER'
+    value: 'azure'
+  }
+  // E-mail through Azure Communication Services with the app identity (core/email.bicep).
+  {
+    name: 'PRIVACY_MAIL_BACKEND'
+    value: 'acs'
+  }
+  {
+    name: 'PRIVACY_MAIL_ENDPOINT'
+    value: mailEndpoint
+  }
+  {
+    name: 'PRIVACY_MAIL_SENDER'
+    value: mailSender
+  }
+  {
+    name: 'PRIVACY_ONCALL_EMAIL'
+    value: oncallEmail
+  }
+  // Absolute console links in e-mails and webhooks (contracts: PRIVACY_CONSOLE_BASE_URL).
+  {
+    name: 'PRIVACY_CONSOLE_BASE_URL'
+    value: publicBaseUrl
+  }
+  // Admin calls need a multi-factor sign-in (the amr claim; bicep/README.md, MFA).
+  {
+    name: 'PRIVACY_REQUIRE_MFA'
     value: 'true'
   }
   // Adapters and region.

@@ -143,7 +143,11 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
         isAutoProvisioned: false
         registration: {
           clientId: authClientId
-          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+          // v1.0 issuer (no /v2.0): the admin API's registration issues v1.0 access tokens
+          // (api.requestedAccessTokenVersion=1, bicep/README.md), the only version that carries
+          // the amr claim PRIVACY_REQUIRE_MFA checks. The metadata behind this URL names the
+          // v1.0 issuer (https://sts.windows.net/<tenant>/) the platform then validates.
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/'
         }
         validation: {
           allowedAudiences: authAudiences

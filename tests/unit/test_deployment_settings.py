@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
-from pydantic import AliasChoices
+from pydantic import AliasChoices, ValidationError
 
 from shared import containers
 from shared.settings import Settings
@@ -191,6 +191,63 @@ def test_literal_privacy_values_are_valid_settings(monkeypatch: pytest.MonkeyPat
         "keyvault",
     )
     assert settings.dev_auth is False
+    assert (settings.mail_backend, settings.otel_exporter, settings.require_mfa) == (
+        "acs",
+        "azure",
+        True,
+    )
+
+
+def test_the_stamp_sends_mail_and_telemetry_with_its_identity_and_requires_mfa() -> None:
+    """The contract's Azure values; endpoint and sender come from the e-mail module, never a
+    connection string, and telemetry authenticates with the system-assigned identity."""
+    deployed = bicep_app_settings()
+    assert deployed["PRIVACY_MAIL_BACKEND"] == "'acs'"
+    assert deployed["PRIVACY_MAIL_ENDPOINT"] == "mailEndpoint"
+    assert deployed["PRIVACY_MAIL_SENDER"] == "mailSender"
+    assert deployed["PRIVACY_ONCALL_EMAIL"] == "oncallEmail"
+    assert deployed["PRIVACY_REQUIRE_MFA"] == "'true'"
+    assert deployed["PRIVACY_OTEL_EXPORTER"] == "'azure'"
+    assert deployed["APPLICATIONINSIGHTS_CONNECTION_STRING"] == (
+        "applicationInsightsConnectionString"
+    )
+    assert deployed["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "'Authorization=AAD'"
+
+
+def test_locally_mail_stays_on_disk_telemetry_off_and_mfa_not_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The example file's blank mail settings mean "not configured", as an absent one does."""
+    documented, _ = example_settings()
+    for name, value in documented.items():
+        if name.startswith("PRIVACY_"):
+            monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert (settings.mail_backend, settings.otel_exporter, settings.require_mfa) == (
+        "mailbox",
+        "none",
+        False,
+    )
+    assert (settings.mail_endpoint, settings.mail_sender, settings.oncall_email) == (None,) * 3
+    for name in ("PRIVACY_MAIL_BACKEND", "PRIVACY_OTEL_EXPORTER", "PRIVACY_REQUIRE_MFA"):
+        monkeypatch.delenv(name)
+    assert (Settings().mail_backend, Settings().otel_exporter, Settings().require_mfa) == (
+        "mailbox",
+        "none",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PRIVACY_MAIL_BACKEND", "smtp"), ("PRIVACY_OTEL_EXPORTER", "zipkin")],
+)
+def test_an_unknown_mail_or_telemetry_backend_stops_the_app(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings()
 
 
 def test_no_setting_and_no_bicep_file_carries_a_secret() -> None:
