@@ -151,7 +151,7 @@ def admin(
     ``roles`` in ``tenant_id`` (``None``: a tenant-less action, which needs a ``*`` grant)?
     Refusals in a tenant are audited in that tenant's trail."""
     from shared.errors import Forbidden
-    from shared.services.tenant_admin import record_denial
+    from shared.tenancy.admin import record_denial
 
     principal = principal_from_headers(req.headers, principal_trusted(), _tenant_groups())
     try:

@@ -7,16 +7,16 @@ import azure.functions as func
 
 from functions._documents import document_response
 from functions._http import admin, answers_problems, json_response, services
-from shared.auth import ANY_ROLE, Role
-from shared.models.subprocessor import (
+from shared.accountability import admin as accountability_admin
+from shared.accountability.markdown import records_markdown
+from shared.accountability.subprocessor_models import (
     ObjectionCreate,
     SubprocessorChangeCreate,
     SubprocessorChangePage,
     SubprocessorPage,
     SubprocessorSpec,
 )
-from shared.services import accountability_admin
-from shared.services.markdown_documents import records_markdown
+from shared.auth import ANY_ROLE, Role
 from shared.validation import parse_model
 
 bp = func.Blueprint()

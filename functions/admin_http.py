@@ -13,11 +13,11 @@ from functions._http import (
     query_int,
     services,
 )
+from shared.audit.models import QuarantinePage
 from shared.auth import ANY_ROLE, Role
 from shared.errors import BadRequest, FieldError
-from shared.models.admin import QuarantinePage
-from shared.models.tenant import TenantCreate, TenantPatch, WidgetKeyRotate
-from shared.services import tenant_admin
+from shared.tenancy import admin as tenant_admin
+from shared.tenancy.models import TenantCreate, TenantPatch, WidgetKeyRotate
 from shared.validation import parse_model
 
 bp = func.Blueprint()

@@ -17,9 +17,9 @@ from functions._http import (
     services,
 )
 from shared.auth import Role
-from shared.models.dsar import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
-from shared.services import dsar_admin
-from shared.services.dsar_export import package_as_json
+from shared.dsar import admin as dsar_admin
+from shared.dsar.export_package import package_as_json
+from shared.dsar.models import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
 from shared.validation import parse_model
 
 bp = df.Blueprint()

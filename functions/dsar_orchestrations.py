@@ -2,7 +2,7 @@
 
 Deterministic: time from ``context.current_utc_datetime``, only activities do I/O. Inputs,
 outputs, custom status and events carry request ids, categories and counts, never personal
-data. Each activity is one call into ``shared.services.dsar_work``.
+data. Each activity is one call into ``shared.dsar.orchestration_steps``.
 """
 
 from __future__ import annotations

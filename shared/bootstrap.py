@@ -18,29 +18,29 @@ from shared.ports.message_bus import MessageBus
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from shared.accountability.incident_register import IncidentRegister
+    from shared.accountability.incidents import Incidents
+    from shared.accountability.notices import IncidentNotices
+    from shared.accountability.processing_records import ProcessingRecords
+    from shared.accountability.subprocessors import Subprocessors
+    from shared.audit.control import ControlAudit
+    from shared.audit.quarantine import Quarantine
+    from shared.audit.trail import AuditTrail
+    from shared.dsar.orchestration_steps import DsarWork
+    from shared.dsar.requests import DsarRequests
+    from shared.ingest.accept import WidgetIngest
+    from shared.ingest.gate import WidgetGate
+    from shared.ingest.processor import IngestProcessor
     from shared.ports.blob_store import BlobStore
-    from shared.services.audit_trail import AuditTrail
-    from shared.services.blind_index_entries import BlindIndexEntries
-    from shared.services.control_audit import ControlAudit
-    from shared.services.dsar_requests import DsarRequests
-    from shared.services.dsar_work import DsarWork
-    from shared.services.incident_notices import IncidentNotices
-    from shared.services.incident_register import IncidentRegister
-    from shared.services.incidents import Incidents
-    from shared.services.ingest_processor import IngestProcessor
-    from shared.services.key_rotation import KeyRotation
-    from shared.services.legal_holds import LegalHolds
-    from shared.services.offboarding import OffboardingService
-    from shared.services.processing_records import ProcessingRecords
-    from shared.services.quarantine import Quarantine
-    from shared.services.retention_jobs import Budget, RetentionJobs
-    from shared.services.subject_keys import SubjectKeys
-    from shared.services.subprocessors import Subprocessors
-    from shared.services.sweeps import Sweeps
-    from shared.services.tenant_directory import TenantDirectory
-    from shared.services.visitor_binding import VisitorBinding
-    from shared.services.widget_gate import WidgetGate
-    from shared.services.widget_ingest import WidgetIngest
+    from shared.retention.holds import LegalHolds
+    from shared.retention.jobs import Budget, RetentionJobs
+    from shared.retention.key_rotation import KeyRotation
+    from shared.retention.offboarding import OffboardingService
+    from shared.retention.sweeps import Sweeps
+    from shared.subjects.index_entries import BlindIndexEntries
+    from shared.subjects.keys import SubjectKeys
+    from shared.subjects.visitors import VisitorBinding
+    from shared.tenancy.directory import TenantDirectory
 
 
 @dataclass
@@ -77,43 +77,43 @@ class Services:
 
     @cached_property
     def tenants(self) -> TenantDirectory:
-        from shared.services.tenant_directory import TenantDirectory
+        from shared.tenancy.directory import TenantDirectory
 
         return TenantDirectory(self.directory, self.clock, self.settings, self.quarantine)
 
     @cached_property
     def quarantine(self) -> Quarantine:
-        from shared.services.quarantine import Quarantine
+        from shared.audit.quarantine import Quarantine
 
         return Quarantine(self.store, self.clock, self.control_audit)
 
     @cached_property
     def subject_keys(self) -> SubjectKeys:
-        from shared.services.subject_keys import SubjectKeys
+        from shared.subjects.keys import SubjectKeys
 
         return SubjectKeys(self.store, self.keys, self.clock)
 
     @cached_property
     def visitors(self) -> VisitorBinding:
-        from shared.services.visitor_binding import VisitorBinding
+        from shared.subjects.visitors import VisitorBinding
 
         return VisitorBinding(self.store, self.keys, self.subject_keys)
 
     def audit_for(self, region: str) -> AuditTrail:
-        from shared.services.audit_trail import AuditTrail
+        from shared.audit.trail import AuditTrail
 
         return AuditTrail(self.store_for(region), self.clock)
 
     @cached_property
     def gate(self) -> WidgetGate:
+        from shared.ingest.gate import WidgetGate
         from shared.policies.rate_limit import RateLimiter
-        from shared.services.widget_gate import WidgetGate
 
         return WidgetGate(self.tenants, RateLimiter(self.clock), self.clock, self.settings)
 
     @cached_property
     def ingest(self) -> WidgetIngest:
-        from shared.services.widget_ingest import WidgetIngest
+        from shared.ingest.accept import WidgetIngest
 
         return WidgetIngest(
             self.gate,
@@ -138,19 +138,19 @@ class Services:
 
     @cached_property
     def index(self) -> BlindIndexEntries:
-        from shared.services.blind_index_entries import BlindIndexEntries
+        from shared.subjects.index_entries import BlindIndexEntries
 
         return BlindIndexEntries(self.store)
 
     def budget(self) -> Budget:
         """The bound of one timer run (items and seconds), from settings."""
-        from shared.services.retention_jobs import Budget
+        from shared.retention.jobs import Budget
 
         return Budget(self.settings.sweep_max_items, self.settings.sweep_max_seconds)
 
     @cached_property
     def retention_jobs(self) -> RetentionJobs:
-        from shared.services.retention_jobs import RetentionJobs
+        from shared.retention.jobs import RetentionJobs
 
         return RetentionJobs(
             self.tenants,
@@ -162,7 +162,7 @@ class Services:
 
     @cached_property
     def legal_holds(self) -> LegalHolds:
-        from shared.services.legal_holds import LegalHolds
+        from shared.retention.holds import LegalHolds
 
         return LegalHolds(
             self.tenants, self.index, self.keys, self.visitors, self.audit_for, self.clock
@@ -170,7 +170,7 @@ class Services:
 
     @cached_property
     def sweeps(self) -> Sweeps:
-        from shared.services.sweeps import Sweeps
+        from shared.retention.sweeps import Sweeps
 
         return Sweeps(
             self.tenants,
@@ -186,7 +186,7 @@ class Services:
 
     @cached_property
     def offboarding(self) -> OffboardingService:
-        from shared.services.offboarding import OffboardingService
+        from shared.retention.offboarding import OffboardingService
 
         return OffboardingService(
             self.tenants,
@@ -202,7 +202,7 @@ class Services:
 
     @cached_property
     def dsar_requests(self) -> DsarRequests:
-        from shared.services.dsar_requests import DsarRequests
+        from shared.dsar.requests import DsarRequests
 
         return DsarRequests(
             self.store, self.keys, self.clock, self.settings.dsr_record_days, self.quarantine
@@ -210,9 +210,9 @@ class Services:
 
     @cached_property
     def dsar_work(self) -> DsarWork:
-        from shared.services.dsar_matches import DsarMatches
-        from shared.services.dsar_strategies import Strategies
-        from shared.services.dsar_work import DsarWork
+        from shared.dsar.matches import DsarMatches
+        from shared.dsar.orchestration_steps import DsarWork
+        from shared.dsar.strategies import Strategies
 
         strategies = Strategies(
             self.store, self.subject_keys, self.index, self.blobs, self.keys, self.clock
@@ -233,13 +233,13 @@ class Services:
 
     @cached_property
     def key_rotation(self) -> KeyRotation:
-        from shared.services.key_rotation import KeyRotation
+        from shared.retention.key_rotation import KeyRotation
 
         return KeyRotation(self.tenants, self.store, self.keys, self.clock, self.settings.region)
 
     @cached_property
     def processor(self) -> IngestProcessor:
-        from shared.services.ingest_processor import IngestProcessor
+        from shared.ingest.processor import IngestProcessor
 
         return IngestProcessor(
             self.tenants,
@@ -254,19 +254,19 @@ class Services:
 
     @cached_property
     def control_audit(self) -> ControlAudit:
-        from shared.services.control_audit import ControlAudit
+        from shared.audit.control import ControlAudit
 
         return ControlAudit(self.audit_for, self.settings.region)
 
     @cached_property
     def incident_register(self) -> IncidentRegister:
-        from shared.services.incident_register import IncidentRegister
+        from shared.accountability.incident_register import IncidentRegister
 
         return IncidentRegister(self.directory, self.control_audit, self.clock)
 
     @cached_property
     def incidents(self) -> Incidents:
-        from shared.services.incidents import Incidents
+        from shared.accountability.incidents import Incidents
 
         return Incidents(
             self.incident_register,
@@ -280,7 +280,7 @@ class Services:
 
     @cached_property
     def incident_notices(self) -> IncidentNotices:
-        from shared.services.incident_notices import IncidentNotices
+        from shared.accountability.notices import IncidentNotices
 
         return IncidentNotices(
             self.incident_register,
@@ -293,7 +293,7 @@ class Services:
 
     @cached_property
     def subprocessors(self) -> Subprocessors:
-        from shared.services.subprocessors import Subprocessors
+        from shared.accountability.subprocessors import Subprocessors
 
         return Subprocessors(
             self.directory,
@@ -305,7 +305,7 @@ class Services:
 
     @cached_property
     def processing_records(self) -> ProcessingRecords:
-        from shared.services.processing_records import ProcessingRecords
+        from shared.accountability.processing_records import ProcessingRecords
 
         return ProcessingRecords(self.dsar_requests, self.subprocessors, self.clock)
 

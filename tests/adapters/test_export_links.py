@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from shared.auth import Grant, Principal
-from shared.models.dsar import DsarCreate
-from shared.services import dsar_admin
+from shared.dsar import admin as dsar_admin
+from shared.dsar.models import DsarCreate
 from tests.adapters.conftest import LocalAzurite, http_get, key_store
 from tests.app_client import AppClient
 from tests.fakes import FakeClock

@@ -41,8 +41,9 @@ from shared.adapters.cosmos_store import CosmosDocumentStore
 from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.auth import Grant, Principal
 from shared.bootstrap import Services, build_services
-from shared.models.dsar import DsarCreate
-from shared.models.tenant import TenantCreate
+from shared.dsar import admin as dsar_admin
+from shared.dsar.models import DsarCreate
+from shared.ingest.gate import WidgetCall
 from shared.ports.clock import SystemClock
 from shared.ports.document_store import (
     BatchOp,
@@ -51,9 +52,8 @@ from shared.ports.document_store import (
     NotFound,
     StoreError,
 )
-from shared.services import dsar_admin
-from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.bench.bench_ingest import ORIGIN, WARM, batch
 from tests.conftest import visitor_secret
 

@@ -53,16 +53,16 @@ from shared.bootstrap import Services, build_services
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id, subject_id_for_visitor
 from shared.crypto.envelope import FieldCipher
-from shared.models.dsar import DsarCreate, DsarDecision
-from shared.models.tenant import HoldIdentifiers, TenantCreate
-from shared.models.widget import DsarType
+from shared.dsar import admin as dsar_admin
+from shared.dsar.models import DsarCreate, DsarDecision
+from shared.ingest.models import DsarType
 from shared.policies.identifiers import normalise_email
 from shared.policies.retention import Category, item_ttl
 from shared.ports.clock import SystemClock
 from shared.ports.document_store import BatchOp
 from shared.ports.key_provider import current_secret
-from shared.services import dsar_admin
 from shared.settings import Settings
+from shared.tenancy.models import HoldIdentifiers, TenantCreate
 from tests.bench.bench_retention import seed
 
 PER_SUBJECT = 100

@@ -26,11 +26,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.adapters.sqlite_bus import SqliteBus
 from shared.bootstrap import build_services
-from shared.models.tenant import TenantCreate
-from shared.models.widget import Event
+from shared.ingest.gate import WidgetCall
+from shared.ingest.models import Event
 from shared.ports.clock import SystemClock
-from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.app_client import principal
 from tests.bench.load import cpu_seconds, open_loop, peak_rss_mb
 from tests.conftest import visitor_secret

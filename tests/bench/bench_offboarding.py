@@ -22,10 +22,10 @@ from typing import Any
 
 from shared.bootstrap import Services, build_services
 from shared.containers import SUBJECTS
-from shared.models.tenant import TenantCreate
 from shared.ports.document_store import BatchOp
-from shared.services.offboarding_export import build_export, export_package
+from shared.retention.offboarding_export import build_export, export_package
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.fakes import FakeClock
 
 PER_DOCUMENT, DOCUMENTS_PER_SUBJECT = 20, 100

@@ -24,10 +24,10 @@ from typing import Any
 
 from shared.bootstrap import Services, build_services
 from shared.containers import SUBJECTS
-from shared.models.tenant import TenantCreate
 from shared.ports.document_store import BatchOp, ContainerSpec
-from shared.services.retention_jobs import Budget, request_restamp
+from shared.retention.jobs import Budget, request_restamp
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.fakes import FakeClock
 
 PER_SUBJECT = 100

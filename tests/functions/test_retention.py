@@ -10,7 +10,7 @@ import pytest
 from shared.containers import SUBJECTS
 from shared.policies.stored_records import record_count
 from shared.ports.document_store import ContainerSpec, Filter, Query
-from shared.services.retention_jobs import Budget
+from shared.retention.jobs import Budget
 from tests.app_client import AppClient
 from tests.conftest import PLATFORM, PRIVACY_ADMIN, collect_body, visitor_secret, widget_headers
 from tests.fakes import FakeClock

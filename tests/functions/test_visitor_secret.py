@@ -131,7 +131,7 @@ def test_neither_the_secret_nor_its_plain_hash_is_stored(
 def test_a_constant_time_comparison_decides(
     client: AppClient, tenant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.services.visitor_binding as binding
+    import shared.subjects.visitors as binding
 
     compared: list[tuple[bytes, bytes]] = []
     real = binding.compare_digest
