@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from shared.concurrency import update_item
 from shared.errors import NotFound
-from shared.ports.document_store import DocumentStore, Item, PartitionKey, PreconditionFailed, Query
+from shared.ports.document_store import DocumentStore, Item, PartitionKey, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 
 
@@ -33,13 +34,15 @@ def mutate(
 
     ``change`` may raise an ``ApiError`` (a refused transition); it is then not retried.
     """
-    for _ in range(20):
-        doc = read(store, container, pk, item_id, what)
-        try:
-            return store.replace(container, doc | change(doc), if_match=doc["_etag"])
-        except PreconditionFailed:
-            continue
-    raise RuntimeError(f"{what} update kept conflicting")
+    return update_item(
+        store,
+        container,
+        pk,
+        item_id,
+        change,
+        what=f"the {what}",
+        read=lambda: read(store, container, pk, item_id, what),
+    )
 
 
 def read_all(

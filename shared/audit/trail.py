@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.concurrency import under_etag
 from shared.containers import AUDIT
 from shared.policies.retention import Category, effective_days
 from shared.ports.clock import Clock
@@ -68,65 +69,75 @@ class AuditTrail:
         details: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any] | None:
-        """Append one entry; returns None when ``idempotency_key`` was already audited."""
+        """Append one entry; returns None when ``idempotency_key`` was already audited.
+
+        Two writers never fork the chain: the batch replaces the head under its ETag, and the
+        writer that loses the race reads the new head and appends after it."""
         days = effective_days(Category.AUDIT, retention) or 365
         marker_id = None
         if idempotency_key:
             marker_id = "k-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
-        for _ in range(50):
+        fields = {
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "outcome": outcome,
+            "details": details or {},
+        }
+
+        def attempt() -> dict[str, Any] | None:
             head = self._head(tenant_id)
-            seq = head["seq"] + 1
-            now = self._clock.now()
-            entry = {
-                "id": entry_id(seq),
-                "tenantId": tenant_id,
-                "type": "entry",
-                "seq": seq,
-                "at": now.isoformat(),
-                "actor": actor,
-                "action": action,
-                "target": target,
-                "outcome": outcome,
-                "details": details or {},
-                "prevHash": head["hash"],
-                "prevAt": head.get("at"),
-                "ttl": days * 86400,
-            }
-            entry["hash"] = entry_hash(entry)
-            new_head = {
-                "id": HEAD_ID,
-                "tenantId": tenant_id,
-                "type": "head",
-                "seq": seq,
-                "hash": entry["hash"],
-                "at": entry["at"],
-                "ttl": -1,
-            }
-            ops = [BatchOp("create", item=entry)]
-            if marker_id:
-                ops.insert(
-                    0,
-                    BatchOp(
-                        "create",
-                        item={
-                            "id": marker_id,
-                            "tenantId": tenant_id,
-                            "type": "key",
-                            "ttl": days * 86400,
-                        },
-                    ),
-                )
-            if head.get("_etag"):
-                ops.append(BatchOp("replace", item=new_head, if_match=head["_etag"]))
-            else:
-                ops.append(BatchOp("create", item=new_head))
+            entry, ops = self._ops(tenant_id, head, fields, days, marker_id)
             try:
                 self._store.batch(AUDIT.name, (tenant_id,), ops)
-                return entry
             except BatchFailed as failed:
                 if marker_id and failed.index == 0:
-                    return None
-        raise RuntimeError("audit append kept conflicting")
+                    return None  # the marker exists: this action was audited already
+                raise
+            return entry
+
+        return under_etag(attempt, what="the audit trail", retry_on=(BatchFailed,))
+
+    def _ops(
+        self,
+        tenant_id: str,
+        head: dict[str, Any],
+        fields: dict[str, Any],
+        days: int,
+        marker_id: str | None,
+    ) -> tuple[dict[str, Any], list[BatchOp]]:
+        """The next entry after ``head`` and the batch that writes it (marker, entry, head)."""
+        seq = head["seq"] + 1
+        entry = {
+            "id": entry_id(seq),
+            "tenantId": tenant_id,
+            "type": "entry",
+            "seq": seq,
+            "at": self._clock.now().isoformat(),
+            **fields,
+            "prevHash": head["hash"],
+            "prevAt": head.get("at"),
+            "ttl": days * 86400,
+        }
+        entry["hash"] = entry_hash(entry)
+        new_head = {
+            "id": HEAD_ID,
+            "tenantId": tenant_id,
+            "type": "head",
+            "seq": seq,
+            "hash": entry["hash"],
+            "at": entry["at"],
+            "ttl": -1,
+        }
+        ops = [BatchOp("create", item=entry)]
+        if marker_id:
+            marker = {"id": marker_id, "tenantId": tenant_id, "type": "key", "ttl": days * 86400}
+            ops.insert(0, BatchOp("create", item=marker))
+        if head.get("_etag"):
+            ops.append(BatchOp("replace", item=new_head, if_match=head["_etag"]))
+        else:
+            ops.append(BatchOp("create", item=new_head))
+        return entry, ops
 
     def _head(self, tenant_id: str) -> dict[str, Any]:
         try:

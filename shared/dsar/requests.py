@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel
 
+from shared.concurrency import under_etag
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.dsar.models import (
@@ -36,7 +37,7 @@ from shared.dsar.models import (
 from shared.errors import BadRequest, FieldError, NotFound, Quarantined
 from shared.ingest.models import DsarType
 from shared.ports.clock import Clock
-from shared.ports.document_store import DocumentStore, Filter, PreconditionFailed, Query
+from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.ports.key_provider import KeyProvider, WrappedKey
 from shared.tenancy.directory import BrokenDocuments
@@ -180,16 +181,15 @@ class DsarRequests:
 
         ``guard`` sees the document each attempt writes over and may refuse (raise): a write
         decided on a state that changed meanwhile is re-checked, never applied blindly."""
-        for _ in range(20):
+
+        def attempt() -> dict[str, Any]:
             doc = self.get(tenant_id, request_id)
             if guard is not None:
                 guard(doc)
             changed = self._changed(doc, fields, to, reason, actor)
-            try:
-                return self._store.replace(REQUESTS.name, changed, if_match=doc["_etag"])
-            except PreconditionFailed:
-                continue
-        raise RuntimeError("request update kept conflicting")
+            return self._store.replace(REQUESTS.name, changed, if_match=doc["_etag"])
+
+        return under_etag(attempt, what="the request")
 
     def _changed(
         self,

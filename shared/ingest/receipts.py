@@ -19,13 +19,13 @@ of other instances are retried under the ETag with jittered back-off.
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shared.concurrency import Contended, under_etag
 from shared.containers import SUBJECTS
 from shared.policies.retention import Category, effective_days
 from shared.ports.clock import Clock
@@ -39,14 +39,14 @@ from shared.ports.document_store import (
 
 CAP = 500
 ATTEMPTS = 32
-MAX_PAUSE = 0.05
-"""Seconds: the back-off between two attempts grows from 1 ms to this, with jitter."""
+"""More than the default bound: every tab of a visitor and the processor write this one
+document, and a lost claim costs a redelivery."""
 _STRIPES = [threading.RLock() for _ in range(64)]
 RECEIPTS_TYPE = "receipts"
 RECEIPTS_ID = "receipts"
 
 
-class ClaimContended(Exception):
+class ClaimContended(Contended):
     """Too many concurrent writers on one subject's receipts; the caller retries later."""
 
 
@@ -135,25 +135,31 @@ class EventReceipts:
         """Claim the unclaimed ids for ``request_id``; answers which ids that request owns.
         ``known`` saves the first read when the caller has just read the receipts."""
         session = session_key(session_id)
+        snapshot = known
+
+        def attempt() -> Claim:
+            nonlocal snapshot
+            doc = (snapshot or self.read(pk)).doc
+            snapshot = None
+            owner = _owners(doc)
+            opener = _opener(doc, session)
+            new = list(dict.fromkeys(e for e in event_ids if e not in owner))
+            if new:  # another instance may get there first: then read again and merge
+                self._write(pk, doc, [request_id, session, new], ttl)
+                owner.update(dict.fromkeys(new, request_id))
+                opener = opener or request_id
+            owned = {e for e in event_ids if owner[e] == request_id}
+            return Claim(owned, opens_session=opener == request_id)
+
         with _stripe(pk):
-            for attempt in range(ATTEMPTS):
-                doc = (known or self.read(pk)).doc
-                known = None
-                owner = _owners(doc)
-                opener = _opener(doc, session)
-                new = list(dict.fromkeys(e for e in event_ids if e not in owner))
-                if new:
-                    try:
-                        self._write(pk, doc, [request_id, session, new], ttl)
-                    except (Conflict, PreconditionFailed, NotFound):
-                        # another instance got there first: wait a little, read again, merge
-                        self._pause(random.uniform(0, min(MAX_PAUSE, 0.001 * 2**attempt)))
-                        continue
-                    owner.update(dict.fromkeys(new, request_id))
-                    opener = opener or request_id
-                owned = {e for e in event_ids if owner[e] == request_id}
-                return Claim(owned, opens_session=opener == request_id)
-        raise ClaimContended("event receipts of one subject are contended")
+            return under_etag(
+                attempt,
+                what="the event receipts of one subject",
+                retry_on=(Conflict, PreconditionFailed, NotFound),
+                attempts=ATTEMPTS,
+                pause=self._pause,
+                error=ClaimContended,
+            )
 
     def _write(
         self, pk: PartitionKey, doc: dict[str, Any] | None, claim: list[Any], ttl: int

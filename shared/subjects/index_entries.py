@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.concurrency import under_etag
 from shared.containers import INDEX
 from shared.crypto.blind_index import IdentifierKind, index_id
 from shared.policies.holds import is_held
@@ -36,7 +37,9 @@ from shared.tenancy.models import Tenant
 
 MAX_SUBJECTS = 50
 """Subjects one identifier entry keeps (documented limit; see the module docstring)."""
-ATTEMPTS = 10
+WHAT = "a blind-index entry"
+RACES = (Conflict, PreconditionFailed, NotFound)
+"""Another writer created, changed or removed the entry between our read and write."""
 
 
 @dataclass(frozen=True)
@@ -87,34 +90,28 @@ class BlindIndexEntries:
     ) -> None:
         item_id = index_id(kind, digest)
         day = _seen_day(seen_at)
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> None:
             try:
                 doc = self._store.read(INDEX.name, (tenant.tenantId,), item_id)
             except NotFound:
-                try:
-                    self._store.create(
-                        INDEX.name,
-                        {
-                            "id": item_id,
-                            "tenantId": tenant.tenantId,
-                            "kind": kind,
-                            "keyVersion": key_version,
-                            "subjectIds": [subject_id],
-                            "seen": {subject_id: day},
-                        },
-                    )
-                    return
-                except Conflict:
-                    continue
+                self._store.create(
+                    INDEX.name,
+                    {
+                        "id": item_id,
+                        "tenantId": tenant.tenantId,
+                        "kind": kind,
+                        "keyVersion": key_version,
+                        "subjectIds": [subject_id],
+                        "seen": {subject_id: day},
+                    },
+                )
+                return
             changed = self._with_link(tenant, doc, subject_id, day, now)
-            if changed is None:
-                return
-            try:
+            if changed is not None:
                 self._store.replace(INDEX.name, changed, if_match=doc["_etag"])
-                return
-            except (PreconditionFailed, NotFound):
-                continue
-        raise RuntimeError("blind index update kept conflicting")
+
+        under_etag(attempt, what=WHAT, retry_on=RACES)
 
     @staticmethod
     def _with_link(
@@ -152,23 +149,21 @@ class BlindIndexEntries:
 
     def unlink(self, tenant_id: str, item_id: str, subject_id: str) -> None:
         """Remove a subject from an entry; the entry goes when no subject is left."""
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> None:
             try:
                 doc = self._store.read(INDEX.name, (tenant_id,), item_id)
             except NotFound:
                 return
             remaining = [s for s in doc["subjectIds"] if s != subject_id]
             seen = {s: d for s, d in doc.get("seen", {}).items() if s != subject_id}
-            try:
-                if remaining:
-                    self._store.replace(
-                        INDEX.name,
-                        doc | {"subjectIds": remaining, "seen": seen},
-                        if_match=doc["_etag"],
-                    )
-                else:
-                    self._store.delete(INDEX.name, (tenant_id,), item_id, if_match=doc["_etag"])
-                return
-            except (PreconditionFailed, NotFound):
-                continue
-        raise RuntimeError("blind index update kept conflicting")
+            if remaining:
+                self._store.replace(
+                    INDEX.name,
+                    doc | {"subjectIds": remaining, "seen": seen},
+                    if_match=doc["_etag"],
+                )
+            else:
+                self._store.delete(INDEX.name, (tenant_id,), item_id, if_match=doc["_etag"])
+
+        under_etag(attempt, what=WHAT, retry_on=(PreconditionFailed, NotFound))

@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from shared.concurrency import update_item
 from shared.containers import SUBJECTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.ports.clock import Clock
@@ -19,7 +20,6 @@ from shared.ports.document_store import (
     DocumentStore,
     NotFound,
     PatchOp,
-    PreconditionFailed,
 )
 from shared.ports.key_provider import KeyProvider, WrappedKey
 
@@ -104,21 +104,16 @@ class SubjectKeys:
     ) -> None:
         """Keep the latest choice per purpose on the subject (older messages never win), so
         ingest can honour a withdrawal without reading the consent history."""
-        pk = subject_pk(tenant_id, subject_id)
-        for _ in range(10):
-            doc = self._store.read(SUBJECTS.name, pk, SUBJECT_DOC_ID)
+
+        def latest(doc: dict[str, Any]) -> dict[str, Any]:
             current = dict(doc.get("consents", {}))
             for purpose, granted in purposes.items():
                 if current.get(purpose, {}).get("at", "") <= at:
                     current[purpose] = {"granted": granted, "at": at}
-            try:
-                self._store.replace(
-                    SUBJECTS.name, doc | {"consents": current}, if_match=doc["_etag"]
-                )
-                return
-            except PreconditionFailed:
-                continue
-        raise RuntimeError("consent state kept conflicting")
+            return {"consents": current}
+
+        pk = subject_pk(tenant_id, subject_id)
+        update_item(self._store, SUBJECTS.name, pk, SUBJECT_DOC_ID, latest, what="consent state")
 
     def remember_index(
         self, tenant_id: str, subject_id: str, index_item_id: str, known: dict[str, Any]

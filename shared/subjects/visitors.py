@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from hmac import compare_digest
 from typing import Any
 
+from shared.concurrency import under_etag
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import subject_id_for_visitor, visitor_secret_hash
 from shared.errors import VisitorMismatch
@@ -28,7 +29,6 @@ from shared.ports.document_store import Conflict, DocumentStore, NotFound, Preco
 from shared.ports.key_provider import KeyProvider, current_secret
 from shared.subjects.keys import SubjectKeys
 
-ATTEMPTS = 5
 REFUSAL = "this visitor id belongs to another visitor secret; nothing was stored"
 
 
@@ -90,19 +90,21 @@ class VisitorBinding:
         when the visitor id is bound to another secret or the call carries none."""
         if not secret:
             raise VisitorMismatch(REFUSAL)
-        for _ in range(ATTEMPTS):
+
+        def attempt() -> VisitorSubject:
             found = self.find(tenant_id, visitor_id)
-            try:
-                if found.doc is None:
-                    return self._bind_new(tenant_id, found, secret)
-                bound = found.doc.get("visitorSecret")
-                if bound is None:
-                    return self._bind_existing(tenant_id, found, secret)
-            except (Conflict, PreconditionFailed, NotFound):
-                continue  # another first call got there: read again and compare
+            if found.doc is None:
+                return self._bind_new(tenant_id, found, secret)
+            bound = found.doc.get("visitorSecret")
+            if bound is None:
+                return self._bind_existing(tenant_id, found, secret)
             self._check(tenant_id, found.subject_id, bound, secret)
             return found
-        raise RuntimeError("visitor binding kept conflicting")
+
+        # another first call may get there first: then read again and compare
+        return under_etag(
+            attempt, what="the visitor", retry_on=(Conflict, PreconditionFailed, NotFound)
+        )
 
     def _hash(self, tenant_id: str, subject_id: str, secret: str) -> dict[str, str]:
         key = current_secret(self._keys, "blind-index")

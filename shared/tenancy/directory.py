@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from shared.concurrency import under_etag
 from shared.containers import ORIGINS, TENANTS
 from shared.errors import BadRequest, FieldError, NotFound, Quarantined
 from shared.policies.retention import (
@@ -171,19 +172,20 @@ class TenantDirectory:
         self, tenant_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any]:
         """Read-modify-write under the document's ETag: ``change`` returns the fields to set."""
-        for _ in range(20):
+        repaired = False
+
+        def attempt() -> dict[str, Any]:
+            nonlocal repaired
             doc = self._doc(tenant_id)
             updated = doc | change(doc) | {"updatedAt": self._clock.now().isoformat()}
             repaired = self._check_whole(doc, updated)
-            try:
-                stored = self._store.replace(TENANTS.name, updated, if_match=doc["_etag"])
-            except PreconditionFailed:
-                continue
-            self.forget(stored["widgetKeyHash"])
-            if repaired and self._broken is not None:
-                self._broken.resolve(TENANTS.name, tenant_id)
-            return stored
-        raise RuntimeError("tenant update kept conflicting")
+            return self._store.replace(TENANTS.name, updated, if_match=doc["_etag"])
+
+        stored = under_etag(attempt, what="the tenant")
+        self.forget(stored["widgetKeyHash"])
+        if repaired and self._broken is not None:
+            self._broken.resolve(TENANTS.name, tenant_id)
+        return stored
 
     def _check_whole(self, before: dict[str, Any], after: dict[str, Any]) -> bool:
         """Refuse a write whose result would not read back (nothing is stored then); True when
@@ -281,7 +283,8 @@ class TenantDirectory:
 
     def _link_origin(self, origin: str, tenant_id: str, add: bool) -> None:
         digest = origin_hash(origin)
-        for _ in range(5):
+
+        def attempt() -> None:
             try:
                 doc = self._store.read(ORIGINS.name, (digest,), digest)
                 etag: str | None = doc["_etag"]
@@ -290,12 +293,9 @@ class TenantDirectory:
             ids = set(doc["tenantIds"])
             ids = ids | {tenant_id} if add else ids - {tenant_id}
             doc["tenantIds"] = sorted(ids)
-            try:
-                if etag is None:
-                    self._store.create(ORIGINS.name, doc)
-                else:
-                    self._store.replace(ORIGINS.name, doc, if_match=etag)
-                return
-            except (PreconditionFailed, ItemConflict):
-                continue
-        raise RuntimeError("origin index update kept conflicting")
+            if etag is None:
+                self._store.create(ORIGINS.name, doc)
+            else:
+                self._store.replace(ORIGINS.name, doc, if_match=etag)
+
+        under_etag(attempt, what="the origin index", retry_on=(PreconditionFailed, ItemConflict))

@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from shared.concurrency import update_item
 from shared.containers import WIDGET_KEYS
 from shared.ports.document_store import DocumentStore
 from shared.ports.document_store import NotFound as ItemNotFound
@@ -25,6 +26,9 @@ def key_hash(widget_key: str) -> str:
 
 def new_key(region: str) -> str:
     return f"wk_{region}_{secrets.token_urlsafe(24)}"
+
+
+WHAT = "a widget key link"
 
 
 class WidgetKeyLinks:
@@ -52,14 +56,14 @@ class WidgetKeyLinks:
 
     def retire(self, digests: list[str], until: datetime) -> datetime:
         """Old keys work until ``until`` at the latest (an earlier end is kept)."""
+
+        def sooner(link: dict[str, Any]) -> dict[str, Any]:
+            current = _expiry(link)
+            return {"expiresAt": until.isoformat()} if current is None or until < current else {}
+
         for digest in digests:
-            try:
-                found = self._store.read(WIDGET_KEYS.name, (digest,), digest)
-            except ItemNotFound:
-                continue
-            current = _expiry(found)
-            if current is None or until < current:
-                self._store.replace(WIDGET_KEYS.name, found | {"expiresAt": until.isoformat()})
+            with contextlib.suppress(ItemNotFound):  # already removed: nothing to retire
+                update_item(self._store, WIDGET_KEYS.name, (digest,), digest, sooner, what=WHAT)
         return until
 
     def _drop(self, digest: str) -> None:

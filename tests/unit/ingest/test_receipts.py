@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from shared.adapters.sqlite_store import SqliteDocumentStore
+from shared.concurrency import MAX_PAUSE
 from shared.containers import SUBJECTS
 from shared.ingest.receipts import (
     ATTEMPTS,
     CAP,
-    MAX_PAUSE,
     RECEIPTS_ID,
     ClaimContended,
     EventReceipts,
