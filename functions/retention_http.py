@@ -7,7 +7,7 @@ import azure.functions as func
 from functions._http import admin, answers_problems, json_response, services
 from shared.auth import Role
 from shared.retention import admin as retention_admin
-from shared.tenancy.models import LegalHoldCreate, LegalHoldCreated, OffboardingCreate
+from shared.retention.models import LegalHoldCreate, LegalHoldCreated, OffboardingCreate
 from shared.validation import parse_model
 
 bp = func.Blueprint()

@@ -78,14 +78,6 @@ class NoticeStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
 
 
-NOTICE_TRANSITIONS: dict[NoticeStatus, frozenset[NoticeStatus]] = {
-    NoticeStatus.PENDING: frozenset({NoticeStatus.SENT}),
-    NoticeStatus.SENT: frozenset({NoticeStatus.ACKNOWLEDGED, NoticeStatus.SENT}),
-    NoticeStatus.ACKNOWLEDGED: frozenset({NoticeStatus.SENT}),
-}
-"""Sending again (from sent or acknowledged) is an update: only for a newer incident revision."""
-
-
 class NoticeMove(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["sent", "acknowledged"]

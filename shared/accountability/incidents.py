@@ -19,7 +19,6 @@ from shared.accountability.incident_models import (
     IncidentCreated,
     IncidentPatch,
     IncidentView,
-    NoticeStatus,
 )
 from shared.accountability.incident_register import (
     ESCALATE_BEFORE,
@@ -28,6 +27,7 @@ from shared.accountability.incident_register import (
     counts,
     notice_id,
 )
+from shared.accountability.lifecycle import NOTICE
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
@@ -148,7 +148,7 @@ class Incidents:
             "type": "notice",
             "tenantId": tenant.tenantId,
             "region": tenant.region,
-            "status": NoticeStatus.PENDING.value,
+            "status": NOTICE.initial.value,
             "escalated": False,
             "escalateAt": (notify_by - ESCALATE_BEFORE).isoformat(),
             "notifyBy": notify_by.isoformat(),

@@ -13,17 +13,18 @@ from typing import Any
 
 from shared.accountability import documents as docs
 from shared.accountability.incident_models import (
-    NOTICE_TRANSITIONS,
     BreachNotice,
     CategoryExposure,
     Exposure,
     NoticeStatus,
 )
 from shared.accountability.incident_register import IncidentRegister, counts, notice_id
+from shared.accountability.lifecycle import NOTICE
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
 from shared.errors import Conflict, Quarantined
+from shared.lifecycle import advance
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, PreconditionFailed, Query
 from shared.tenancy.directory import TenantDirectory
@@ -79,10 +80,8 @@ class IncidentNotices:
         incident = self._register.incident(incident_id)
         revision = incident["revision"]
 
-        def advance(doc: Item) -> Item:
-            current = NoticeStatus(doc["status"])
-            if target not in NOTICE_TRANSITIONS[current]:
-                raise Conflict(f"a notice cannot go from {current} to {target}")
+        def moved(doc: Item) -> Item:
+            advance(NOTICE, doc["status"], target)
             if target == NoticeStatus.SENT and doc.get("sentRevision") == revision:
                 raise Conflict("this revision of the notice was already sent")
             now = self._clock.now().isoformat()
@@ -95,7 +94,7 @@ class IncidentNotices:
             return fields
 
         notice = docs.mutate(
-            self._directory, INCIDENTS.name, (incident_id,), notice_id(tenant_id), "notice", advance
+            self._directory, INCIDENTS.name, (incident_id,), notice_id(tenant_id), "notice", moved
         )
         tenant = self._tenants.get(tenant_id)
         details = counts(notice) | {"revision": revision}

@@ -18,7 +18,8 @@ from shared.accountability.records_models import (
     RecordsOfProcessing,
 )
 from shared.accountability.subprocessors import Subprocessors, object_by
-from shared.dsar.models import FINISHED, DsarStatus
+from shared.dsar.lifecycle import FINISHED
+from shared.dsar.models import DsarStatus
 from shared.dsar.requests import DsarRequests
 from shared.policies import processing
 from shared.policies.retention import DEFAULT_RETENTION_DAYS, Category, effective_days

@@ -14,6 +14,12 @@ import uuid
 from datetime import datetime, timedelta
 
 from shared.accountability import documents as docs
+from shared.accountability.lifecycle import (
+    SUBPROCESSOR,
+    SUBPROCESSOR_CHANGE,
+    ChangeStatus,
+    EntryStatus,
+)
 from shared.accountability.subprocessor_models import (
     Objection,
     ObjectionCreate,
@@ -27,6 +33,7 @@ from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import SUBPROCESSOR_CHANGES, SUBPROCESSORS
 from shared.errors import Conflict
+from shared.lifecycle import advance
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, Query
 from shared.tenancy.directory import TenantDirectory
@@ -93,7 +100,7 @@ class Subprocessors:
         return spec.model_dump(mode="json") | {
             "id": subprocessor_id,
             "subprocessorId": subprocessor_id,
-            "status": "active",
+            "status": SUBPROCESSOR.initial.value,
             "activeSince": self._clock.now().isoformat(),
             "removedAt": None,
             "changeId": change_id,
@@ -103,7 +110,7 @@ class Subprocessors:
         doc = docs.read(
             self._directory, SUBPROCESSORS.name, (subprocessor_id,), subprocessor_id, "subprocessor"
         )
-        if doc["status"] != "active":
+        if doc["status"] != EntryStatus.ACTIVE:
             raise Conflict("this subprocessor was already removed")
         return doc
 
@@ -124,7 +131,7 @@ class Subprocessors:
             "changeId": change_id,
             "subprocessorId": cmd.subprocessorId or f"sp-{uuid.uuid4().hex[:16]}",
             "previous": previous,
-            "status": "proposed",
+            "status": SUBPROCESSOR_CHANGE.initial.value,
             "proposedAt": now.isoformat(),
             "proposedBy": principal.actor,
             "effectiveFrom": (now + NOTICE_PERIOD).isoformat(),
@@ -170,7 +177,7 @@ class Subprocessors:
         change = self._change(cmd.changeId)
         deadline = object_by(change, tenant)
         now = self._clock.now()
-        if change["status"] != "proposed" or now > deadline:
+        if change["status"] != ChangeStatus.PROPOSED or now > deadline:
             self._audit.tenant(
                 tenant,
                 principal.actor,
@@ -200,17 +207,18 @@ class Subprocessors:
         """Apply the change once its notice period has run (idempotent until it is marked)."""
         change = self._change(change_id)
         effective = datetime.fromisoformat(change["effectiveFrom"])
-        if change["status"] != "proposed":
+        if change["status"] != ChangeStatus.PROPOSED:
             raise Conflict("this change is already in effect")
         if self._clock.now() < effective:
             raise Conflict(f"the notice period runs until {effective.isoformat()}")
         self._apply(change)
 
         def mark(doc: Item) -> Item:
-            if doc["status"] != "proposed":
+            if doc["status"] != ChangeStatus.PROPOSED:
                 raise Conflict("this change is already in effect")
             now = self._clock.now().isoformat()
-            return {"status": "active", "activatedAt": now, "activatedBy": principal.actor}
+            status = advance(SUBPROCESSOR_CHANGE, doc["status"], ChangeStatus.ACTIVE)
+            return {"status": status.value, "activatedAt": now, "activatedBy": principal.actor}
 
         doc = docs.mutate(
             self._directory, SUBPROCESSOR_CHANGES.name, (change_id,), change_id, "change", mark
@@ -235,8 +243,11 @@ class Subprocessors:
         fields: Item = {"changeId": change_id}
         if change["kind"] == "replace":
             fields |= change["subprocessor"] | {"activeSince": now}
-        else:
-            fields |= {"status": "removed", "removedAt": now}
-        docs.mutate(
-            self._directory, SUBPROCESSORS.name, (sp_id,), sp_id, "subprocessor", lambda _: fields
-        )
+
+        def apply(entry: Item) -> Item:
+            if change["kind"] != "remove":
+                return fields
+            removed = advance(SUBPROCESSOR, entry["status"], EntryStatus.REMOVED)
+            return fields | {"status": removed.value, "removedAt": now}
+
+        docs.mutate(self._directory, SUBPROCESSORS.name, (sp_id,), sp_id, "subprocessor", apply)

@@ -1,4 +1,4 @@
-"""Data-subject requests: what admins send and see, and the one transition table of statuses."""
+"""Data-subject requests: what admins send and see (the statuses' table: ``dsar.lifecycle``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.ingest.models import DsarType
-from shared.tenancy.models import HoldIdentifiers
+from shared.subjects.models import HoldIdentifiers
 
 
 class DsarStatus(StrEnum):
@@ -20,29 +20,7 @@ class DsarStatus(StrEnum):
     FAILED = "failed"
 
 
-TRANSITIONS: dict[DsarStatus, frozenset[DsarStatus]] = {
-    DsarStatus.RECEIVED: frozenset(
-        {DsarStatus.AWAITING_APPROVAL, DsarStatus.RUNNING, DsarStatus.REJECTED, DsarStatus.FAILED}
-    ),
-    DsarStatus.AWAITING_APPROVAL: frozenset(
-        {DsarStatus.RUNNING, DsarStatus.REJECTED, DsarStatus.FAILED}
-    ),
-    DsarStatus.RUNNING: frozenset({DsarStatus.COMPLETED, DsarStatus.FAILED}),
-    DsarStatus.COMPLETED: frozenset(),
-    DsarStatus.REJECTED: frozenset(),
-    DsarStatus.FAILED: frozenset(),
-}
-FINISHED = frozenset({DsarStatus.COMPLETED, DsarStatus.REJECTED, DsarStatus.FAILED})
 NEEDS_APPROVAL = frozenset({DsarType.ERASURE, DsarType.RECTIFICATION})
-
-
-class InvalidTransition(Exception):
-    pass
-
-
-def check_transition(current: DsarStatus, target: DsarStatus) -> None:
-    if target not in TRANSITIONS[current]:
-        raise InvalidTransition(f"a request cannot go from {current} to {target}")
 
 
 class Rectification(BaseModel):

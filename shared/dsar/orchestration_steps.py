@@ -13,8 +13,9 @@ from typing import Any
 from shared.audit.trail import AuditTrail
 from shared.containers import SUBJECTS
 from shared.dsar.export_package import build_package, delete_package
+from shared.dsar.lifecycle import FINISHED
 from shared.dsar.matches import DsarMatches
-from shared.dsar.models import FINISHED, NEEDS_APPROVAL, DsarStatus
+from shared.dsar.models import NEEDS_APPROVAL, DsarStatus
 from shared.dsar.requests import ESCALATE_BEFORE, DsarRequests
 from shared.dsar.strategies import Step, Strategies
 from shared.ingest.models import DsarType
@@ -147,6 +148,16 @@ class DsarWork:
             self._requests.advance(
                 tenant_id, request_id, DsarStatus.RUNNING, reason, doc.get("decidedBy")
             )
+
+    def fail(self, tenant_id: str, request_id: str, why: str) -> None:
+        """End a request that cannot be carried out (``why``: a short code such as
+        ``orchestration_failed``, never personal data); a finished request stays as it is."""
+        doc = self._requests.get(tenant_id, request_id)
+        if DsarStatus(doc["status"]) in FINISHED:
+            return
+        result = {"outcome": "failed", "reason": why, "failedAt": self._clock.now().isoformat()}
+        doc = self._requests.advance(tenant_id, request_id, DsarStatus.FAILED, why, result=result)
+        self._audit(doc, "dsar.failed", {"reason": why})
 
     def run_category(self, tenant_id: str, request_id: str, category: str) -> dict[str, Any]:
         doc = self._requests.get(tenant_id, request_id)

@@ -2,7 +2,7 @@
 
 Identifiers, changes and notes are sealed under a request-scoped data key; the document keeps
 blind-index digests for resolution. ``advance`` is the only place a status changes, through the
-transition table in ``shared.dsar.models``.
+transition table in ``shared.dsar.lifecycle``.
 
 Nothing lives here without a bound: a finished request keeps its record ``record_days`` after
 it finished, and a request sent through the widget (which anyone can send) expires, if nobody
@@ -27,21 +27,17 @@ from pydantic import AwareDatetime, BaseModel
 from shared.concurrency import under_etag
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
-from shared.dsar.models import (
-    FINISHED,
-    DsarCreate,
-    DsarStatus,
-    DsarView,
-    check_transition,
-)
+from shared.dsar.lifecycle import DSAR_REQUEST, FINISHED
+from shared.dsar.models import DsarCreate, DsarStatus, DsarView
 from shared.errors import BadRequest, FieldError, NotFound, Quarantined
 from shared.ingest.models import DsarType
+from shared.lifecycle import advance
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.ports.key_provider import KeyProvider, WrappedKey
+from shared.subjects.models import HoldIdentifiers
 from shared.tenancy.directory import BrokenDocuments
-from shared.tenancy.models import HoldIdentifiers
 
 DEADLINE = timedelta(days=30)
 MAX_EXTENSION = timedelta(days=60)
@@ -128,7 +124,7 @@ class DsarRequests:
             "tenantId": tenant_id,
             "kind": "dsar",
             "type": cmd.type.value,
-            "status": DsarStatus.RECEIVED.value,
+            "status": DSAR_REQUEST.initial.value,
             "source": "admin",
             "startedBy": actor,
             "receivedAt": now.isoformat(),
@@ -148,7 +144,7 @@ class DsarRequests:
             "history": [
                 {
                     "at": now.isoformat(),
-                    "status": "received",
+                    "status": DSAR_REQUEST.initial.value,
                     "actor": actor,
                     "reason": "registered by an operator",
                 }
@@ -202,7 +198,7 @@ class DsarRequests:
         now = self._clock.now()
         changed = doc | fields
         if to is not None:
-            check_transition(DsarStatus(doc["status"]), to)
+            advance(DSAR_REQUEST, doc["status"], to)
             entry = {"at": now.isoformat(), "status": to.value, "reason": reason, "actor": actor}
             changed |= {"status": to.value, "history": [*doc["history"], entry]}
             if to in FINISHED:

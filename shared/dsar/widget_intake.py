@@ -12,12 +12,14 @@ from datetime import datetime
 
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.dsar.lifecycle import DSAR_REQUEST
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.models import PrivacyRequestPayload
 from shared.ports.document_store import Conflict, DocumentStore
 from shared.ports.key_provider import KeyProvider
+from shared.subjects.models import HoldIdentifiers
 from shared.subjects.resolution import identifier_digests
-from shared.tenancy.models import HoldIdentifiers, Tenant
+from shared.tenancy.models import Tenant
 
 
 def register_widget_request(
@@ -43,7 +45,7 @@ def register_widget_request(
         "tenantId": env.tenantId,
         "type": cmd.type.value,
         "kind": "dsar",
-        "status": "received",
+        "status": DSAR_REQUEST.initial.value,
         "source": "widget",
         "receivedAt": env.receivedAt.isoformat(),
         "deadline": deadline.isoformat(),
@@ -68,7 +70,7 @@ def register_widget_request(
         "history": [
             {
                 "at": env.receivedAt.isoformat(),
-                "status": "received",
+                "status": DSAR_REQUEST.initial.value,
                 "reason": "submitted by the visitor through the widget",
             }
         ],

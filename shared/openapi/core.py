@@ -18,12 +18,14 @@ from shared.ingest.models import (
 )
 from shared.openapi.dsar import DSAR
 from shared.openapi.operation import ADMIN_ERRORS, WIDGET_ERRORS, ZIP, Link, Operation
-from shared.tenancy.contacts import ContactPage
-from shared.tenancy.models import (
+from shared.retention.models import (
     LegalHoldCreate,
     LegalHoldCreated,
     Offboarding,
     OffboardingCreate,
+)
+from shared.tenancy.contacts import ContactPage
+from shared.tenancy.models import (
     Tenant,
     TenantCreate,
     TenantCreated,

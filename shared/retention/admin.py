@@ -6,15 +6,10 @@ from shared.auth import Principal
 from shared.bootstrap import Services
 from shared.errors import Conflict, Gone, NotFound
 from shared.policies.export_links import can_link, link_details, link_to
+from shared.retention.models import LegalHold, LegalHoldCreate, Offboarding, OffboardingCreate
 from shared.retention.offboarding_export import EXPORTS, export_name, export_package
 from shared.tenancy.admin import local_tenant
-from shared.tenancy.models import (
-    LegalHold,
-    LegalHoldCreate,
-    Offboarding,
-    OffboardingCreate,
-    Tenant,
-)
+from shared.tenancy.models import Tenant
 
 
 def create_hold(

@@ -16,11 +16,12 @@ from shared.errors import BadRequest, NotFound
 from shared.ports.clock import Clock
 from shared.ports.key_provider import KeyProvider
 from shared.retention.jobs import request_restamp
+from shared.retention.models import LegalHold, LegalHoldCreate
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.resolution import identifier_digests, subjects_for
 from shared.subjects.visitors import VisitorBinding
 from shared.tenancy.directory import TenantDirectory
-from shared.tenancy.models import LegalHold, LegalHoldCreate, Tenant
+from shared.tenancy.models import Tenant
 
 
 class LegalHolds:

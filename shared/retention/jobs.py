@@ -20,13 +20,16 @@ from typing import Any
 
 from shared.audit.trail import AuditTrail
 from shared.containers import SUBJECTS
+from shared.lifecycle import advance
 from shared.policies.holds import is_held
 from shared.policies.retention import Category, item_ttl
 from shared.policies.stored_records import record_count
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore, Filter, PatchOp, Query
+from shared.retention.lifecycle import RETENTION_JOB, JobStatus
+from shared.retention.models import RetentionJob
 from shared.tenancy.directory import TenantDirectory
-from shared.tenancy.models import RetentionJob, Tenant
+from shared.tenancy.models import Tenant
 
 PAGE = 500
 SYSTEM_ACTOR = "system:retention"
@@ -59,7 +62,7 @@ def request_restamp(
         now = clock.now()
         current = tenant.retentionJob
         scope: list[str] | None = subject_ids
-        if current and current.status != "completed":
+        if current and current.status != JobStatus.COMPLETED.value:
             scope = (
                 None
                 if current.subjectIds is None or subject_ids is None
@@ -70,7 +73,7 @@ def request_restamp(
             reasons = [reason]
         job = RetentionJob(
             jobId=f"job-{uuid.uuid4().hex[:12]}",
-            status="pending",
+            status=RETENTION_JOB.initial.value,
             reasons=reasons,
             subjectIds=scope,
             requestedAt=now,
@@ -101,7 +104,7 @@ class RetentionJobs:
         reports = []
         for tenant in self._tenants.in_region(self._region):
             job = tenant.retentionJob
-            if job is None or job.status == "completed" or budget.exhausted():
+            if job is None or job.status == JobStatus.COMPLETED.value or budget.exhausted():
                 continue
             reports.append(self._advance(tenant, job, budget))
         return reports
@@ -171,9 +174,12 @@ class RetentionJobs:
             if job is None or job.jobId != job_id:
                 return {}  # a newer request replaced this job; it starts over
             now = self._clock.now()
+            target = JobStatus.COMPLETED if done else JobStatus.RUNNING
+            if job.status != target.value:  # running -> running is progress, not a move
+                advance(RETENTION_JOB, job.status, target)
             job = job.model_copy(
                 update={
-                    "status": "completed" if done else "running",
+                    "status": target.value,
                     "continuation": continuation,
                     "processed": job.processed + counts["processed"],
                     "restamped": job.restamped

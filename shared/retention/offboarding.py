@@ -18,16 +18,20 @@ from shared.audit.trail import AuditTrail
 from shared.auth import Principal
 from shared.containers import INDEX, REQUESTS, SUBJECTS
 from shared.errors import Conflict
+from shared.lifecycle import advance
 from shared.policies.holds import is_held
 from shared.policies.stored_records import record_count
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Query
 from shared.retention.jobs import Budget
+from shared.retention.lifecycle import OFFBOARDING, OffboardingPhase
+from shared.retention.models import Offboarding
 from shared.retention.offboarding_export import build_export, delete_export
 from shared.subjects.keys import SubjectKeys
 from shared.tenancy.directory import TenantDirectory
-from shared.tenancy.models import Offboarding, Tenant
+from shared.tenancy.lifecycle import TenantStatus
+from shared.tenancy.models import Tenant
 
 SYSTEM_ACTOR = "system:offboarding"
 STAGES = (SUBJECTS.name, INDEX.name, REQUESTS.name)
@@ -58,11 +62,11 @@ class OffboardingService:
 
     def start(self, principal: Principal, tenant_id: str, contract_end: datetime) -> Tenant:
         tenant = self._tenants.get(tenant_id)
-        if tenant.offboarding and tenant.offboarding.phase != "scheduled":
+        if tenant.offboarding and tenant.offboarding.phase != OffboardingPhase.SCHEDULED.value:
             raise Conflict("offboarding is already under way for this tenant")
         window_opens = max(contract_end, self._clock.now())  # late notice still gets 30 days
         plan = Offboarding(
-            phase="scheduled",
+            phase=OFFBOARDING.initial.value,
             contractEnd=contract_end,
             exportAvailableUntil=window_opens + timedelta(days=self._export_days),
             consentPurgeAt=contract_end + timedelta(days=365 * self._consent_years + 1),
@@ -71,9 +75,9 @@ class OffboardingService:
             tenant_id,
             lambda t: {
                 "offboarding": plan.model_dump(mode="json"),
-                "status": "offboarding",
                 "contractEnd": contract_end.isoformat(),
             },
+            status=TenantStatus.OFFBOARDING,
         )
         self._audit_for(tenant.region).append(
             tenant_id,
@@ -98,25 +102,27 @@ class OffboardingService:
 
     def _step(self, tenant: Tenant, plan: Offboarding, budget: Budget) -> str:
         now = self._clock.now()
-        if plan.phase == "scheduled" and now >= plan.contractEnd:
+        if plan.phase == OffboardingPhase.SCHEDULED.value and now >= plan.contractEnd:
             manifest = build_export(self._store, self._subjects, self._blobs, tenant.tenantId, now)
             self._set(
                 tenant,
-                {"phase": "export_available", "export": manifest},
+                {"export": manifest},
                 "offboarding.exported",
                 {
                     "files": len(manifest["files"]),
                     "records": sum(f["records"] for f in manifest["files"]),
                 },
+                phase=OffboardingPhase.EXPORT_AVAILABLE,
             )
-            return "export_available"
-        if plan.phase == "export_available" and now >= plan.exportAvailableUntil:
+            return OffboardingPhase.EXPORT_AVAILABLE
+        window_closed = now >= plan.exportAvailableUntil
+        if plan.phase == OffboardingPhase.EXPORT_AVAILABLE.value and window_closed:
             delete_export(self._blobs, tenant.tenantId)
-            self._set(tenant, {"phase": "purging", "continuation": None}, None, None)
-            return "purging"
-        if plan.phase == "purging":
+            self._set(tenant, {"continuation": None}, None, None, OffboardingPhase.PURGING)
+            return OffboardingPhase.PURGING
+        if plan.phase == OffboardingPhase.PURGING.value:
             return self._purge(tenant, plan, budget, keep_consent=True)
-        if plan.phase == "purged" and now >= plan.consentPurgeAt:
+        if plan.phase == OffboardingPhase.PURGED.value and now >= plan.consentPurgeAt:
             return self._purge(tenant, plan, budget, keep_consent=False)
         return plan.phase
 
@@ -197,13 +203,14 @@ class OffboardingService:
         certificate.update(
             {"tenantId": tenant.tenantId, "contractEnd": plan.contractEnd.isoformat()}
         )
-        phase = "purged" if keep_consent else "closed"
+        phase = OffboardingPhase.PURGED if keep_consent else OffboardingPhase.CLOSED
         self._set(
             tenant,
-            {"phase": phase, "continuation": None, "certificate": certificate},
+            {"continuation": None, "certificate": certificate},
             f"offboarding.{phase}",
             {"counts": dict(counts)},
-            extra={"status": "offboarded"},
+            phase=phase,
+            status=TenantStatus.OFFBOARDED,
         )
         return phase
 
@@ -213,17 +220,21 @@ class OffboardingService:
         fields: dict[str, Any],
         action: str | None,
         details: dict[str, Any] | None,
-        extra: dict[str, Any] | None = None,
+        phase: OffboardingPhase | None = None,
+        status: TenantStatus | None = None,
     ) -> None:
+        """Save the plan's progress; with ``phase``, move it there (checked by its table: the
+        offboarding phase is written here and nowhere else)."""
+
         def change(current: Tenant) -> dict[str, Any]:
             plan = current.offboarding
             assert plan is not None
-            return {
-                "offboarding": plan.model_copy(update=fields).model_dump(mode="json"),
-                **(extra or {}),
-            }
+            update = dict(fields)
+            if phase is not None and plan.phase != phase:
+                update["phase"] = advance(OFFBOARDING, plan.phase, phase).value
+            return {"offboarding": plan.model_copy(update=update).model_dump(mode="json")}
 
-        self._tenants.update_fields(tenant.tenantId, change)
+        self._tenants.update_fields(tenant.tenantId, change, status)
         if action:
             self._audit_for(tenant.region).append(
                 tenant.tenantId,

@@ -17,7 +17,8 @@ from shared.errors import BadRequest
 from shared.policies.identifiers import InvalidIdentifier, normalise_email, normalise_phone
 from shared.ports.key_provider import KeyProvider
 from shared.subjects.index_entries import BlindIndexEntries
-from shared.tenancy.models import HoldIdentifiers, Tenant
+from shared.subjects.models import HoldIdentifiers
+from shared.tenancy.models import Tenant
 
 
 @dataclass(frozen=True)

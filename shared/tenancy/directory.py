@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from shared.concurrency import under_etag
 from shared.containers import ORIGINS, TENANTS
 from shared.errors import BadRequest, FieldError, NotFound, Quarantined
+from shared.lifecycle import advance
 from shared.policies.retention import (
     Category,
     RetentionRejected,
@@ -35,6 +36,7 @@ from shared.ports.document_store import Conflict as ItemConflict
 from shared.ports.document_store import DocumentStore, Filter, PreconditionFailed, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.settings import Settings
+from shared.tenancy.lifecycle import TENANT, TenantStatus
 from shared.tenancy.models import Tenant, TenantCreate, TenantPatch
 from shared.tenancy.widget_keys import WidgetKeyLinks, key_hash, new_key
 
@@ -129,7 +131,7 @@ class TenantDirectory:
             "id": tenant_id,
             "tenantId": tenant_id,
             "widgetKeyHash": key_hash(widget_key),
-            "status": "active",
+            "status": TENANT.initial.value,
             "createdAt": now.isoformat(),
             "updatedAt": now.isoformat(),
         }
@@ -200,9 +202,24 @@ class TenantDirectory:
             ) from None
         return not _parses(before)
 
-    def update_fields(self, tenant_id: str, fields: Callable[[Tenant], dict[str, Any]]) -> Tenant:
-        """Internal updates (holds, jobs, offboarding) computed from the current tenant."""
-        return _to_tenant(self.mutate(tenant_id, lambda doc: fields(self._parse(doc))))
+    def update_fields(
+        self,
+        tenant_id: str,
+        fields: Callable[[Tenant], dict[str, Any]],
+        status: TenantStatus | None = None,
+    ) -> Tenant:
+        """Internal updates (holds, jobs, offboarding) computed from the current tenant; with
+        ``status``, the tenant moves there in the same write (checked by its table: the
+        tenant's status is written here and nowhere else)."""
+
+        def change(doc: dict[str, Any]) -> dict[str, Any]:
+            found = fields(self._parse(doc))
+            current = str(doc.get("status", TENANT.initial))
+            if status is not None and current != status:
+                found["status"] = advance(TENANT, current, status).value
+            return found
+
+        return _to_tenant(self.mutate(tenant_id, change))
 
     def in_region(self, region: str) -> list[Tenant]:
         """Every readable tenant of a region (a control-plane scan for sweeps and jobs, never

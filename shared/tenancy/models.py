@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from shared.policies.minimisation import IpPolicy
+from shared.retention.models import LegalHold, Offboarding, RetentionJob
 
 Origin = Annotated[
     str,
@@ -123,74 +124,6 @@ class WidgetKeyRotated(BaseModel):
     widgetKey: str
     """Shown once, like at creation."""
     previousKeyExpiresAt: AwareDatetime
-
-
-class HoldIdentifiers(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32)
-    visitorId: str | None = Field(default=None, min_length=1, max_length=128)
-
-
-class LegalHoldCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    scope: Literal["tenant", "subject"]
-    identifiers: HoldIdentifiers | None = None
-    reason: str = Field(min_length=1, max_length=500)
-    until: AwareDatetime | None = None
-
-
-class LegalHold(BaseModel):
-    """Pauses deletion: held items carry ``ttl = -1`` and sweeps and erasure skip them."""
-
-    holdId: str
-    scope: Literal["tenant", "subject"]
-    subjectIds: list[str] = Field(default_factory=list)
-    identifierDigests: dict[str, str] = Field(default_factory=dict)
-    """Blind-index digests of the identifiers named: a subject found by them later (its
-    contact arrives after the hold) joins the hold."""
-    reason: str
-    until: AwareDatetime | None = None
-    createdAt: AwareDatetime
-    createdBy: str
-
-
-class LegalHoldCreated(BaseModel):
-    holdId: str
-    subjectCount: int
-
-
-class RetentionJob(BaseModel):
-    """Re-stamps existing items after a policy or hold change, in bounded resumable steps."""
-
-    jobId: str
-    status: Literal["pending", "running", "completed"]
-    reasons: list[str]
-    subjectIds: list[str] | None = None
-    """None: the whole tenant."""
-    continuation: str | None = None
-    processed: int = 0
-    """Documents examined (the unit of work); restamped and deleted count records."""
-    restamped: int = 0
-    deleted: int = 0
-    requestedAt: AwareDatetime
-    updatedAt: AwareDatetime
-    completedAt: AwareDatetime | None = None
-
-
-class OffboardingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    contractEnd: AwareDatetime
-
-
-class Offboarding(BaseModel):
-    phase: Literal["scheduled", "export_available", "purging", "purged", "closed"]
-    contractEnd: AwareDatetime
-    exportAvailableUntil: AwareDatetime
-    consentPurgeAt: AwareDatetime
-    export: dict[str, object] | None = None
-    continuation: str | None = None
-    certificate: dict[str, object] | None = None
 
 
 class Tenant(BaseModel):

@@ -62,7 +62,8 @@ from shared.ports.clock import SystemClock
 from shared.ports.document_store import BatchOp
 from shared.ports.key_provider import current_secret
 from shared.settings import Settings
-from shared.tenancy.models import HoldIdentifiers, TenantCreate
+from shared.subjects.models import HoldIdentifiers
+from shared.tenancy.models import TenantCreate
 from tests.bench.bench_retention import seed
 
 PER_SUBJECT = 100

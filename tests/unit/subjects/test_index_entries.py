@@ -12,8 +12,9 @@ import pytest
 
 from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.containers import INDEX
+from shared.retention.models import LegalHold
 from shared.subjects.index_entries import MAX_SUBJECTS, BlindIndexEntries
-from shared.tenancy.models import LegalHold, Tenant
+from shared.tenancy.models import Tenant
 from tests.fakes import FakeClock
 
 START = datetime(2026, 11, 2, 9, tzinfo=UTC)
