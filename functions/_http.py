@@ -14,7 +14,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from shared.auth import Principal, Role, principal_from_headers, require
-from shared.bootstrap import Services, get_services
+from shared.composition import App, get_app
 from shared.errors import ApiError, BadRequest, FieldError
 from shared.ports.document_store import InvalidContinuation
 from shared.settings import UnsafeSettings
@@ -126,8 +126,9 @@ def answers_problems_async(handler: AsyncHandler) -> AsyncHandler:
     return wrapper
 
 
-def services() -> Services:
-    return get_services()
+def services() -> App:
+    """The app's composed graph; a trigger takes the one use case it calls from it."""
+    return get_app()
 
 
 def principal_trusted() -> bool:
@@ -151,7 +152,6 @@ def admin(
     ``roles`` in ``tenant_id`` (``None``: a tenant-less action, which needs a ``*`` grant)?
     Refusals in a tenant are audited in that tenant's trail."""
     from shared.errors import Forbidden
-    from shared.tenancy.admin import record_denial
 
     principal = principal_from_headers(req.headers, principal_trusted(), _tenant_groups())
     try:
@@ -159,7 +159,7 @@ def admin(
     except Forbidden:
         if tenant_id:  # the refusal stands even where it cannot be recorded
             with contextlib.suppress(ApiError):
-                record_denial(services(), principal, tenant_id, action or "access")
+                services().tenant_admin.record_denial(principal, tenant_id, action or "access")
         raise
     return principal
 

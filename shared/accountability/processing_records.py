@@ -18,12 +18,15 @@ from shared.accountability.records_models import (
     RecordsOfProcessing,
 )
 from shared.accountability.subprocessors import Subprocessors, object_by
+from shared.audit.control import ControlAudit
+from shared.auth import Principal
 from shared.dsar.lifecycle import FINISHED
 from shared.dsar.models import DsarStatus
 from shared.dsar.requests import DsarRequests
 from shared.policies import processing
 from shared.policies.retention import DEFAULT_RETENTION_DAYS, Category, effective_days
 from shared.ports.clock import Clock
+from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
 
 PROCESSOR = "the widget vendor (this platform), processing on the controller's instructions"
@@ -61,11 +64,27 @@ def dsar_counts(requests: list[dict[str, object]], now: datetime) -> DsarCounts:
 
 class ProcessingRecords:
     def __init__(
-        self, dsar_requests: DsarRequests, subprocessors: Subprocessors, clock: Clock
+        self,
+        tenants: TenantDirectory,
+        dsar_requests: DsarRequests,
+        subprocessors: Subprocessors,
+        audit: ControlAudit,
+        clock: Clock,
     ) -> None:
+        self._tenants = tenants
         self._dsar_requests = dsar_requests
         self._subprocessors = subprocessors
+        self._audit = audit
         self._clock = clock
+
+    def read(self, principal: Principal, tenant_id: str) -> RecordsOfProcessing:
+        """The admin's read, served in the tenant's region (its open requests are counted from
+        the region's store) and audited with counts."""
+        tenant = self._tenants.local(tenant_id)
+        records = self.build(tenant)
+        details = {"subprocessors": len(records.subprocessors), "holds": len(records.legalHolds)}
+        self._audit.tenant(tenant, principal.actor, "records.read", tenant_id, details)
+        return records
 
     def build(self, tenant: Tenant) -> RecordsOfProcessing:
         now = self._clock.now()
@@ -98,7 +117,7 @@ class ProcessingRecords:
                 )
                 for h in tenant.legalHolds
             ],
-            openDsar=dsar_counts(self._dsar_requests.all(tenant.tenantId), now),
+            openDsar=dsar_counts(self._dsar_requests.every(tenant.tenantId), now),
         )
 
     def _pending(self, tenant: Tenant) -> list[PendingChange]:

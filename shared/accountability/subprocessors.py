@@ -170,7 +170,7 @@ class Subprocessors:
         query = Query(filters=[Filter("status", "=", "proposed")], order_by="proposedAt")
         return docs.read_all(self._directory, SUBPROCESSOR_CHANGES.name, (), query)
 
-    def object(
+    def record_objection(
         self, principal: Principal, tenant_id: str, cmd: ObjectionCreate
     ) -> ObjectionRecorded:
         tenant = self._tenants.get(tenant_id)

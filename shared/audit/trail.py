@@ -145,7 +145,7 @@ class AuditTrail:
         except NotFound:
             return {"seq": 0, "hash": GENESIS, "at": None}
 
-    def list(
+    def entries(
         self,
         tenant_id: str,
         since: datetime | None = None,

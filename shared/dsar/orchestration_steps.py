@@ -32,7 +32,7 @@ SYSTEM_ACTOR = "system:dsar"
 EXPORT_DAYS = 7
 
 
-class DsarWork:
+class OrchestrationSteps:
     def __init__(
         self,
         requests: DsarRequests,
@@ -248,7 +248,7 @@ class DsarWork:
         return [
             doc
             for tenant in self._tenants.in_region(self._region)
-            for doc in self._requests.all(tenant.tenantId)
+            for doc in self._requests.every(tenant.tenantId)
             if DsarStatus(doc["status"]) in FINISHED
         ]
 

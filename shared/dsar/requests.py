@@ -240,7 +240,7 @@ class DsarRequests:
             )
         return HoldIdentifiers.model_validate(self.sealed(doc, "identifiers") or {})
 
-    def all(self, tenant_id: str) -> list[dict[str, Any]]:
+    def every(self, tenant_id: str) -> list[dict[str, Any]]:
         """Every readable request of the tenant (a broken one is reported and skipped)."""
         items: list[dict[str, Any]] = []
         continuation: str | None = None

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from shared.concurrency import under_etag
 from shared.containers import ORIGINS, TENANTS
-from shared.errors import BadRequest, FieldError, NotFound, Quarantined
+from shared.errors import BadRequest, FieldError, MisdirectedRequest, NotFound, Quarantined
 from shared.lifecycle import advance
 from shared.policies.retention import (
     Category,
@@ -150,6 +150,18 @@ class TenantDirectory:
 
     def get(self, tenant_id: str) -> Tenant:
         return self._parse(self._doc(tenant_id))
+
+    def local(self, tenant_id: str) -> Tenant:
+        """The tenant, if its subject data lives in this stamp's region (it never leaves its
+        region: another region's tenant is a 421 naming the right endpoint)."""
+        tenant = self.get(tenant_id)
+        if tenant.region != self._settings.region:
+            endpoint = self._settings.region_endpoints.get(tenant.region, "")
+            raise MisdirectedRequest(
+                f"this tenant's data is served in region '{tenant.region}'",
+                extra={"region": tenant.region, "endpoint": endpoint},
+            )
+        return tenant
 
     def update(self, tenant_id: str, patch: TenantPatch) -> tuple[Tenant, list[str]]:
         """Apply a settings patch; returns the tenant and the names of the changed fields.
