@@ -172,21 +172,12 @@ def _audit_and_tenancy(p: _Ports, built: Part) -> Part:
     tenants = TenantDirectory(p.directory, p.clock, p.settings, quarantine)
     subject_keys = SubjectKeys(p.store, p.keys, p.clock)
     admin = TenantAdmin(
-        tenants,
-        p.store,
-        control,
-        p.regions.audit_for,
-        p.regions.store_for,
-        subject_keys,
-        p.settings,
-        p.clock,
+        tenants, p.store, control, p.regions.audit_for, p.regions.store_for, subject_keys,
+        p.settings, p.clock
     )
     return {
-        "control_audit": control,
-        "quarantine": quarantine,
-        "tenants": tenants,
-        "subject_keys": subject_keys,
-        "tenant_admin": admin,
+        "control_audit": control, "quarantine": quarantine, "tenants": tenants, "subject_keys":
+        subject_keys, "tenant_admin": admin
     }
 
 
@@ -197,21 +188,12 @@ def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
     gate = WidgetGate(tenants, RateLimiter(p.clock), p.clock, p.settings)
     ingest = WidgetIngest(gate, p.store, p.bus, p.keys, visitors, p.clock, p.settings.ingest_queue)
     processor = IngestProcessor(
-        tenants,
-        p.store,
-        p.keys,
-        subject_keys,
-        index,
-        p.regions.audit_for(p.settings.region),
-        p.clock,
-        p.settings.dsr_record_days,
+        tenants, p.store, p.keys, subject_keys, index, p.regions.audit_for(p.settings.region),
+        p.clock, p.settings.dsr_record_days
     )
     return {
-        "visitors": visitors,
-        "index": index,
-        "gate": gate,
-        "ingest": ingest,
-        "processor": processor,
+        "visitors": visitors, "index": index, "gate": gate, "ingest": ingest, "processor":
+        processor
     }
 
 
@@ -219,26 +201,12 @@ def _retention(p: _Ports, built: Part) -> Part:
     s, tenants, audit_for = p.settings, built["tenants"], p.regions.audit_for
     holds = LegalHolds(tenants, built["index"], p.keys, built["visitors"], audit_for, p.clock)
     offboarding = OffboardingService(
-        tenants,
-        p.store,
-        built["subject_keys"],
-        p.blobs,
-        audit_for,
-        p.clock,
-        s.region,
-        s.export_window_days,
-        s.consent_proof_years,
+        tenants, p.store, built["subject_keys"], p.blobs, audit_for, p.clock, s.region,
+        s.export_window_days, s.consent_proof_years
     )
     sweeps = Sweeps(
-        tenants,
-        p.store,
-        p.bus,
-        holds,
-        audit_for,
-        p.clock,
-        s.region,
-        [s.ingest_queue],
-        s.dead_letter_days,
+        tenants, p.store, p.bus, holds, audit_for, p.clock, s.region, [s.ingest_queue],
+        s.dead_letter_days
     )
     return {
         "legal_holds": holds,
@@ -259,27 +227,11 @@ def _dsar(p: _Ports, built: Part) -> Part:
     strategies = Strategies(p.store, subject_keys, index, p.blobs, p.keys, p.clock)
     matches = DsarMatches(requests, p.store, p.keys, index, visitors)
     steps = OrchestrationSteps(
-        requests,
-        tenants,
-        p.store,
-        subject_keys,
-        index,
-        p.blobs,
-        strategies,
-        matches,
-        p.regions.audit_for,
-        p.clock,
-        s.region,
+        requests, tenants, p.store, subject_keys, index, p.blobs, strategies, matches,
+        p.regions.audit_for, p.clock, s.region
     )
     admin = DsarAdmin(
-        requests,
-        steps,
-        tenants,
-        p.keys,
-        p.blobs,
-        built["control_audit"],
-        p.clock,
-        s.export_links,
+        requests, steps, tenants, p.keys, p.blobs, built["control_audit"], p.clock, s.export_links
     )
     return {"dsar_requests": requests, "dsar_steps": steps, "dsar_admin": admin}
 

@@ -13,7 +13,7 @@ parses again (repaired by a PATCH) leaves the list.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -23,6 +23,16 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, NotFound, Query
 
 log = logging.getLogger("shared.quarantine")
+
+
+class BrokenDocuments(Protocol):
+    """Where a reader reports a stored document that does not parse (``Quarantine``)."""
+
+    def report(self, container: str, doc: Item, error: Exception) -> None: ...
+
+    def resolve(self, container: str, doc_id: str) -> None: ...
+
+
 PARTITION = "_quarantine"
 SYSTEM_ACTOR = "system:quarantine"
 MAX_LISTED = 500

@@ -14,7 +14,6 @@ reported to the quarantine; listings and timers skip it, a read of it answers 40
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import math
 import uuid
@@ -24,12 +23,14 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel
 
+from shared.audit.quarantine import BrokenDocuments
 from shared.concurrency import under_etag
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.dsar.lifecycle import DSAR_REQUEST, FINISHED
 from shared.dsar.models import DsarCreate, DsarStatus, DsarView
-from shared.errors import BadRequest, FieldError, NotFound, Quarantined
+from shared.dsar.paging import decode_page, encode_page
+from shared.errors import NotFound, Quarantined
 from shared.ingest.models import DsarType
 from shared.lifecycle import advance
 from shared.ports.clock import Clock
@@ -37,7 +38,6 @@ from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.ports.key_provider import KeyProvider, WrappedKey
 from shared.subjects.models import HoldIdentifiers
-from shared.tenancy.directory import BrokenDocuments
 
 DEADLINE = timedelta(days=30)
 MAX_EXTENSION = timedelta(days=60)
@@ -255,7 +255,7 @@ class DsarRequests:
         self, tenant_id: str, limit: int, continuation: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Open requests by deadline (so the overdue come first), then finished ones."""
-        phase, inner = _decode(continuation) if continuation else (0, None)
+        phase, inner = decode_page(continuation) if continuation else (0, None)
         items: list[dict[str, Any]] = []
         while phase < 2 and len(items) < limit:
             query = Query(
@@ -269,7 +269,7 @@ class DsarRequests:
             inner = found.continuation
             if inner is None:
                 phase += 1
-        return items, None if phase >= 2 else _encode(phase, inner)
+        return items, None if phase >= 2 else encode_page(phase, inner)
 
     def view(self, doc: dict[str, Any], now: datetime | None = None) -> DsarView:
         now = now or self._clock.now()
@@ -293,23 +293,3 @@ class DsarRequests:
             matches=doc.get("matches"),
             matchesIncompleteFor=doc.get("matchesIncompleteFor") or None,
         )
-
-
-def _encode(phase: int, inner: str | None) -> str:
-    raw = json.dumps({"p": phase, "c": inner}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode(token: str) -> tuple[int, str | None]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        phase, inner = data["p"], data["c"]
-        valid = phase in (0, 1) and (inner is None or isinstance(inner, str))
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError):
-        valid = False
-    if not valid:
-        raise BadRequest(
-            "the continuation token is not one this query issued",
-            errors=[FieldError("?continuation", "invalid continuation token")],
-        )
-    return int(phase), inner

@@ -22,8 +22,9 @@ from shared.policies.minimisation import client_ip
 from shared.policies.rate_limit import RateLimiter
 from shared.ports.clock import Clock
 from shared.settings import Settings
-from shared.tenancy.directory import TenantDirectory, key_hash
+from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
+from shared.tenancy.widget_keys import key_hash
 
 MAX_BODY_BYTES = 64 * 1024
 HOUR = 3600.0

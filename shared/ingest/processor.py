@@ -21,20 +21,17 @@ from shared.crypto.transit import open_message
 from shared.dsar.requests import RECORD_DAYS, record_ttl
 from shared.dsar.widget_intake import register_widget_request
 from shared.ingest.envelope import IngestEnvelope
+from shared.ingest.items import StoredItems
 from shared.ingest.models import (
     CollectPayload,
     ConsentPayload,
     ContactPayload,
-    Event,
     MessagePayload,
     PrivacyRequestPayload,
 )
-from shared.ingest.receipts import EventReceipts, receipts_ttl, session_key
-from shared.policies.holds import is_held
+from shared.ingest.receipts import EventReceipts, receipts_ttl
 from shared.policies.identifiers import normalise_email, normalise_phone
-from shared.policies.minimisation import minimise_url, truncate_ip, user_agent_families
-from shared.policies.retention import Category, item_ttl
-from shared.policies.stored_records import EVENTS_TYPE, events_doc_id
+from shared.policies.retention import Category
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
 from shared.ports.key_provider import KeyProvider, current_secret
@@ -68,6 +65,7 @@ class IngestProcessor:
         self._audit = audit
         self._clock = clock
         self._receipts = EventReceipts(store, clock)
+        self._items = StoredItems(clock, lambda tenant, ip: self._digest(tenant, "ip", ip)[1])
         self._handlers: dict[str, Callable[[IngestEnvelope, Tenant], None]] = {
             "collect": self._collect,
             "contact": self._contact,
@@ -128,24 +126,6 @@ class IngestProcessor:
                     self._directory, self._clock, tenant.tenantId, kind, other, subject_id
                 )
 
-    def _ttl(self, env: IngestEnvelope, tenant: Tenant, category: Category) -> int:
-        now = self._clock.now()
-        held = is_held(tenant.legalHolds, env.subjectId, now)
-        return item_ttl(category, env.receivedAt, now, tenant.retention, held)
-
-    def _item(
-        self, env: IngestEnvelope, item_id: str, category: Category, tenant: Tenant, **fields: Any
-    ) -> dict[str, Any]:
-        return {
-            "id": item_id,
-            "tenantId": env.tenantId,
-            "subjectId": env.subjectId,
-            "category": category.value,
-            "createdAt": env.receivedAt.isoformat(),
-            "ttl": self._ttl(env, tenant, category),
-            **fields,
-        }
-
     def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
         """Create the items (one partition) in transactional batches; on a redelivery the batch
         fails on the first item already there and each item is created alone, skipping those."""
@@ -177,76 +157,10 @@ class IngestProcessor:
             receipts_ttl(tenant.retention),
         )
         events = [e for e in cmd.events if e.id.hex in claim.owned]
-        items = [self._events(env, tenant, cmd, cipher, events)] if events else []
+        items = [self._items.events(env, tenant, cmd, cipher, events)] if events else []
         if claim.opens_session:  # technical data once per session: no more than analytics needs
-            items.append(self._technical(env, tenant, cmd, cipher))
+            items.append(self._items.technical(env, tenant, cmd, cipher))
         self._write_new(env, items)
-
-    def _events(
-        self,
-        env: IngestEnvelope,
-        tenant: Tenant,
-        cmd: CollectPayload,
-        cipher: FieldCipher,
-        events: list[Event],
-    ) -> dict[str, Any]:
-        """One document for the events of a message; each event's fields are sealed under its
-        own id, so an event read out of the group decrypts exactly as a lone item would."""
-        allowed = frozenset(tenant.queryAllowlist)
-        grouped = []
-        for event in events:
-            event_id = str(event.id)
-            record: dict[str, Any] = {
-                "id": event_id,
-                "eventType": event.type.value,
-                "ts": event.ts.isoformat(),
-                "enc": cipher.encrypt_fields(
-                    event_id,
-                    {
-                        "url": minimise_url(event.url, allowed),
-                        "referrer": minimise_url(event.referrer, allowed),
-                        "target": event.target,
-                    },
-                ),
-            }
-            if event.durationMs is not None:
-                record["durationMs"] = event.durationMs
-            grouped.append(record)
-        return self._item(
-            env,
-            events_doc_id(env.requestId),
-            Category.BEHAVIOUR,
-            tenant,
-            type=EVENTS_TYPE,
-            sessionId=cmd.sessionId,
-            events=grouped,
-        )
-
-    def _technical(
-        self, env: IngestEnvelope, tenant: Tenant, cmd: CollectPayload, cipher: FieldCipher
-    ) -> dict[str, Any]:
-        item_id = f"tech-{session_key(cmd.sessionId)}"
-        ip = env.clientIp
-        if ip and tenant.ipPolicy == "truncate":
-            ip = truncate_ip(ip)
-        elif ip and tenant.ipPolicy == "hash":
-            ip = "hmac:" + self._digest(tenant, "ip", ip)[1][:32]
-        browser, os_family, device = user_agent_families(cmd.context.userAgent)
-        return self._item(
-            env,
-            item_id,
-            Category.TECHNICAL,
-            tenant,
-            type="technical",
-            sessionId=cmd.sessionId,
-            browser=browser,
-            os=os_family,
-            device=device,
-            language=cmd.context.language,
-            screen=cmd.context.screen.model_dump(),
-            timezone=cmd.context.timezone,
-            enc=cipher.encrypt_fields(item_id, {"ip": ip}),
-        )
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ContactPayload.model_validate(env.payload)
@@ -257,7 +171,7 @@ class IngestProcessor:
         email = normalise_email(cmd.email) if cmd.email else None
         phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
         contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
-        contact = self._item(
+        contact = self._items.item(
             env,
             contact_id,
             Category.CONTACT,
@@ -269,7 +183,7 @@ class IngestProcessor:
                 {"email": email, "phone": phone, "name": cmd.name, "message": cmd.message},
             ),
         )
-        consent = self._consent_item(
+        consent = self._items.consent(
             env,
             tenant,
             consent_id,
@@ -291,32 +205,11 @@ class IngestProcessor:
         self._audit_widget(tenant, "contact.created", env, contact_id)
         self._audit_widget(tenant, "consent.recorded", env, consent_id)
 
-    def _consent_item(
-        self,
-        env: IngestEnvelope,
-        tenant: Tenant,
-        item_id: str,
-        source: str,
-        purposes: dict[str, bool],
-        text_version: str,
-    ) -> dict[str, Any]:
-        return self._item(
-            env,
-            item_id,
-            Category.CONSENT,
-            tenant,
-            type="consent",
-            source=source,
-            purposes=purposes,
-            textVersion=text_version,
-            recordedAt=env.receivedAt.isoformat(),
-        )
-
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ConsentPayload.model_validate(env.payload)
         if self._open_subject(env, tenant, cmd.visitorId) is None:
             return
-        item = self._consent_item(
+        item = self._items.consent(
             env, tenant, env.requestId, "widget", dict(cmd.purposes), cmd.textVersion
         )
         self._write_new(env, [item])
@@ -331,7 +224,7 @@ class IngestProcessor:
         if opened is None:
             return
         cipher = opened[0]
-        item = self._item(
+        item = self._items.item(
             env,
             env.requestId,
             Category.CONVERSATION,

@@ -11,18 +11,18 @@ stored, so what is written always reads back. A stored document that does not pa
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
+from shared.audit.quarantine import BrokenDocuments
 from shared.concurrency import under_etag
-from shared.containers import ORIGINS, TENANTS
+from shared.containers import TENANTS
 from shared.errors import BadRequest, FieldError, MisdirectedRequest, NotFound, Quarantined
 from shared.lifecycle import advance
 from shared.policies.retention import (
@@ -32,29 +32,15 @@ from shared.policies.retention import (
     validate_overrides,
 )
 from shared.ports.clock import Clock
-from shared.ports.document_store import Conflict as ItemConflict
-from shared.ports.document_store import DocumentStore, Filter, PreconditionFailed, Query
+from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.settings import Settings
 from shared.tenancy.lifecycle import TENANT, TenantStatus
 from shared.tenancy.models import Tenant, TenantCreate, TenantPatch
+from shared.tenancy.origins import OriginIndex
 from shared.tenancy.widget_keys import WidgetKeyLinks, key_hash, new_key
 
 _DOC_ONLY = ("id", "widgetKeyHash", "retiredKeyHashes", "_ts", "_etag", "ttl")
-
-
-class BrokenDocuments(Protocol):
-    """Where stored documents that do not parse are reported (``shared.audit.quarantine``)."""
-
-    def report(self, container: str, doc: dict[str, Any], error: Exception) -> None: ...
-
-    def resolve(self, container: str, doc_id: str) -> None: ...
-
-__all__ = ["TenantDirectory", "key_hash", "origin_hash"]
-
-
-def origin_hash(origin: str) -> str:
-    return hashlib.sha256(origin.lower().rstrip("/").encode()).hexdigest()
 
 
 def _to_tenant(doc: dict[str, Any]) -> Tenant:
@@ -93,6 +79,7 @@ class TenantDirectory:
         self._settings = settings
         self._broken = broken
         self._links = WidgetKeyLinks(store)
+        self._origins = OriginIndex(store)
         self._by_key: dict[str, tuple[float, Tenant | None, datetime | None]] = {}
         self._lock = threading.Lock()
 
@@ -138,7 +125,7 @@ class TenantDirectory:
         tenant = _to_tenant(doc)  # what is written must read back
         self._links.link(doc["widgetKeyHash"], tenant_id)
         for origin in cmd.allowedOrigins:
-            self._link_origin(origin, tenant_id, add=True)
+            self._origins.link(origin, tenant_id, add=True)
         self._store.create(TENANTS.name, doc)
         return tenant, widget_key
 
@@ -177,9 +164,9 @@ class TenantDirectory:
         if "allowedOrigins" in changes:
             new_origins = set(changes["allowedOrigins"])
             for origin in new_origins - old_origins:
-                self._link_origin(origin, tenant_id, add=True)
+                self._origins.link(origin, tenant_id, add=True)
             for origin in old_origins - new_origins:
-                self._link_origin(origin, tenant_id, add=False)
+                self._origins.link(origin, tenant_id, add=False)
         return _to_tenant(updated), sorted(changes)
 
     def mutate(
@@ -304,27 +291,4 @@ class TenantDirectory:
             self._by_key.pop(digest, None)
 
     def origin_known(self, origin: str) -> bool:
-        digest = origin_hash(origin)
-        try:
-            return bool(self._store.read(ORIGINS.name, (digest,), digest).get("tenantIds"))
-        except ItemNotFound:
-            return False
-
-    def _link_origin(self, origin: str, tenant_id: str, add: bool) -> None:
-        digest = origin_hash(origin)
-
-        def attempt() -> None:
-            try:
-                doc = self._store.read(ORIGINS.name, (digest,), digest)
-                etag: str | None = doc["_etag"]
-            except ItemNotFound:
-                doc, etag = {"id": digest, "originHash": digest, "tenantIds": []}, None
-            ids = set(doc["tenantIds"])
-            ids = ids | {tenant_id} if add else ids - {tenant_id}
-            doc["tenantIds"] = sorted(ids)
-            if etag is None:
-                self._store.create(ORIGINS.name, doc)
-            else:
-                self._store.replace(ORIGINS.name, doc, if_match=etag)
-
-        under_etag(attempt, what="the origin index", retry_on=(PreconditionFailed, ItemConflict))
+        return self._origins.known(origin)
