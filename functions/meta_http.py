@@ -5,8 +5,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions._http import answers_problems, json_response, services
-from shared.audit.models import Health
 from shared.openapi.document import build_openapi
+from shared.openapi.models import Health
 
 bp = func.Blueprint()
 

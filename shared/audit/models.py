@@ -1,22 +1,10 @@
-"""Response shapes of admin and meta endpoints, for the OpenAPI document and the answers."""
+"""Answers about the audit trail and the quarantine (the OpenAPI document uses them too)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details; never echoes a submitted personal value."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[dict[str, str]] | None = Field(
-        default=None, description="validation errors as {path, message}"
-    )
+from pydantic import BaseModel
 
 
 class AuditEntry(BaseModel):
@@ -43,15 +31,6 @@ class AuditVerification(BaseModel):
     valid: bool
     entries: int
     firstBrokenAt: str | None = None
-
-
-class Health(BaseModel):
-    status: str
-    region: str
-    backends: dict[str, str]
-    quarantined: int = Field(
-        default=0, description="stored documents that no longer parse (GET /api/v1/quarantine)"
-    )
 
 
 class QuarantinedDocument(BaseModel):

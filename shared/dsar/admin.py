@@ -18,12 +18,12 @@ from shared.dsar.models import (
     DsarDecision,
     DsarExtension,
     DsarStatus,
+    DsarType,
     DsarView,
 )
 from shared.dsar.orchestration_steps import OrchestrationSteps
 from shared.dsar.requests import MAX_EXTENSION, DsarRequests
 from shared.errors import Conflict, Forbidden, Gone, NotFound
-from shared.ingest.models import DsarType
 from shared.policies.export_links import can_link, link_details, link_to
 from shared.ports.blob_store import BlobNotFound, BlobStore
 from shared.ports.clock import Clock

@@ -7,8 +7,17 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from shared.ingest.models import DsarType
 from shared.subjects.models import HoldIdentifiers
+
+
+class DsarType(StrEnum):
+    ACCESS = "access"
+    PORTABILITY = "portability"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    CONSENT_WITHDRAWAL = "consent_withdrawal"
 
 
 class DsarStatus(StrEnum):

@@ -15,10 +15,9 @@ from shared.containers import SUBJECTS
 from shared.dsar.export_package import build_package, delete_package
 from shared.dsar.lifecycle import FINISHED
 from shared.dsar.matches import DsarMatches
-from shared.dsar.models import NEEDS_APPROVAL, DsarStatus
+from shared.dsar.models import NEEDS_APPROVAL, DsarStatus, DsarType
 from shared.dsar.requests import ESCALATE_BEFORE, DsarRequests
 from shared.dsar.strategies import Step, Strategies
-from shared.ingest.models import DsarType
 from shared.policies.holds import is_held
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock

@@ -28,10 +28,9 @@ from shared.concurrency import under_etag
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.dsar.lifecycle import DSAR_REQUEST, FINISHED
-from shared.dsar.models import DsarCreate, DsarStatus, DsarView
+from shared.dsar.models import DsarCreate, DsarStatus, DsarType, DsarView
 from shared.dsar.paging import decode_page, encode_page
 from shared.errors import NotFound, Quarantined
-from shared.ingest.models import DsarType
 from shared.lifecycle import advance
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Query

@@ -11,7 +11,7 @@ from typing import Any
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
 from shared.dsar.export_package import stage_category
-from shared.ingest.models import DsarType
+from shared.dsar.models import DsarType
 from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.retention import Category, item_ttl

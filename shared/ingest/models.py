@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from shared.dsar.models import DsarType
+
 PseudoId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
 ShortText = Annotated[str, Field(max_length=256)]
 Purpose = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
@@ -51,16 +53,6 @@ class EventType(StrEnum):
     CALLBACK_REQUESTED = "callback_requested"
     CALL_STARTED = "call_started"
     CALL_ENDED = "call_ended"
-
-
-class DsarType(StrEnum):
-    ACCESS = "access"
-    PORTABILITY = "portability"
-    RECTIFICATION = "rectification"
-    ERASURE = "erasure"
-    RESTRICTION = "restriction"
-    OBJECTION = "objection"
-    CONSENT_WITHDRAWAL = "consent_withdrawal"
 
 
 class Screen(Strict):

@@ -3,7 +3,7 @@ and meta. ``shared.openapi.document`` builds the document from these and the acc
 
 from __future__ import annotations
 
-from shared.audit.models import AuditPage, AuditVerification, Health, QuarantinePage
+from shared.audit.models import AuditPage, AuditVerification, QuarantinePage
 from shared.ingest.models import (
     CollectAccepted,
     CollectRequest,
@@ -17,6 +17,7 @@ from shared.ingest.models import (
     PrivacyRequestIn,
 )
 from shared.openapi.dsar import DSAR
+from shared.openapi.models import Health
 from shared.openapi.operation import ADMIN_ERRORS, WIDGET_ERRORS, ZIP, Link, Operation
 from shared.retention.models import (
     LegalHoldCreate,

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from shared.audit.models import Problem
 from shared.openapi.accountability import ACCOUNTABILITY
 from shared.openapi.core import CORE
+from shared.openapi.models import Problem
 from shared.openapi.operation import MARKDOWN, QUERY, Operation
 
 OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY)

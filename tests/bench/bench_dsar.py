@@ -53,8 +53,7 @@ from shared.composition import App, compose
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id, subject_id_for_visitor
 from shared.crypto.envelope import FieldCipher
-from shared.dsar.models import DsarCreate, DsarDecision
-from shared.ingest.models import DsarType
+from shared.dsar.models import DsarCreate, DsarDecision, DsarType
 from shared.policies.identifiers import normalise_email
 from shared.policies.retention import Category, item_ttl
 from shared.ports.clock import SystemClock
