@@ -78,11 +78,15 @@ def update_item(
     """Set the fields ``change`` computes from the current document, under its ETag.
 
     ``read`` replaces the plain point read (to turn a miss into the caller's 404, or to
-    validate what was read); ``change`` may raise an ``ApiError`` to refuse the write.
+    validate what was read); ``change`` may raise an ``ApiError`` to refuse the write, or
+    return no field at all: then nothing is written and the document is returned as read.
     """
 
     def attempt() -> Item:
         doc = read() if read is not None else store.read(container, pk, item_id)
-        return store.replace(container, doc | change(doc), if_match=doc["_etag"])
+        fields = change(doc)
+        if not fields:
+            return doc
+        return store.replace(container, doc | fields, if_match=doc["_etag"])
 
     return under_etag(attempt, what=what)

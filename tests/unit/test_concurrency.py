@@ -99,3 +99,9 @@ def test_a_caller_may_raise_its_own_kind_of_contention() -> None:
 
     with pytest.raises(Mine):
         under_etag(raced, what="x", attempts=2, pause=lambda _: None, error=Mine)
+
+
+def test_a_change_of_nothing_writes_nothing(store: SqliteDocumentStore) -> None:
+    before = store.read(SPEC.name, ("p",), "d")
+    same = update_item(store, SPEC.name, ("p",), "d", lambda doc: {}, what="doc")
+    assert same["_etag"] == before["_etag"] == store.read(SPEC.name, ("p",), "d")["_etag"]
