@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from functions._cross_site import refuse_cross_site
 from shared.auth import Principal, Role, principal_from_headers, require
-from shared.bootstrap import Services, get_services
+from shared.composition import App, get_app
 from shared.errors import ApiError, BadRequest, FieldError
 from shared.ports.document_store import InvalidContinuation
 from shared.settings import UnsafeSettings
@@ -127,8 +127,9 @@ def answers_problems_async(handler: AsyncHandler) -> AsyncHandler:
     return wrapper
 
 
-def services() -> Services:
-    return get_services()
+def services() -> App:
+    """The app's composed graph; a trigger takes the one use case it calls from it."""
+    return get_app()
 
 
 def principal_trusted() -> bool:
@@ -152,7 +153,6 @@ def admin(
     ``roles`` in ``tenant_id`` (``None``: a tenant-less action, which needs a ``*`` grant)?
     Refusals in a tenant are audited in that tenant's trail."""
     from shared.errors import Forbidden
-    from shared.services.tenant_admin import record_denial
 
     refuse_cross_site(req)
     principal = principal_from_headers(req.headers, principal_trusted(), _tenant_groups())
@@ -161,7 +161,7 @@ def admin(
     except Forbidden:
         if tenant_id:  # the refusal stands even where it cannot be recorded
             with contextlib.suppress(ApiError):
-                record_denial(services(), principal, tenant_id, action or "access")
+                services().tenant_admin.record_denial(principal, tenant_id, action or "access")
         raise
     return principal
 

@@ -7,16 +7,15 @@ import azure.functions as func
 
 from functions._documents import document_response
 from functions._http import admin, answers_problems, json_response, services
-from shared.auth import ANY_ROLE, Role
-from shared.models.subprocessor import (
+from shared.accountability.markdown import records_markdown
+from shared.accountability.subprocessor_models import (
     ObjectionCreate,
     SubprocessorChangeCreate,
     SubprocessorChangePage,
     SubprocessorPage,
     SubprocessorSpec,
 )
-from shared.services import accountability_admin
-from shared.services.markdown_documents import records_markdown
+from shared.auth import ANY_ROLE, Role
 from shared.validation import parse_model
 
 bp = func.Blueprint()
@@ -77,7 +76,7 @@ def object_to_subprocessor_change(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, {Role.PRIVACY_ADMIN}, tenant_id, "subprocessor.objection")
     cmd = parse_model(req.get_body(), ObjectionCreate)
-    recorded = services().subprocessors.object(principal, tenant_id, cmd)
+    recorded = services().subprocessors.record_objection(principal, tenant_id, cmd)
     return json_response(recorded, status=201)
 
 
@@ -86,5 +85,5 @@ def object_to_subprocessor_change(req: func.HttpRequest) -> func.HttpResponse:
 def get_records_of_processing(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, ANY_ROLE, tenant_id, "records.read")
-    records = accountability_admin.records_of_processing(services(), principal, tenant_id)
+    records = services().processing_records.read(principal, tenant_id)
     return document_response(req, records, records_markdown)

@@ -13,11 +13,10 @@ from functions._http import (
     query_int,
     services,
 )
+from shared.audit.models import QuarantinePage
 from shared.auth import ANY_ROLE, Role
 from shared.errors import BadRequest, FieldError
-from shared.models.admin import QuarantinePage
-from shared.models.tenant import TenantCreate, TenantPatch, WidgetKeyRotate
-from shared.services import tenant_admin
+from shared.tenancy.models import TenantCreate, TenantPatch, WidgetKeyRotate
 from shared.validation import parse_model
 
 bp = func.Blueprint()
@@ -46,7 +45,7 @@ def _time(req: func.HttpRequest, name: str, alias: str) -> datetime | None:
 def create_tenant(req: func.HttpRequest) -> func.HttpResponse:
     principal = admin(req, {Role.PLATFORM_ADMIN})
     cmd = parse_model(req.get_body(), TenantCreate)
-    return json_response(tenant_admin.create_tenant(services(), principal, cmd), status=201)
+    return json_response(services().tenant_admin.create_tenant(principal, cmd), status=201)
 
 
 @bp.route(route="v1/tenants/{tenantId}", methods=["GET"])
@@ -54,7 +53,7 @@ def create_tenant(req: func.HttpRequest) -> func.HttpResponse:
 def get_tenant(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, ANY_ROLE, tenant_id, "tenant.read")
-    return json_response(tenant_admin.get_tenant(services(), principal, tenant_id))
+    return json_response(services().tenant_admin.get_tenant(principal, tenant_id))
 
 
 @bp.route(route="v1/tenants/{tenantId}", methods=["PATCH"])
@@ -64,7 +63,7 @@ def update_tenant(req: func.HttpRequest) -> func.HttpResponse:
     principal = admin(req, TENANT_WRITERS, tenant_id, "tenant.update")
     patch = parse_model(req.get_body(), TenantPatch)
     platform = principal.may(Role.PLATFORM_ADMIN, tenant_id)
-    tenant = tenant_admin.update_tenant(services(), principal, tenant_id, patch, platform)
+    tenant = services().tenant_admin.update_tenant(principal, tenant_id, patch, platform)
     return json_response(tenant)
 
 
@@ -75,7 +74,7 @@ def rotate_widget_key(req: func.HttpRequest) -> func.HttpResponse:
     principal = admin(req, TENANT_WRITERS, tenant_id, "widget_key.rotate")
     body = req.get_body()
     cmd = parse_model(body, WidgetKeyRotate) if body.strip() else WidgetKeyRotate()
-    rotated = tenant_admin.rotate_widget_key(services(), principal, tenant_id, cmd)
+    rotated = services().tenant_admin.rotate_widget_key(principal, tenant_id, cmd)
     return json_response(rotated, status=201, headers={"Cache-Control": "no-store"})
 
 
@@ -93,8 +92,7 @@ def list_contacts(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, CONTACT_READERS, tenant_id, "contacts.read")
     masked = not principal.may(Role.PRIVACY_ADMIN, tenant_id)  # the role held IN this tenant
-    page = tenant_admin.read_contacts(
-        services(),
+    page = services().tenant_admin.read_contacts(
         principal,
         tenant_id,
         masked,
@@ -109,8 +107,7 @@ def list_contacts(req: func.HttpRequest) -> func.HttpResponse:
 def list_audit(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, AUDIT_READERS, tenant_id, "audit.read")
-    page = tenant_admin.read_audit(
-        services(),
+    page = services().tenant_admin.read_audit(
         principal,
         tenant_id,
         _time(req, "from", "since"),
@@ -131,7 +128,7 @@ def list_audit(req: func.HttpRequest) -> func.HttpResponse:
 def verify_audit(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, {Role.AUDITOR}, tenant_id, "audit.verify")
-    result = tenant_admin.verify_audit(services(), principal, tenant_id)
+    result = services().tenant_admin.verify_audit(principal, tenant_id)
     body: dict[str, object] = {"valid": result.valid, "entries": result.entries}
     if result.firstBrokenAt:
         body["firstBrokenAt"] = result.firstBrokenAt

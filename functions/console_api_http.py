@@ -12,7 +12,7 @@ import azure.functions as func
 
 from functions._http import answers_problems, json_response, principal_trusted, query_int, services
 from shared.auth import Principal, principal_from_headers
-from shared.services import console_queries
+from shared.tenancy import console_queries
 
 bp = func.Blueprint()
 
@@ -37,8 +37,11 @@ def get_me(req: func.HttpRequest) -> func.HttpResponse:
 @answers_problems
 def list_tenants(req: func.HttpRequest) -> func.HttpResponse:
     principal = signed_in(req)
+    app = services()
     page = console_queries.list_tenants(
-        services(),
+        app.directory,
+        app.tenants,
+        app.control_audit,
         principal,
         query_int(req, "limit", 50, 1, 200),
         req.params.get("continuation") or None,
@@ -50,4 +53,4 @@ def list_tenants(req: func.HttpRequest) -> func.HttpResponse:
 @answers_problems
 def get_retention_limits(req: func.HttpRequest) -> func.HttpResponse:
     signed_in(req)
-    return json_response(console_queries.retention_limits(services()))
+    return json_response(console_queries.retention_limits(services().settings.retention_ceilings))

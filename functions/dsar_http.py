@@ -17,9 +17,9 @@ from functions._http import (
     services,
 )
 from shared.auth import Role
-from shared.models.dsar import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
-from shared.services import dsar_admin
-from shared.services.dsar_export import package_as_json
+from shared.dsar.admin import DECISION_EVENT, ORCHESTRATOR
+from shared.dsar.export_package import package_as_json
+from shared.dsar.models import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
 from shared.validation import parse_model
 
 bp = df.Blueprint()
@@ -48,11 +48,11 @@ async def start_dsar(
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, OPERATORS, tenant_id, "dsar.start")
     cmd = parse_model(req.get_body(), DsarCreate)
-    request_id = dsar_admin.submit(services(), principal, tenant_id, cmd)
+    request_id = services().dsar_admin.submit(principal, tenant_id, cmd)
     await client.start_new(
-        dsar_admin.ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
+        ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
     )
-    view = dsar_admin.view(services(), tenant_id, request_id)
+    view = services().dsar_admin.view(tenant_id, request_id)
     accepted = DsarAccepted(
         requestId=request_id,
         status=view.status,
@@ -67,8 +67,8 @@ async def start_dsar(
 def list_dsar(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     admin(req, OPERATORS, tenant_id, "dsar.list")
-    items, token = dsar_admin.listing(
-        services(), tenant_id, query_int(req, "limit", 50, 1, 500), req.params.get("continuation")
+    items, token = services().dsar_admin.listing(
+        tenant_id, query_int(req, "limit", 50, 1, 500), req.params.get("continuation")
     )
     return json_response(DsarPage(items=items, continuation=token))
 
@@ -78,7 +78,7 @@ def list_dsar(req: func.HttpRequest) -> func.HttpResponse:
 def get_dsar(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     admin(req, OPERATORS, tenant_id, "dsar.read")
-    return json_response(dsar_admin.view(services(), tenant_id, req.route_params["requestId"]))
+    return json_response(services().dsar_admin.view(tenant_id, req.route_params["requestId"]))
 
 
 @bp.route(
@@ -92,16 +92,14 @@ async def decide_dsar(
     tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
     principal = admin(req, DECIDERS, tenant_id, "dsar.decide")
     cmd = parse_model(req.get_body(), DsarDecision)
-    outcome = dsar_admin.decide(services(), principal, tenant_id, request_id, cmd)
+    outcome = services().dsar_admin.decide(principal, tenant_id, request_id, cmd)
     if outcome.action == "raise_event":
-        await client.raise_event(
-            request_id, dsar_admin.DECISION_EVENT, {"approve": outcome.approve}
-        )
+        await client.raise_event(request_id, DECISION_EVENT, {"approve": outcome.approve})
     elif outcome.action == "start":
         await client.start_new(
-            dsar_admin.ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
+            ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
         )
-    return json_response(dsar_admin.view(services(), tenant_id, request_id), status=202)
+    return json_response(services().dsar_admin.view(tenant_id, request_id), status=202)
 
 
 @bp.route(
@@ -112,7 +110,7 @@ def extend_dsar(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
     principal = admin(req, DECIDERS, tenant_id, "dsar.extend")
     cmd = parse_model(req.get_body(), DsarExtension)
-    return json_response(dsar_admin.extend(services(), principal, tenant_id, request_id, cmd))
+    return json_response(services().dsar_admin.extend(principal, tenant_id, request_id, cmd))
 
 
 @bp.route(route=ROUTE + "/{requestId}/export", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -121,13 +119,13 @@ def download_dsar_export(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
     principal = admin(req, OPERATORS, tenant_id, "dsar.export")
     if not _wants_zip(req):
-        package = dsar_admin.download(services(), principal, tenant_id, request_id)
+        package = services().dsar_admin.download(principal, tenant_id, request_id)
         return json_response(package_as_json(package))
-    if link := dsar_admin.download_link(services(), principal, tenant_id, request_id):
+    if link := services().dsar_admin.download_link(principal, tenant_id, request_id):
         return func.HttpResponse(
             status_code=303, headers={"Location": link, "Cache-Control": "no-store"}
         )
-    package = dsar_admin.download(services(), principal, tenant_id, request_id)
+    package = services().dsar_admin.download(principal, tenant_id, request_id)
     return func.HttpResponse(
         package,
         status_code=200,
@@ -149,7 +147,7 @@ async def purge_finished_dsar(
 ) -> None:
     """Finished requests keep their certificate; their instance history is purged and their
     exports deleted after 7 days."""
-    work = services().dsar_work
+    work = services().dsar_steps
     for tenant_id, request_id in work.finished_unpurged():
         status = await client.get_status(request_id)
         if status.runtime_status not in FINAL and status.runtime_status is not None:

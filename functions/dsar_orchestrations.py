@@ -2,7 +2,7 @@
 
 Deterministic: time from ``context.current_utc_datetime``, only activities do I/O. Inputs,
 outputs, custom status and events carry request ids, categories and counts, never personal
-data. Each activity is one call into ``shared.services.dsar_work``.
+data. Each activity is one call into ``shared.dsar.orchestration_steps``.
 """
 
 from __future__ import annotations
@@ -74,34 +74,34 @@ def _await_decision(
 
 @bp.activity_trigger(input_name="payload")
 def dsar_register(payload: dict[str, Any]) -> dict[str, Any]:
-    return services().dsar_work.register(*_ref(payload))
+    return services().dsar_steps.register(*_ref(payload))
 
 
 @bp.activity_trigger(input_name="payload")
 def dsar_check_deadline(payload: dict[str, Any]) -> dict[str, Any]:
-    return services().dsar_work.check_deadline(*_ref(payload))
+    return services().dsar_steps.check_deadline(*_ref(payload))
 
 
 @bp.activity_trigger(input_name="payload")
 def dsar_decision(payload: dict[str, Any]) -> dict[str, Any]:
-    return services().dsar_work.decision(*_ref(payload))
+    return services().dsar_steps.decision(*_ref(payload))
 
 
 @bp.activity_trigger(input_name="payload")
 def dsar_reject(payload: dict[str, Any]) -> None:
-    services().dsar_work.reject(*_ref(payload))
+    services().dsar_steps.reject(*_ref(payload))
 
 
 @bp.activity_trigger(input_name="payload")
 def dsar_start(payload: dict[str, Any]) -> None:
-    services().dsar_work.start(*_ref(payload))
+    services().dsar_steps.start(*_ref(payload))
 
 
 @bp.activity_trigger(input_name="payload")
 def dsar_category(payload: dict[str, Any]) -> dict[str, Any]:
-    return services().dsar_work.run_category(*_ref(payload), str(payload["category"]))
+    return services().dsar_steps.run_category(*_ref(payload), str(payload["category"]))
 
 
 @bp.activity_trigger(input_name="payload")
 def dsar_finish(payload: dict[str, Any]) -> None:
-    services().dsar_work.finish(*_ref(payload), list(payload["results"]))
+    services().dsar_steps.finish(*_ref(payload), list(payload["results"]))

@@ -9,9 +9,14 @@ import azure.functions as func
 
 from functions._documents import document_response
 from functions._http import admin, answers_problems, json_response, query_int, services
+from shared.accountability.incident_models import (
+    IncidentCreate,
+    IncidentPatch,
+    NoticeMove,
+    NoticeStatus,
+)
+from shared.accountability.markdown import notice_markdown
 from shared.auth import Role
-from shared.models.incident import IncidentCreate, IncidentPatch, NoticeMove, NoticeStatus
-from shared.services.markdown_documents import notice_markdown
 from shared.validation import parse_model
 
 bp = func.Blueprint()

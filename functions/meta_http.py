@@ -5,8 +5,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions._http import answers_problems, json_response, services
-from shared.models.admin import Health
-from shared.openapi import build_openapi
+from shared.openapi.document import build_openapi
+from shared.openapi.models import Health
 
 bp = func.Blueprint()
 

@@ -6,8 +6,7 @@ import azure.functions as func
 
 from functions._http import admin, answers_problems, json_response, services
 from shared.auth import Role
-from shared.models.tenant import LegalHoldCreate, LegalHoldCreated, OffboardingCreate
-from shared.services import retention_admin
+from shared.retention.models import LegalHoldCreate, LegalHoldCreated, OffboardingCreate
 from shared.validation import parse_model
 
 bp = func.Blueprint()
@@ -21,7 +20,7 @@ def create_legal_hold(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, PRIVACY_ADMIN, tenant_id, "hold.create")
     cmd = parse_model(req.get_body(), LegalHoldCreate)
-    hold = retention_admin.create_hold(services(), principal, tenant_id, cmd)
+    hold = services().retention_admin.create_hold(principal, tenant_id, cmd)
     created = LegalHoldCreated(holdId=hold.holdId, subjectCount=len(hold.subjectIds))
     return json_response(created, status=201)
 
@@ -31,7 +30,7 @@ def create_legal_hold(req: func.HttpRequest) -> func.HttpResponse:
 def release_legal_hold(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, PRIVACY_ADMIN, tenant_id, "hold.release")
-    retention_admin.release_hold(services(), principal, tenant_id, req.route_params["holdId"])
+    services().retention_admin.release_hold(principal, tenant_id, req.route_params["holdId"])
     return func.HttpResponse(status_code=204)
 
 
@@ -41,7 +40,7 @@ def start_offboarding(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, PRIVACY_ADMIN, tenant_id, "offboarding.start")
     cmd = parse_model(req.get_body(), OffboardingCreate)
-    plan = retention_admin.start_offboarding(services(), principal, tenant_id, cmd)
+    plan = services().retention_admin.start_offboarding(principal, tenant_id, cmd)
     return json_response(plan, status=202)
 
 
@@ -50,7 +49,7 @@ def start_offboarding(req: func.HttpRequest) -> func.HttpResponse:
 def get_offboarding(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     admin(req, OFFBOARDING_READERS, tenant_id, "offboarding.read")
-    return json_response(retention_admin.offboarding_status(services(), tenant_id))
+    return json_response(services().retention_admin.offboarding_status(tenant_id))
 
 
 @bp.route(route="v1/tenants/{tenantId}/offboarding/export", methods=["GET"])
@@ -58,11 +57,11 @@ def get_offboarding(req: func.HttpRequest) -> func.HttpResponse:
 def download_offboarding_export(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, PRIVACY_ADMIN, tenant_id, "offboarding.download")
-    if link := retention_admin.offboarding_export_link(services(), principal, tenant_id):
+    if link := services().retention_admin.offboarding_export_link(principal, tenant_id):
         return func.HttpResponse(
             status_code=303, headers={"Location": link, "Cache-Control": "no-store"}
         )
-    package = retention_admin.offboarding_export(services(), principal, tenant_id)
+    package = services().retention_admin.offboarding_export(principal, tenant_id)
     return func.HttpResponse(
         package,
         status_code=200,

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from functions._http import answers_problems, json_response, limits_body, problem, services
 from shared.errors import ApiError, Forbidden
-from shared.services.widget_gate import MAX_BODY_BYTES, WidgetCall
+from shared.ingest.gate import MAX_BODY_BYTES, WidgetCall
 
 bp = func.Blueprint()
 ALLOWED_HEADERS = "Content-Type, X-Widget-Key"

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from shared.ports.document_store import ContainerSpec
-
-if TYPE_CHECKING:
-    from shared.bootstrap import Services
+from shared.ports.document_store import ContainerSpec, DocumentStore
 
 SUBJECTS = ContainerSpec(
     "subjects",
@@ -43,8 +38,8 @@ DIRECTORY_CONTAINERS = (
 )
 
 
-def ensure_containers(services: Services) -> None:
+def ensure_containers(region: DocumentStore, directory: DocumentStore) -> None:
     for spec in REGION_CONTAINERS:
-        services.store.ensure_container(spec)
+        region.ensure_container(spec)
     for spec in DIRECTORY_CONTAINERS:
-        services.directory.ensure_container(spec)
+        directory.ensure_container(spec)

@@ -12,7 +12,7 @@ from azure.functions.servicebus import ServiceBusMessage
 from azure.functions.timer import TimerRequest
 
 import function_app
-from shared.bootstrap import Services
+from shared.composition import App
 
 FUNCTIONS = {f.get_function_name(): f for f in function_app.app.get_functions()}
 
@@ -37,7 +37,7 @@ class Answer:
 
 
 class AppClient:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: App) -> None:
         self.services = services
 
     def call(

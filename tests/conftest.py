@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.bootstrap import Services, build_services, install_services, reset_services
+from shared.composition import App, compose, install_app, reset_app
 from shared.settings import Settings
 from tests.app_client import AppClient, principal
 from tests.fakes import FakeClock
@@ -41,16 +41,33 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings, clock: FakeClock) -> Iterator[Services]:
-    built = build_services(settings, clock=clock)
-    install_services(built)
+def services(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    built = compose(settings, clock=clock)
+    install_app(built)
     yield built
-    reset_services()
+    reset_app()
 
 
 @pytest.fixture
-def client(services: Services) -> AppClient:
+def client(services: App) -> AppClient:
     return AppClient(services)
+
+
+def with_ports(client: AppClient, **ports: Any) -> App:
+    """Rebuild the client's app around replaced ports (a store with latency or failures, Blob
+    Storage): the composition root wires them into every use case, as it would in Azure."""
+    old = client.services
+    current = {
+        "store": old.store,
+        "directory": old.directory,
+        "bus": old.bus,
+        "keys": old.keys,
+        "blobs": old.blobs,
+    }
+    app = compose(old.settings, old.clock, **(current | ports))
+    install_app(app)
+    client.services = app
+    return app
 
 
 @pytest.fixture

@@ -103,14 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from infra.embedded_host.host import EmbeddedHost
     from infra.embedded_host.host_keys import MASTER_KEY_FILE
     from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
-    from shared.bootstrap import build_services, get_services, install_services, reset_services
+    from shared.composition import start, stop
     from shared.ports.clock import Clock, SystemClock
     from shared.ports.key_provider import KeyUnavailable
-    from shared.settings import get_settings
 
     clock: Clock = OffsetClock(data_dir / STATE_FILE) if args.test_clock else SystemClock()
     try:
-        install_services(build_services(get_settings(), clock=clock))
+        bus = start(clock)  # the app's hook for in-process hosts: its graph, on our clock
     except KeyUnavailable as exc:  # e.g. a key file lost while data made with it remains
         logger.error(f"refusing to start: {exc}")
         return 2
@@ -121,8 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingAppSetting as exc:
         logger.error(str(exc))
         return 2
-    host = EmbeddedHost(functions, bus=get_services().bus, data_dir=data_dir,
-                        host_json=load_host_json(root), clock=clock, on_stopped=reset_services,
+    host = EmbeddedHost(functions, bus=bus, data_dir=data_dir,
+                        host_json=load_host_json(root), clock=clock, on_stopped=stop,
                         durable_hub=hub, origin=local_origin(args.host, args.port),
                         loopback_only=is_loopback(args.host))
     if isinstance(clock, OffsetClock):
@@ -130,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
                 extra={"file": str(data_dir / MASTER_KEY_FILE)})
     app: ASGIApp = host.asgi_app()
-    if get_settings().dev_auth:  # the console's sign-in, as App Service Authentication does it
+    if dev_auth_on():  # the console's sign-in, as App Service Authentication does it
         app = EasyAuth(app)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=10)

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from shared.containers import REGION_CONTAINERS
 from shared.errors import MisdirectedRequest
+from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.ports.message_bus import MessageBus
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.audit.trail import AuditTrail
 
 
 def region_dir(settings: Settings, region: str | None = None) -> Path:
@@ -88,3 +93,48 @@ KEYS: dict[str, Callable[[Settings, Clock], KeyProvider]] = {
     "files": _file_keys,
     "keyvault": _keyvault_keys,
 }
+
+
+def blob_store(settings: Settings, clock: Clock) -> BlobStore:
+    """Blob Storage when its connection is set, else a directory under the data dir."""
+    if settings.exports_blob_uri:
+        from shared.adapters.azure_wiring import blob_store as azure_blobs
+
+        return azure_blobs(settings, clock)
+    from shared.adapters.dir_blobs import DirectoryBlobStore
+
+    return DirectoryBlobStore(region_dir(settings) / "blobs")
+
+
+class RegionStores:
+    """The stamp region's store and, on demand, another region's: only control-plane audit
+    writes reach other regions (embedded mode keeps every region on this machine; a Cosmos
+    stamp answers 421, each region being its own stamp)."""
+
+    def __init__(self, settings: Settings, clock: Clock, home: DocumentStore) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._home = home
+        self._others: dict[str, DocumentStore] = {}
+
+    def store_for(self, region: str) -> DocumentStore:
+        if region == self._settings.region:
+            return self._home
+        if region not in self._others:
+            store = STORES[self._settings.store_backend](
+                self._settings, self._clock, "region", region
+            )
+            for spec in REGION_CONTAINERS:
+                store.ensure_container(spec)
+            self._others[region] = store
+        return self._others[region]
+
+    def audit_for(self, region: str) -> AuditTrail:
+        """The audit trail of ``region``'s store (a tenant's trail lives with its data)."""
+        from shared.audit.trail import AuditTrail
+
+        return AuditTrail(self.store_for(region), self._clock)
+
+    def close(self) -> None:
+        for store in (self._home, *self._others.values()):
+            store.close()

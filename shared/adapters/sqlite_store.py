@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from shared.adapters._item_rules import check_batch, check_spec
 from shared.adapters._sqlite_json import (
     VISIBLE,
-    apply_patch,
-    dumps,
     encode_token,
-    expires_at,
-    item_key,
     page_sql,
     pk_text,
 )
+from shared.adapters._sqlite_rows import SqliteRows
 from shared.adapters.secret_files import private_file
 from shared.ports.clock import Clock
 from shared.ports.document_store import (
@@ -36,14 +31,12 @@ from shared.ports.document_store import (
     BatchFailed,
     BatchOp,
     BatchResult,
-    Conflict,
     ContainerSpec,
     Item,
     NotFound,
     Page,
     PartitionKey,
     PatchOp,
-    PreconditionFailed,
     Query,
     StoreError,
     StoreMetrics,
@@ -66,11 +59,6 @@ _PRAGMAS = (
     "secure_delete=ON",
     "cache_size=-16384",
 )
-_UPSERT = (
-    "INSERT INTO items (container, pk, id, body, etag, ts, expires_at) VALUES (?,?,?,?,?,?,?) "
-    "ON CONFLICT (container, pk, id) DO UPDATE SET body = excluded.body, etag = excluded.etag, "
-    "ts = excluded.ts, expires_at = excluded.expires_at"
-)
 # The rules of expires_at(), applied in SQL when a container's default TTL changes.
 _RECOMPUTE_TTL = """
 UPDATE items SET expires_at = CASE
@@ -81,17 +69,11 @@ UPDATE items SET expires_at = CASE
     ELSE ts + :d END
 WHERE container = :c
 """
-_INSERT = (
-    "INSERT INTO items (container, pk, id, body, etag, ts, expires_at) VALUES (?,?,?,?,?,?,?) "
-    "ON CONFLICT (container, pk, id) DO NOTHING"
-)
-Key = tuple[str, str]
-"""(partition key text, item id) of a validated item."""
 _EVERYTHING = Query()
 _BATCH_STATUS = {"create": 201, "delete": 204}
 
 
-class SqliteDocumentStore:
+class SqliteDocumentStore(SqliteRows):
     """``DocumentStore`` on one SQLite file; one connection shared by threads under a lock."""
 
     def __init__(self, path: Path, clock: Clock) -> None:
@@ -144,109 +126,6 @@ class SqliteDocumentStore:
             spec = ContainerSpec(container, tuple(json.loads(row[0])), row[1])
             self._specs[container] = spec
         return spec
-
-    def _current(self, c: str, pk: str, item_id: str, now: float) -> tuple[str, str] | None:
-        sql = f"SELECT body, etag FROM items WHERE container=? AND pk=? AND id=? AND {VISIBLE}"
-        row = self._db.execute(sql, (c, pk, item_id, now)).fetchone()
-        return None if row is None else (row[0], row[1])
-
-    def _existing(
-        self, c: str, pk: str, item_id: str, now: float, if_match: str | None
-    ) -> dict[str, Any]:
-        cur = self._current(c, pk, item_id, now)
-        if cur is None:
-            raise NotFound(f"item {item_id} not found in {c}")
-        if if_match is not None and cur[1] != if_match:
-            raise PreconditionFailed(f"etag mismatch for item {item_id}")
-        body: dict[str, Any] = json.loads(cur[0])
-        return body
-
-    def _etag(self) -> str:
-        """Unique per write: a per-store random prefix and a counter (cheaper than uuid4)."""
-        return f'"{self._etag_prefix}{next(self._writes):x}"'
-
-    def _version(
-        self, spec: ContainerSpec, item: Item, now: float, key: Key | None
-    ) -> tuple[tuple[Any, ...], Item]:
-        """The row of a new version with fresh ``_ts``/``_etag``, and the item as stored (a new
-        dict: the JSON text in the row is the only copy the store keeps)."""
-        pk, item_id = key or item_key(spec, item)
-        ts = math.floor(now)
-        stored = {**item, "_ts": ts, "_etag": self._etag()}
-        row = (
-            spec.name,
-            pk,
-            item_id,
-            dumps(stored),
-            stored["_etag"],
-            ts,
-            expires_at(spec, item, ts),
-        )
-        return row, stored
-
-    def _write(self, spec: ContainerSpec, item: Item, now: float, key: Key | None = None) -> Item:
-        row, stored = self._version(spec, item, now, key)
-        self._db.execute(_UPSERT, row)
-        return stored
-
-    # ---- operations on one item (inside a transaction) ---------------------------------------
-
-    def _create(self, spec: ContainerSpec, item: Item, now: float, key: Key | None = None) -> Item:
-        key = key or item_key(spec, item)
-        row, stored = self._version(spec, item, now, key)
-        if self._db.execute(_INSERT, row).rowcount == 1:
-            return stored
-        if self._current(spec.name, *key, now) is not None:
-            raise Conflict(f"item {key[1]} already exists in {spec.name}")
-        self._db.execute(_UPSERT, row)  # the row there had expired: replaced, as in Cosmos
-        return stored
-
-    def _upsert(
-        self,
-        spec: ContainerSpec,
-        item: Item,
-        now: float,
-        if_match: str | None,
-        key: Key | None = None,
-    ) -> Item:
-        key = key or item_key(spec, item)
-        if if_match is not None:  # Cosmos: a conditional upsert needs an existing item
-            cur = self._current(spec.name, *key, now)
-            if cur is None or cur[1] != if_match:
-                raise PreconditionFailed(f"etag mismatch for item {key[1]}")
-        return self._write(spec, item, now, key)
-
-    def _replace(
-        self,
-        spec: ContainerSpec,
-        item: Item,
-        now: float,
-        if_match: str | None,
-        key: Key | None = None,
-    ) -> Item:
-        key = key or item_key(spec, item)
-        self._existing(spec.name, *key, now, if_match)
-        return self._write(spec, item, now, key)
-
-    def _patch(
-        self,
-        spec: ContainerSpec,
-        pk: str,
-        item_id: str,
-        ops: Sequence[PatchOp],
-        now: float,
-        if_match: str | None,
-    ) -> Item:
-        body = self._existing(spec.name, pk, item_id, now, if_match)
-        return self._write(spec, apply_patch(spec, body, ops), now)
-
-    def _delete(
-        self, spec: ContainerSpec, pk: str, item_id: str, now: float, if_match: str | None
-    ) -> None:
-        self._existing(spec.name, pk, item_id, now, if_match)
-        self._db.execute(
-            "DELETE FROM items WHERE container = ? AND pk = ? AND id = ?", (spec.name, pk, item_id)
-        )
 
     # ---- the port ----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from shared.models.tenant import LegalHold
+from shared.retention.models import LegalHold
 
 
 def active_holds(holds: Iterable[LegalHold], now: datetime) -> list[LegalHold]:

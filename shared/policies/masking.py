@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import phonenumbers
 
-from shared.models.tenant import SupportSees
+from shared.tenancy.models import SupportSees
 
 
 def mask_email(email: str) -> str:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from shared.auth import Grant, Principal
-from shared.models.dsar import DsarCreate
-from shared.services import dsar_admin
+from shared.dsar.models import DsarCreate
 from tests.adapters.conftest import LocalAzurite, http_get, key_store
 from tests.app_client import AppClient
+from tests.conftest import with_ports
 from tests.fakes import FakeClock
 from tests.functions.accountability_helpers import (
     EMAIL,
@@ -35,20 +35,20 @@ def completed_access_request(client: AppClient, tenant_id: str) -> str:
     services = client.services
     cmd = DsarCreate.model_validate({"type": "access", "identifiers": {"email": EMAIL}})
     admin = Principal("oid-admin", frozenset({Grant("Privacy.Admin", "*")}))
-    request_id = dsar_admin.submit(services, admin, tenant_id, cmd)
-    plan = services.dsar_work.register(tenant_id, request_id)
-    services.dsar_work.start(tenant_id, request_id)
+    request_id = services.dsar_admin.submit(admin, tenant_id, cmd)
+    plan = services.dsar_steps.register(tenant_id, request_id)
+    services.dsar_steps.start(tenant_id, request_id)
     results = [
-        services.dsar_work.run_category(tenant_id, request_id, c) for c in plan["categories"]
+        services.dsar_steps.run_category(tenant_id, request_id, c) for c in plan["categories"]
     ]
-    services.dsar_work.finish(tenant_id, request_id, results)
+    services.dsar_steps.finish(tenant_id, request_id, results)
     return request_id
 
 
 @pytest.fixture
 def tenant(client: AppClient, local_azurite: LocalAzurite) -> dict[str, Any]:
     """A tenant with planted data, on a stamp whose exports live in Blob Storage (Azurite)."""
-    client.services.blobs = key_store(local_azurite)  # before anything writes an export
+    with_ports(client, blobs=key_store(local_azurite))  # before anything writes an export
     tenant: dict[str, Any] = client.call(
         "create_tenant",
         headers=as_role("Platform.Admin"),
@@ -99,6 +99,7 @@ def test_with_links_off_the_app_serves_the_zip_itself(
     client: AppClient, tenant: dict[str, Any]
 ) -> None:
     client.services.settings.export_links = False  # storage reachable only privately
+    with_ports(client)  # the app is composed from its settings
     request_id = completed_access_request(client, tenant["tenantId"])
     answer = zip_download(client, {"tenantId": tenant["tenantId"], "requestId": request_id})
     assert answer.status == 200 and answer.headers["Content-Type"] == "application/zip"

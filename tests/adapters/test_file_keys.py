@@ -11,7 +11,7 @@ import pytest
 
 from shared.adapters.file_keys import FileKeyProvider, MissingKeyFile
 from shared.adapters.secret_files import create_secret_file
-from shared.bootstrap import build_services, install_services, reset_services
+from shared.composition import compose, install_app, reset_app
 from shared.ports.key_provider import KeyUnavailable, current_secret
 from shared.settings import Settings
 from tests.app_client import AppClient
@@ -25,8 +25,8 @@ def keys_dir(settings: Settings) -> Path:
 
 def seed(settings: Settings, clock: FakeClock, drain: bool) -> None:
     """A tenant and one contact through the widget; drained (stored) or left queued."""
-    services = build_services(settings, clock=clock)
-    install_services(services)
+    services = compose(settings, clock=clock)
+    install_app(services)
     try:
         client = AppClient(services)
         tenant = client.call(
@@ -46,7 +46,7 @@ def seed(settings: Settings, clock: FakeClock, drain: bool) -> None:
         if drain:
             assert client.drain() == 1
     finally:
-        reset_services()
+        reset_app()
 
 
 def test_a_first_start_on_an_empty_directory_generates_private_keys(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_a_lost_key_file_with_stored_data_refuses_to_start(
     key = (keys_dir(settings) / lost).read_bytes()
     (keys_dir(settings) / lost).unlink()
     with pytest.raises(MissingKeyFile) as refused:
-        build_services(settings, clock=clock)
+        compose(settings, clock=clock)
     message = str(refused.value)
     assert str(keys_dir(settings) / lost) in message and "restore" in message
     assert key.hex() not in message
@@ -99,9 +99,9 @@ def test_a_lost_transit_key_matters_only_while_messages_are_queued(
 ) -> None:
     seed(settings, clock, drain=True)  # stored, queue empty: a new transit key loses nothing
     (keys_dir(settings) / "transit.key").unlink()
-    build_services(settings, clock=clock).close()
+    compose(settings, clock=clock).close()
     assert (keys_dir(settings) / "transit.key").exists()
     seed(settings, clock, drain=False)  # a message sealed under it waits in the queue
     (keys_dir(settings) / "transit.key").unlink()
     with pytest.raises(MissingKeyFile, match=r"transit\.key"):
-        build_services(settings, clock=clock)
+        compose(settings, clock=clock)

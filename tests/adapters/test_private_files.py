@@ -17,7 +17,7 @@ from infra.embedded_host.durable.extension import store_path
 from infra.embedded_host.durable.store import TaskHubStore
 from infra.embedded_host.host_keys import load_or_create_host_keys
 from infra.embedded_host.test_clock import STATE_FILE, OffsetClock
-from shared.bootstrap import build_services, install_services, reset_services
+from shared.composition import compose, install_app, reset_app
 from shared.ports.message_bus import OutgoingMessage
 from shared.settings import Settings
 from tests.app_client import AppClient
@@ -42,9 +42,9 @@ def modes(root: Path) -> dict[str, str]:
 @pytest.mark.usefixtures("lax_umask")
 def test_embedded_adapters_create_private_files(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    services = build_services(Settings(data_dir=data, dev_auth=True),
+    services = compose(Settings(data_dir=data, dev_auth=True),
                               clock=FakeClock(datetime(2026, 11, 2, tzinfo=UTC)))
-    install_services(services)
+    install_app(services)
     try:
         body = {"name": "Shop", "region": "eu", "allowedOrigins": [ORIGIN]}
         assert AppClient(services).call("create_tenant", body=body, headers=PLATFORM).status == 201
@@ -57,7 +57,7 @@ def test_embedded_adapters_create_private_files(tmp_path: Path) -> None:
         seen = modes(data)  # while the SQLite files are open, so their -wal/-shm exist
         hub.close()
     finally:
-        reset_services()
+        reset_app()
     wal = [p for p in seen if p.endswith(("-wal", "-shm"))]
     assert {Path(p).name for p in wal} >= {"store.sqlite-wal", "bus.sqlite-wal",
                                            "taskhub.sqlite-wal", "directory.sqlite-wal"}
@@ -74,7 +74,7 @@ def test_an_existing_world_readable_data_dir_is_narrowed(tmp_path: Path) -> None
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     (data / "directory.sqlite").touch(mode=0o644)
-    services = build_services(Settings(data_dir=data), clock=FakeClock(datetime.now(UTC)))
+    services = compose(Settings(data_dir=data), clock=FakeClock(datetime.now(UTC)))
     services.close()
     assert oct(stat.S_IMODE(data.stat().st_mode)) == "0o700"
     assert oct(stat.S_IMODE((data / "directory.sqlite").stat().st_mode)) == "0o600"

@@ -40,9 +40,9 @@ from infra.emulators.launch import EMULATOR_KEY, cosmos_server
 from shared.adapters.cosmos_store import CosmosDocumentStore
 from shared.adapters.sqlite_store import SqliteDocumentStore
 from shared.auth import Grant, Principal
-from shared.bootstrap import Services, build_services
-from shared.models.dsar import DsarCreate
-from shared.models.tenant import TenantCreate
+from shared.composition import App, compose
+from shared.dsar.models import DsarCreate
+from shared.ingest.gate import WidgetCall
 from shared.ports.clock import SystemClock
 from shared.ports.document_store import (
     BatchOp,
@@ -51,9 +51,8 @@ from shared.ports.document_store import (
     NotFound,
     StoreError,
 )
-from shared.services import dsar_admin
-from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.bench.bench_ingest import ORIGIN, WARM, batch
 from tests.conftest import visitor_secret
 
@@ -266,14 +265,14 @@ def bodies(size: int, count: int, visitors: int, sessions: int) -> list[dict[str
     ]
 
 
-def fresh_services(root: Path) -> tuple[Services, list[Recorder], str, str]:
+def fresh_services(root: Path) -> tuple[App, list[Recorder], str, str]:
     settings = Settings(
         data_dir=root, dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6,
         widget_ip_rate_per_second=1e6, widget_ip_rate_burst=10**6
     )
-    services: Services = build_services(settings, clock=None)
-    store, directory = Recorder(services.store), Recorder(services.directory)
-    services.store, services.directory = store, directory  # type: ignore[assignment]
+    plain: App = compose(settings, clock=None)
+    store, directory = Recorder(plain.store), Recorder(plain.directory)
+    services = compose(settings, store=store, directory=directory, bus=plain.bus, keys=plain.keys)
     tenant, key = services.tenants.create(
         TenantCreate(name="Bench", region="eu", allowedOrigins=[ORIGIN])
     )
@@ -281,7 +280,7 @@ def fresh_services(root: Path) -> tuple[Services, list[Recorder], str, str]:
 
 
 def ingest_cost(
-    services: Services, recorders: list[Recorder], key: str, sent: list[dict[str, Any]]
+    services: App, recorders: list[Recorder], key: str, sent: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Collect each body and process its message right away, as the queue trigger does; the
     first WARM bodies unrecorded (new subjects, caches: one-time costs)."""
@@ -338,15 +337,15 @@ def bench_costs(root: Path, scale: float) -> dict[str, Any]:
 
 
 def dsar_cost(
-    services: Services, recorders: list[Recorder], tenant_id: str, kind: str, visitor: str
+    services: App, recorders: list[Recorder], tenant_id: str, kind: str, visitor: str
 ) -> dict[str, Any]:
     """Submit and run one DSAR through its steps (no orchestrator, approval skipped)."""
     principal = Principal("bench", frozenset({Grant("Privacy.Admin", "*")}))
     cmd = DsarCreate.model_validate({"type": kind, "identifiers": {"visitorId": visitor}})
 
     def run() -> None:
-        rid = dsar_admin.submit(services, principal, tenant_id, cmd)
-        work = services.dsar_work
+        rid = services.dsar_admin.submit(principal, tenant_id, cmd)
+        work = services.dsar_steps
         plan = work.register(tenant_id, rid)
         work.start(tenant_id, rid)
         results = [work.run_category(tenant_id, rid, c) for c in plan["categories"]]

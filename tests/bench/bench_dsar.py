@@ -49,20 +49,19 @@ from infra.embedded_host.durable.engine import DurableEngine
 from infra.embedded_host.durable.store import TaskHubStore
 from infra.embedded_host.durable.workers import DurableWorkers
 from shared.auth import Grant, Principal
-from shared.bootstrap import Services, build_services
+from shared.composition import App, compose
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id, subject_id_for_visitor
 from shared.crypto.envelope import FieldCipher
-from shared.models.dsar import DsarCreate, DsarDecision
-from shared.models.tenant import HoldIdentifiers, TenantCreate
-from shared.models.widget import DsarType
+from shared.dsar.models import DsarCreate, DsarDecision, DsarType
 from shared.policies.identifiers import normalise_email
 from shared.policies.retention import Category, item_ttl
 from shared.ports.clock import SystemClock
 from shared.ports.document_store import BatchOp
 from shared.ports.key_provider import current_secret
-from shared.services import dsar_admin
 from shared.settings import Settings
+from shared.subjects.models import HoldIdentifiers
+from shared.tenancy.models import TenantCreate
 from tests.bench.bench_retention import seed
 
 PER_SUBJECT = 100
@@ -176,7 +175,7 @@ def subject_item(
     return base | {"category": category.value, "ttl": ttl} | fields
 
 
-def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str, count: int) -> str:
+def add_subject(services: App, tenant_id: str, visitor_id: str, email: str, count: int) -> str:
     """A subject with ``count`` items in its partition and its blind-index entries."""
     key = current_secret(services.keys, "blind-index")
     subject_id = subject_id_for_visitor(key.value, tenant_id, visitor_id)
@@ -202,22 +201,20 @@ def add_subject(services: Services, tenant_id: str, visitor_id: str, email: str,
 
 
 def run_request(
-    services: Services, tenant_id: str, kind: DsarType, email: str
+    services: App, tenant_id: str, kind: DsarType, email: str
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """The domain steps of one orchestration, timed (ms); and the request's certificate."""
-    request_id = dsar_admin.submit(
-        services,
+    request_id = services.dsar_admin.submit(
         OPERATOR,
         tenant_id,
         DsarCreate(type=kind, identifiers=HoldIdentifiers(email=email)),
     )
-    work = services.dsar_work
+    work = services.dsar_steps
     steps: dict[str, float] = {}
     steps["register"], plan = timed(work.register, tenant_id, request_id)
     if plan["needsApproval"]:
         steps["check_deadline"], _ = timed(work.check_deadline, tenant_id, request_id)
-        dsar_admin.decide(
-            services,
+        services.dsar_admin.decide(
             APPROVER,
             tenant_id,
             request_id,
@@ -249,7 +246,7 @@ def summarise(runs: list[dict[str, float]]) -> dict[str, float]:
 def bench_tenant(
     root: Path, tenant_items: int, subject_sizes: list[int], repeats: int
 ) -> dict[str, Any]:
-    services = build_services(Settings(data_dir=root / "data"), clock=SystemClock())
+    services = compose(Settings(data_dir=root / "data"), clock=SystemClock())
     tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu", allowedOrigins=[]))
     tenant_id = tenant.tenantId
     began = time.perf_counter()

@@ -25,12 +25,12 @@ import psutil  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.adapters.sqlite_bus import SqliteBus
-from shared.bootstrap import build_services
-from shared.models.tenant import TenantCreate
-from shared.models.widget import Event
+from shared.composition import compose
+from shared.ingest.gate import WidgetCall
+from shared.ingest.models import Event
 from shared.ports.clock import SystemClock
-from shared.services.widget_gate import WidgetCall
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.app_client import principal
 from tests.bench.load import cpu_seconds, open_loop, peak_rss_mb
 from tests.conftest import visitor_secret
@@ -106,7 +106,7 @@ def bench_processor(root: Path, messages: int) -> tuple[float, list[dict[str, An
         data_dir=root / "proc", dev_auth=True, widget_rate_per_second=1e6, widget_rate_burst=10**6,
         widget_ip_rate_per_second=1e6, widget_ip_rate_burst=10**6
     )
-    services = build_services(settings, clock=None)
+    services = compose(settings, clock=None)
     try:
         _, key = services.tenants.create(
             TenantCreate(name="Bench", region="eu", allowedOrigins=[ORIGIN])

@@ -20,19 +20,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.bootstrap import Services, build_services
+from shared.composition import App, compose
 from shared.containers import SUBJECTS
-from shared.models.tenant import TenantCreate
 from shared.ports.document_store import BatchOp
-from shared.services.offboarding_export import build_export, export_package
+from shared.retention.offboarding_export import build_export, export_package
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.fakes import FakeClock
 
 PER_DOCUMENT, DOCUMENTS_PER_SUBJECT = 20, 100
 START = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
 
-def seed(services: Services, tenant_id: str, records: int) -> None:
+def seed(services: App, tenant_id: str, records: int) -> None:
     created = START.isoformat()
     per_subject = PER_DOCUMENT * DOCUMENTS_PER_SUBJECT
     for first in range(0, records, per_subject):
@@ -73,7 +73,7 @@ def seed(services: Services, tenant_id: str, records: int) -> None:
             services.store.batch(SUBJECTS.name, (tenant_id, subject), ops)
 
 
-def build(services: Services, tenant_id: str, traced: bool) -> dict[str, Any]:
+def build(services: App, tenant_id: str, traced: bool) -> dict[str, Any]:
     if traced:
         tracemalloc.start()
     began = time.perf_counter()
@@ -93,7 +93,7 @@ def build(services: Services, tenant_id: str, traced: bool) -> dict[str, Any]:
 
 def run(records: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-offboarding-") as tmp:
-        services = build_services(Settings(data_dir=Path(tmp)), clock=FakeClock(START))
+        services = compose(Settings(data_dir=Path(tmp)), clock=FakeClock(START))
         try:
             small, _ = services.tenants.create(
                 TenantCreate(name="S", region="eu", allowedOrigins=[])

@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.bootstrap import Services, build_services
+from shared.composition import App, compose
 from shared.containers import SUBJECTS
-from shared.models.tenant import TenantCreate
 from shared.ports.document_store import BatchOp, ContainerSpec
-from shared.services.retention_jobs import Budget, request_restamp
+from shared.retention.jobs import Budget, request_restamp
 from shared.settings import Settings
+from shared.tenancy.models import TenantCreate
 from tests.fakes import FakeClock
 
 PER_SUBJECT = 100
@@ -38,7 +38,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def seed(services: Services, tenant_id: str, count: int) -> None:
+def seed(services: App, tenant_id: str, count: int) -> None:
     """``count`` behaviour items, 100 per subject, written through the port in batches.
 
     Subject ids are shaped as real ones (``s-`` and 32 hex digits), so a subject measured
@@ -68,7 +68,7 @@ def seed(services: Services, tenant_id: str, count: int) -> None:
         services.store.batch(SUBJECTS.name, (tenant_id, subject), ops)
 
 
-def ttl_off(services: Services) -> None:
+def ttl_off(services: App) -> None:
     """TTL switched off on the container: only the sweep can delete (what it is there for)."""
     spec = ContainerSpec(SUBJECTS.name, SUBJECTS.partition_key_paths, default_ttl=None)
     services.store.ensure_container(spec)
@@ -94,7 +94,7 @@ def bare_delete(db: Path, cutoff: str) -> tuple[int, float]:
 def run(count: int) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-retention-"))
     clock = FakeClock(START)
-    services = build_services(Settings(data_dir=root / "data"), clock=clock)
+    services = compose(Settings(data_dir=root / "data"), clock=clock)
     ttl_off(services)
     tenant, _ = services.tenants.create(TenantCreate(name="Bench", region="eu", allowedOrigins=[]))
     began = time.perf_counter()
@@ -108,7 +108,7 @@ def run(count: int) -> dict[str, Any]:
     for suffix in ("-wal", "-shm"):
         if Path(f"{db}{suffix}").exists():
             shutil.copy(f"{db}{suffix}", root / f"copy.sqlite{suffix}")
-    services = build_services(Settings(data_dir=root / "data"), clock=clock)
+    services = compose(Settings(data_dir=root / "data"), clock=clock)
     ttl_off(services)
 
     # Re-stamp first (every item gets its remaining time under a 60-day policy), then sweep.

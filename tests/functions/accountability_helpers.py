@@ -69,7 +69,7 @@ def plant(client: AppClient, tenant: dict[str, Any], visitor: str, events: int) 
 
 
 def audit_entries(client: AppClient, tenant_id: str, region: str = "eu") -> list[dict[str, Any]]:
-    return client.services.audit_for(region).list(tenant_id, limit=1000).items
+    return client.services.audit_for(region).entries(tenant_id, limit=1000).items
 
 
 def assert_nothing_planted(*bodies: bytes | str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import azure.functions as func
 
 from shared.auth import Role
-from shared.bootstrap import Services
+from shared.composition import App
 from tests.app_client import FUNCTIONS, AppClient, principal
 from tests.conftest import ORIGIN, PLATFORM, PRIVACY_ADMIN
 from tests.fakes import FakeClock
@@ -71,7 +71,7 @@ class World:
     """Tenants T (the one acted on), O (another tenant) and E (offboarded, export ready), an
     incident affecting T, subprocessor changes, DSARs: everything the routes act on."""
 
-    def __init__(self, services: Services, clock: FakeClock) -> None:
+    def __init__(self, services: App, clock: FakeClock) -> None:
         self.client, self.clock = AppClient(services), clock
         self.durable = RecordingClient()
         self.tenant, self.other = self.new_tenant("T"), self.new_tenant("O")

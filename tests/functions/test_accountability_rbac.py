@@ -86,5 +86,5 @@ def test_a_notice_outside_the_platform_admins_scope_is_refused_and_audited(
     }
     answer = call(client, "get_incident_notice", "GET", None, headers, tenant["tenantId"])
     assert answer.status == 403
-    entries = client.services.audit_for("eu").list(tenant["tenantId"]).items
+    entries = client.services.audit_for("eu").entries(tenant["tenantId"]).items
     assert any(e["actor"] == "oid-p9" and e["outcome"] == "denied" for e in entries)

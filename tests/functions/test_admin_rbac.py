@@ -79,7 +79,7 @@ def test_denied_attempts_are_audited(client: AppClient, tenant: dict[str, Any]) 
         ).status
         == 403
     )
-    entries = client.services.audit_for("eu").list(tenant["tenantId"]).items
+    entries = client.services.audit_for("eu").entries(tenant["tenantId"]).items
     assert any(e["actor"] == "oid-support-7" and e["outcome"] == "denied" for e in entries)
 
 

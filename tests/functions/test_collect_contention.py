@@ -12,7 +12,7 @@ import pytest
 
 from shared.ports.document_store import DocumentStore
 from tests.app_client import AppClient
-from tests.conftest import collect_body, widget_headers
+from tests.conftest import collect_body, widget_headers, with_ports
 from tests.stored import stored_records
 
 REQUESTS, THREADS = 200, 24
@@ -44,7 +44,7 @@ class RemoteLatency:
 
 @pytest.fixture
 def remote(client: AppClient) -> None:
-    client.services.store = RemoteLatency(client.services.store)  # type: ignore[assignment]
+    with_ports(client, store=RemoteLatency(client.services.store))
 
 
 def overlapping_bodies(n: int, seed: int = 11) -> list[dict[str, Any]]:

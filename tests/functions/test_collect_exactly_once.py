@@ -12,7 +12,7 @@ import pytest
 from shared.containers import SUBJECTS
 from shared.ports.document_store import DocumentStore, Query, StoreError
 from tests.app_client import AppClient
-from tests.conftest import collect_body, widget_headers
+from tests.conftest import collect_body, widget_headers, with_ports
 from tests.stored import stored_records
 
 
@@ -42,7 +42,7 @@ class LosesReceipts:
 @pytest.fixture
 def flaky(client: AppClient) -> LosesReceipts:
     store = LosesReceipts(client.services.store)
-    client.services.store = store  # type: ignore[assignment]  # before ingest is first built
+    with_ports(client, store=store)
     return store
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.bootstrap import Services
-from shared.services.control_audit import PLATFORM_TRAIL
+from shared.audit.control import PLATFORM_TRAIL
+from shared.composition import App as Services
 from tests.app_client import AppClient, principal
 from tests.conftest import ORIGIN, PLATFORM, PRIVACY_ADMIN
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from shared.audit.trail import entry_id
 from shared.containers import AUDIT
-from shared.services.audit_trail import entry_id
 from tests.app_client import AppClient
 from tests.conftest import AUDITOR, PRIVACY_ADMIN, SUPPORT, visitor_secret, widget_headers
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from shared.bootstrap import reset_services
+from shared.composition import reset_app
 from shared.settings import get_settings
 from tests.app_client import FUNCTIONS
 from tests.conftest import PLATFORM
@@ -17,14 +17,14 @@ from tests.conftest import PLATFORM
 
 @pytest.fixture
 def on_azure_with_dev_auth(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    reset_services()
+    reset_app()
     get_settings.cache_clear()
     monkeypatch.setenv("WEBSITE_INSTANCE_ID", "5f0e1d2c3b4a")
     monkeypatch.setenv("PRIVACY_DEV_AUTH", "true")
     monkeypatch.setenv("PRIVACY_DATA_DIR", str(tmp_path / "data"))
     yield tmp_path / "data"
     get_settings.cache_clear()
-    reset_services()
+    reset_app()
 
 
 def test_every_admin_call_is_refused_and_the_log_says_why(

@@ -171,7 +171,7 @@ def test_access_export_expires_after_seven_days(dsar: Dsar, clock: FakeClock) ->
     assert (
         dsar.client.call("download_dsar_export", "GET", headers=OPERATOR, route=route).status == 410
     )
-    dsar.client.services.dsar_work.expire_exports()
+    dsar.client.services.dsar_steps.expire_exports()
     assert dsar.client.services.blobs.list("exports", f"dsar/{request_id}") == []
 
 
@@ -391,7 +391,7 @@ def test_finishing_twice_keeps_the_export_package(dsar: Dsar) -> None:
     )["requestId"]
     tid = dsar.tenant["tenantId"]
     dsar.client.services.dsar_requests.update(tid, request_id, {"status": "running"})
-    dsar.client.services.dsar_work.finish(tid, request_id, [])
+    dsar.client.services.dsar_steps.finish(tid, request_id, [])
     package = dsar.client.services.blobs.get("exports", f"dsar/{request_id}/export.zip")
     assert "contact.json" in zipfile.ZipFile(io.BytesIO(package)).namelist()
 
@@ -431,7 +431,7 @@ def test_history_is_purged_only_once_the_orchestration_ended(
     handler = FUNCTIONS["purge_finished_dsar"].get_user_function().__wrapped__
     asyncio.run(handler(TimerRequest(), client=client))
     assert (client.purged == [request_id]) is purged
-    left = dsar.client.services.dsar_work.finished_unpurged()
+    left = dsar.client.services.dsar_steps.finished_unpurged()
     assert ((dsar.tenant["tenantId"], request_id) in left) is not purged
 
 

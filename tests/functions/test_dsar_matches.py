@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from shared.services.blind_index_entries import MAX_SUBJECTS
+from shared.subjects.index_entries import MAX_SUBJECTS
 from tests.app_client import AppClient
 from tests.conftest import collect_body, visitor_secret, widget_headers
 from tests.fakes import FakeClock

@@ -17,7 +17,7 @@ import pytest
 
 from infra.embedded_host.app_loader import HTTP_TRIGGER as HTTP
 from shared.auth import Role
-from shared.bootstrap import build_services, install_services, reset_services
+from shared.composition import compose, install_app, reset_app
 from shared.settings import Settings
 from tests.app_client import FUNCTIONS, AppClient
 from tests.fakes import FakeClock
@@ -71,17 +71,17 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data: Path = tmp_path_factory.mktemp("grants") / "data"
     settings = Settings(data_dir=data, dev_auth=True, widget_rate_burst=10_000)
     clock = FakeClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    services = build_services(settings, clock=clock)
-    install_services(services)
+    services = compose(settings, clock=clock)
+    install_app(services)
     yield World(services, clock)
-    install_services(services)
-    reset_services()
+    install_app(services)
+    reset_app()
 
 
 @pytest.fixture
 def world(shared_world: World) -> World:
     """The shared world, installed as the process's services for this test."""
-    install_services(shared_world.client.services)
+    install_app(shared_world.client.services)
     return shared_world
 
 
@@ -126,7 +126,7 @@ def test_grant_matrix(world: World, route: str, role: Role, form: str) -> None:
     assert_teaches(json.loads(raw), spec.allowed, tenant if spec.tenant_scoped else None)
     assert world.other not in raw.decode() and oid not in raw.decode()  # never the caller's claims
     if spec.tenant_scoped:
-        [newest] = world.client.services.audit_for("eu").list(tenant, limit=1).items
+        [newest] = world.client.services.audit_for("eu").entries(tenant, limit=1).items
         assert (newest["actor"], newest["outcome"]) == (oid, "denied")
 
 
@@ -199,7 +199,7 @@ def assert_a_role_stays_in_its_tenant(
         )
     denied = {
         e["action"]
-        for e in client.services.audit_for("eu").list(b, limit=100).items
+        for e in client.services.audit_for("eu").entries(b, limit=100).items
         if e["actor"] == "oid-mixed" and e["outcome"] == "denied"
     }
     assert denied == set(refused)

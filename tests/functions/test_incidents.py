@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.services.control_audit import PLATFORM_TRAIL
+from shared.audit.control import PLATFORM_TRAIL
 from tests.app_client import AppClient
 from tests.conftest import PLATFORM
 from tests.fakes import FakeClock

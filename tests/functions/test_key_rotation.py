@@ -7,7 +7,7 @@ from typing import Any
 from shared.adapters.file_keys import FileKeyProvider
 from shared.containers import SUBJECTS
 from shared.ports.document_store import Filter, Query
-from shared.services.retention_jobs import Budget
+from shared.retention.jobs import Budget
 from tests.app_client import AppClient
 from tests.conftest import PRIVACY_ADMIN, visitor_secret, widget_headers
 

@@ -14,7 +14,7 @@ import pytest
 
 from shared.adapters.file_keys import FileKeyProvider
 from shared.adapters.secret_files import create_secret_file
-from shared.bootstrap import build_services, install_services, reset_services
+from shared.composition import compose, install_app, reset_app
 from shared.containers import INDEX, SUBJECTS
 from shared.crypto.blind_index import blind_index, index_id
 from shared.settings import Settings
@@ -63,12 +63,12 @@ def erase(client: AppClient, tenant: dict[str, Any], clock: FakeClock, ids: dict
 
 def redeploy(settings: Settings, clock: FakeClock) -> AppClient:
     """Stop the app, let a deployment write a second version of both secrets, start again."""
-    reset_services()
+    reset_app()
     keys = settings.data_dir / "regions" / settings.region / "keys"
     for name in ("blind-index", "transit"):
         create_secret_file(keys / f"{name}-v2.key", os.urandom(32))
-    services = build_services(settings, clock=clock)
-    install_services(services)
+    services = compose(settings, clock=clock)
+    install_app(services)
     return AppClient(services)
 
 

@@ -10,7 +10,7 @@ import pytest
 from shared.containers import SUBJECTS
 from shared.policies.stored_records import record_count
 from shared.ports.document_store import ContainerSpec, Filter, Query
-from shared.services.retention_jobs import Budget
+from shared.retention.jobs import Budget
 from tests.app_client import AppClient
 from tests.conftest import PLATFORM, PRIVACY_ADMIN, collect_body, visitor_secret, widget_headers
 from tests.fakes import FakeClock
@@ -168,7 +168,7 @@ def test_a_subject_hold_keeps_that_subject_only_and_release_resumes_retention(
     client.run_timer("run_retention_jobs")
     assert count(client, tid, "behaviour", held) == 0  # past its period: deleted at once
     assert count(client, tid, "behaviour", late) == 0  # day 31 of 30
-    actions = [e["action"] for e in client.services.audit_for("eu").list(tid, limit=200).items]
+    actions = [e["action"] for e in client.services.audit_for("eu").entries(tid, limit=200).items]
     assert "hold.created" in actions and "hold.released" in actions
 
 
@@ -236,7 +236,7 @@ def test_backstop_sweep_is_bounded_resumable_and_idempotent(
     assert count(client, tenant["tenantId"], "conversation") == 5
     again = sweeps.sweep_expired(Budget(items=10_000, seconds=60))
     assert again == {"complete": True, "deleted": {}}
-    entries = client.services.audit_for("eu").list(
+    entries = client.services.audit_for("eu").entries(
         tenant["tenantId"], action="retention.sweep-expired"
     )
     assert len(entries.items) == 2

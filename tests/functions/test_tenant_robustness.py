@@ -242,7 +242,7 @@ def test_a_patch_that_sets_the_broken_fields_repairs_a_quarantined_tenant(
     assert client.call("update_tenant", "PATCH", repair, PLATFORM, route).status == 200
     assert tenant_reads(client, tenant["tenantId"]) == HEALTHY
     assert client.call("list_quarantine", "GET", headers=PLATFORM).json()["items"] == []
-    trail = client.services.audit_for("eu").list("platform", None, None, None, 50, None).items
+    trail = client.services.audit_for("eu").entries("platform", None, None, None, 50, None).items
     actions = [e["action"] for e in trail]
     assert "document.quarantined" in actions and "document.released" in actions
     assert "thirty" not in json.dumps(trail)
@@ -288,7 +288,7 @@ def test_breach_notices_of_the_others_escalate_past_a_broken_tenant(
     assert shown.status == 200 and shown.json()["escalated"] is True
     route["tenantId"] = tenant["tenantId"]
     assert client.call("get_incident_notice", "GET", headers=PLATFORM, route=route).status == 409
-    platform = client.services.audit_for("eu").list("platform", None, None, None, 100, None)
+    platform = client.services.audit_for("eu").entries("platform", None, None, None, 100, None)
     escalated = [e for e in platform.items if e["action"] == "incident.notice.escalated"]
     assert len(escalated) == 2  # the broken tenant's notice was escalated too
     trail = client.call(

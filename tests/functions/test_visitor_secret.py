@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from shared.bootstrap import build_services, install_services, reset_services
+from shared.composition import compose, install_app, reset_app
 from shared.containers import AUDIT, INDEX, REQUESTS, SUBJECTS
 from shared.ports.document_store import Item, PartitionKey
 from shared.settings import Settings
@@ -131,7 +131,7 @@ def test_neither_the_secret_nor_its_plain_hash_is_stored(
 def test_a_constant_time_comparison_decides(
     client: AppClient, tenant: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shared.services.visitor_binding as binding
+    import shared.subjects.visitors as binding
 
     compared: list[tuple[bytes, bytes]] = []
     real = binding.compare_digest
@@ -220,10 +220,10 @@ class RacingStore:
 def test_two_first_calls_racing_with_different_secrets_bind_exactly_one(
     settings: Settings, clock: FakeClock
 ) -> None:
-    plain = build_services(settings, clock=clock)
+    plain = compose(settings, clock=clock)
     racing = RacingStore(plain.store)
-    services = build_services(settings, clock=clock, store=racing, directory=plain.directory)
-    install_services(services)
+    services = compose(settings, clock=clock, store=racing, directory=plain.directory)
+    install_app(services)
     try:
         client = AppClient(services)
         created = client.call(
@@ -248,5 +248,5 @@ def test_two_first_calls_racing_with_different_secrets_bind_exactly_one(
         assert client.call("collect", body=again, headers=widget_headers(created)).status == 202
         assert client.drain() == 2
     finally:
-        reset_services()
+        reset_app()
         plain.close()

@@ -95,7 +95,8 @@ def test_contact_is_stored_encrypted_indexed_and_audited(
     assert consents[0]["purposes"] == {"callback": True}
     raw = json.dumps(contacts)
     assert "jean" not in raw.lower() and "612345678" not in raw
-    actions = [e["action"] for e in client.services.audit_for("eu").list(tenant["tenantId"]).items]
+    trail = client.services.audit_for("eu").entries(tenant["tenantId"]).items
+    actions = [e["action"] for e in trail]
     assert "contact.created" in actions and "consent.recorded" in actions
 
 

@@ -117,7 +117,7 @@ def test_privacy_request_records_expire(client: AppClient, tenant: dict[str, Any
     route = {"tenantId": tenant["tenantId"], "requestId": request_id}
     decided = client.services.dsar_requests
     decided.update(tenant["tenantId"], request_id, {"decision": {"approve": False}})
-    client.services.dsar_work.reject(tenant["tenantId"], request_id)
+    client.services.dsar_steps.reject(tenant["tenantId"], request_id)
     doc = client.services.store.read(REQUESTS.name, (tenant["tenantId"],), request_id)
     assert doc["status"] == "rejected" and doc["ttl"] == RECORD_DAYS * DAY
     shown = client.call("get_dsar", "GET", headers=PRIVACY_ADMIN, route=route)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import azure.functions as func
 
-from shared.bootstrap import get_services
+from shared.composition import get_app
 from shared.ports.message_bus import OutgoingMessage
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
@@ -29,7 +29,7 @@ def hello(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.route(route="sample/send", methods=["POST"])
 def send(req: func.HttpRequest) -> func.HttpResponse:
-    services = get_services()
+    services = get_app()
     message = OutgoingMessage(body=req.get_body(), message_id=str(uuid.uuid4()))
     services.bus.send(services.settings.ingest_queue, [message])
     return func.HttpResponse(status_code=202)

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.adapters.factories import region_dir
 from shared.adapters.sqlite_bus import SqliteBus
-from shared.bootstrap import region_dir
 from shared.ports.clock import SystemClock
 from shared.settings import Settings
 

@@ -39,3 +39,46 @@ def test_every_binding_expression_names_a_documented_setting() -> None:
     for path in (ROOT / "functions").glob("*.py"):
         used |= set(re.findall(r'"%([A-Z0-9_]+)%"', path.read_text()))
     assert used and used <= set(example["Values"])
+
+
+def _imports(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names += [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def test_no_module_of_the_domain_passes_300_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "shared").rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 300
+    }
+    assert long == {}
+
+
+def test_only_the_composition_root_and_the_triggers_see_the_whole_graph() -> None:
+    """Use cases receive what they use; nothing in the domain takes the composed app."""
+    users = {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "shared").rglob("*.py")
+        if any(n.startswith("shared.composition") for n in _imports(p))
+    }
+    assert users == set()
+
+
+def test_the_embedded_host_reaches_the_app_only_through_its_hook() -> None:
+    """infra/embedded_host serves function_app's functions; of the app's wiring it calls only
+    ``shared.composition.start``/``stop`` (ports and adapter helpers it uses for its own
+    files are not wiring)."""
+    allowed = ("shared.ports.", "shared.adapters.secret_files.", "shared.adapters.sqlite_file.")
+    reached = {
+        name
+        for p in (ROOT / "infra" / "embedded_host").rglob("*.py")
+        for name in _imports(p)
+        if name.startswith("shared.") and not name.startswith(allowed)
+    }
+    assert reached == {"shared.composition.start", "shared.composition.stop"}

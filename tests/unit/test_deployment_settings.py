@@ -292,7 +292,8 @@ def test_database_names_match_the_settings_the_adapters_read() -> None:
 
 
 def test_export_lifecycle_rules_cover_the_blob_names_the_services_write() -> None:
-    from shared.services import dsar_export, offboarding_export
+    from shared.dsar import export_package as dsar_export
+    from shared.retention import offboarding_export
 
     main = (ROOT / "bicep" / "main.bicep").read_text(encoding="utf-8")
     container = re.search(r"exportsContainer:\s*'([^']+)'", main)

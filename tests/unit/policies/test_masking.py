@@ -1,5 +1,5 @@
-from shared.models.tenant import SupportSees
 from shared.policies.masking import contact_masks, mask_email, mask_name, mask_phone, mask_text
+from shared.tenancy.models import SupportSees
 
 
 def test_email_keeps_first_letters_and_top_level_domain() -> None:

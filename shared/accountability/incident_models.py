@@ -1,0 +1,190 @@
+"""Personal-data breaches: what a platform admin reports, and the notice each tenant receives.
+
+The DPA (section 9) promises notice within 48 hours with the date, duration and location, the
+nature and scale, the categories and approximate numbers of subjects and records, the systems,
+the measures taken and proposed, and a contact point. Nothing here holds a subject's value:
+counts come from item metadata, and the free texts are the vendor's own account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from shared.timestamps import Timestamp
+
+IncidentCategory = Literal["behaviour", "technical", "contact", "conversation", "consent"]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TenantId = Annotated[str, StringConstraints(pattern=r"^t-[a-z0-9]{1,40}$")]
+UtcDatetime = Timestamp
+"""Stored as UTC so ISO strings compare in time order (store filters compare strings)."""
+
+
+class Measures(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    taken: list[Text] = Field(default_factory=list, max_length=50)
+    proposed: list[Text] = Field(default_factory=list, max_length=50)
+
+
+class IncidentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    detectedAt: UtcDatetime
+    startedAt: UtcDatetime
+    endedAt: UtcDatetime | None = None
+    nature: Text
+    systems: list[Label] = Field(min_length=1, max_length=50)
+    categories: list[IncidentCategory] = Field(min_length=1, max_length=5)
+    tenantIds: list[TenantId] | None = Field(default=None, min_length=1, max_length=1000)
+    """The affected tenants; absent: every tenant of this stamp's region."""
+    measures: Measures
+    contact: Text
+    """The vendor's contact point (DPO or security desk): who can say more about the breach."""
+
+
+class IncidentPatch(BaseModel):
+    """What an investigation refines; ``detectedAt`` is fixed (the 48 h clock runs from it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    startedAt: UtcDatetime | None = None
+    endedAt: UtcDatetime | None = None
+    nature: Text | None = None
+    systems: list[Label] | None = Field(default=None, min_length=1, max_length=50)
+    categories: list[IncidentCategory] | None = Field(default=None, min_length=1, max_length=5)
+    measures: Measures | None = None
+    contact: Text | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> IncidentPatch:
+        """Only ``endedAt`` may be cleared (the incident turned out to be ongoing)."""
+        cleared = sorted(f for f in self.model_fields_set if getattr(self, f) is None)
+        if set(cleared) - {"endedAt"}:
+            raise ValueError("only endedAt may be null")
+        return self
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class NoticeMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["sent", "acknowledged"]
+
+
+class CategoryExposure(BaseModel):
+    records: int
+    subjects: int
+
+
+class Exposure(BaseModel):
+    """Approximate scale in one tenant: items and distinct subjects created in the window."""
+
+    records: int
+    subjects: int
+    byCategory: dict[str, CategoryExposure]
+    windowStart: datetime
+    windowEnd: datetime
+    countedAt: datetime
+
+
+class NoticeState(BaseModel):
+    status: NoticeStatus
+    createdAt: datetime
+    notifyBy: datetime
+    sentAt: datetime | None = None
+    acknowledgedAt: datetime | None = None
+    escalated: bool = False
+    escalatedAt: datetime | None = None
+    sentRevision: int | None = None
+    outdated: bool = False
+    """Sent before the incident's latest revision: the tenant should get the update."""
+
+
+class AffectedTenant(BaseModel):
+    tenantId: str
+    region: str
+    exposure: Exposure
+    notice: NoticeState
+
+
+class IncidentSummary(BaseModel):
+    incidentId: str
+    region: str
+    detectedAt: datetime
+    startedAt: datetime
+    endedAt: datetime | None = None
+    notifyBy: datetime
+    categories: list[str]
+    scope: Literal["listed", "region"]
+    tenantCount: int
+    revision: int
+    reportedAt: datetime
+    updatedAt: datetime
+
+
+class IncidentView(IncidentSummary):
+    nature: str
+    systems: list[str]
+    measures: Measures
+    contact: str
+    reportedBy: str
+    approximateSubjects: int
+    approximateRecords: int
+    noticesPending: int
+    overdue: bool
+    affectedTenants: list[AffectedTenant]
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentSummary]
+    continuation: str | None = None
+
+
+class IncidentCreated(BaseModel):
+    incidentId: str
+    notifyBy: datetime
+    affectedTenants: int
+
+
+class BreachNotice(BaseModel):
+    """The notice one tenant receives (DPA 9.2): every required item, no personal data."""
+
+    incidentId: str
+    tenantId: str
+    tenantName: str
+    status: NoticeStatus
+    notifyBy: datetime
+    sentAt: datetime | None = None
+    acknowledgedAt: datetime | None = None
+    escalated: bool = False
+    revision: int
+    date: datetime
+    """When the breach was detected."""
+    startedAt: datetime
+    endedAt: datetime | None = None
+    ongoing: bool
+    duration: str
+    """ISO 8601 duration from start to end (or to now, while ongoing)."""
+    location: str
+    nature: str
+    scale: CategoryExposure
+    categories: list[str]
+    approximateSubjects: dict[str, int]
+    approximateRecords: dict[str, int]
+    systems: list[str]
+    measures: Measures
+    contact: str
+    countedAt: datetime
+    note: str

@@ -1,0 +1,228 @@
+"""Reporting a breach and refining it as the investigation goes.
+
+Reporting resolves the affected tenants (those listed, all of this stamp's region, or else every
+active tenant of the region), counts each one's exposure from item metadata, and writes the
+incident with one pending notice per tenant; the 48-hour deadline runs from detection. Every
+step is audited in the platform's trail and in each affected tenant's trail (counts only).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.accountability import documents as docs
+from shared.accountability.exposure import count_exposure
+from shared.accountability.incident_models import (
+    IncidentCreate,
+    IncidentCreated,
+    IncidentPatch,
+    IncidentView,
+)
+from shared.accountability.incident_register import (
+    ESCALATE_BEFORE,
+    NOTIFY_WITHIN,
+    IncidentRegister,
+    counts,
+    notice_id,
+)
+from shared.accountability.lifecycle import NOTICE
+from shared.audit.control import ControlAudit
+from shared.auth import Principal
+from shared.containers import INCIDENTS
+from shared.errors import BadRequest, FieldError, MisdirectedRequest, NotFound
+from shared.ports.clock import Clock
+from shared.ports.document_store import BatchOp, DocumentStore, Item
+from shared.settings import Settings
+from shared.tenancy.directory import TenantDirectory
+from shared.tenancy.models import Tenant
+
+CLOCK_SKEW = timedelta(minutes=5)
+RECOUNTED_BY = frozenset({"startedAt", "endedAt", "categories"})
+
+
+class Incidents:
+    def __init__(
+        self,
+        register: IncidentRegister,
+        directory: DocumentStore,
+        store: DocumentStore,
+        tenants: TenantDirectory,
+        audit: ControlAudit,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        self._register = register
+        self._directory = directory
+        self._store = store
+        self._tenants = tenants
+        self._audit = audit
+        self._clock = clock
+        self._settings = settings
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def report(self, principal: Principal, cmd: IncidentCreate) -> IncidentCreated:
+        self._check_window(cmd.detectedAt, cmd.startedAt, cmd.endedAt)
+        tenants = self._affected(cmd.tenantIds)
+        now = self._clock.now()
+        incident_id = f"inc-{uuid.uuid4().hex[:20]}"
+        notify_by = cmd.detectedAt + NOTIFY_WITHIN
+        doc = cmd.model_dump(mode="json", exclude={"tenantIds"}) | {
+            "id": incident_id,
+            "incidentId": incident_id,
+            "type": "incident",
+            "region": self._settings.region,
+            "scope": "listed" if cmd.tenantIds else "region",
+            "notifyBy": notify_by.isoformat(),
+            "tenantCount": len(tenants),
+            "revision": 1,
+            "reportedAt": now.isoformat(),
+            "reportedBy": principal.actor,
+            "updatedAt": now.isoformat(),
+        }
+        notices = [self._notice(incident_id, doc, t, notify_by) for t in tenants]
+        self._write(incident_id, [*notices, doc])
+        self._audit.platform(
+            principal.actor,
+            "incident.reported",
+            incident_id,
+            {"tenants": len(tenants), "categories": cmd.categories, "scope": doc["scope"]},
+        )
+        for tenant, notice in zip(tenants, notices, strict=True):
+            self._audit.tenant(
+                tenant,
+                principal.actor,
+                "incident.notice.created",
+                incident_id,
+                counts(notice),
+            )
+        return IncidentCreated(
+            incidentId=incident_id, notifyBy=notify_by, affectedTenants=len(tenants)
+        )
+
+    def _check_window(self, detected: datetime, started: datetime, ended: datetime | None) -> None:
+        errors = []
+        if started > detected:
+            errors.append(FieldError("/startedAt", "must not be after detectedAt"))
+        if ended is not None and ended < started:
+            errors.append(FieldError("/endedAt", "must not be before startedAt"))
+        if detected > self._clock.now() + CLOCK_SKEW:
+            errors.append(FieldError("/detectedAt", "must not be in the future"))
+        if errors:
+            raise BadRequest("the incident's times are inconsistent", errors=errors)
+
+    def _affected(self, tenant_ids: list[str] | None) -> list[Tenant]:
+        """The listed tenants (all of this stamp's region), else every active tenant here."""
+        region = self._settings.region
+        if tenant_ids is None:
+            return [t for t in self._tenants.in_region(region) if t.status != "offboarded"]
+        tenants: list[Tenant] = []
+        for i, tenant_id in enumerate(tenant_ids):
+            if any(t.tenantId == tenant_id for t in tenants):
+                continue
+            try:
+                tenant = self._tenants.get(tenant_id)
+            except NotFound:
+                raise BadRequest(
+                    "unknown tenant", errors=[FieldError(f"/tenantIds/{i}", "no such tenant")]
+                ) from None
+            if tenant.region != region:
+                raise MisdirectedRequest(
+                    f"tenant {tenant_id} is served in region '{tenant.region}': report the "
+                    "incident there, where its data can be counted",
+                    extra={
+                        "region": tenant.region,
+                        "endpoint": self._settings.region_endpoints.get(tenant.region, ""),
+                    },
+                )
+            tenants.append(tenant)
+        return tenants
+
+    def _notice(self, incident_id: str, doc: Item, tenant: Tenant, notify_by: datetime) -> Item:
+        now = self._clock.now()
+        return {
+            "id": notice_id(tenant.tenantId),
+            "incidentId": incident_id,
+            "type": "notice",
+            "tenantId": tenant.tenantId,
+            "region": tenant.region,
+            "status": NOTICE.initial.value,
+            "escalated": False,
+            "escalateAt": (notify_by - ESCALATE_BEFORE).isoformat(),
+            "notifyBy": notify_by.isoformat(),
+            "createdAt": now.isoformat(),
+            "history": [],
+            "exposure": self._exposure(tenant.tenantId, doc),
+        }
+
+    def _exposure(self, tenant_id: str, doc: Item) -> dict[str, Any]:
+        now = self._clock.now()
+        end = datetime.fromisoformat(doc["endedAt"]) if doc.get("endedAt") else now
+        exposure = count_exposure(
+            self._store,
+            tenant_id,
+            doc["categories"],
+            datetime.fromisoformat(doc["startedAt"]),
+            end,
+            now,
+        )
+        return exposure.model_dump(mode="json")
+
+    def _write(self, incident_id: str, items: list[Item]) -> None:
+        """Notices first, the incident document in the last batch: it appears complete."""
+        for start in range(0, len(items), 100):
+            ops = [BatchOp("create", item=i) for i in items[start : start + 100]]
+            self._directory.batch(INCIDENTS.name, (incident_id,), ops)
+
+    # -- refining --------------------------------------------------------------------------------
+
+    def update(self, principal: Principal, incident_id: str, patch: IncidentPatch) -> IncidentView:
+        changes = patch.model_dump(mode="json", exclude_unset=True)
+        current = self._register.incident(incident_id)
+        merged = current | changes
+        self._check_window(
+            datetime.fromisoformat(merged["detectedAt"]),
+            datetime.fromisoformat(merged["startedAt"]),
+            datetime.fromisoformat(merged["endedAt"]) if merged.get("endedAt") else None,
+        )
+
+        def revise(doc: Item) -> Item:
+            now = self._clock.now().isoformat()
+            return changes | {"revision": doc["revision"] + 1, "updatedAt": now}
+
+        doc = docs.mutate(
+            self._directory, INCIDENTS.name, (incident_id,), incident_id, "incident", revise
+        )
+        fields = sorted(changes)
+        self._audit.platform(
+            principal.actor,
+            "incident.updated",
+            incident_id,
+            {"fields": fields, "revision": doc["revision"]},
+        )
+        recount = bool(RECOUNTED_BY & set(changes))
+        for notice in self._register.notices(incident_id):
+            if recount:
+                notice = self._recount(notice, doc)
+            self._audit.tenant(
+                self._tenants.get(notice["tenantId"]),
+                principal.actor,
+                "incident.notice.updated",
+                incident_id,
+                counts(notice) | {"fields": fields, "revision": doc["revision"]},
+            )
+        return self._register.view(principal, incident_id)
+
+    def _recount(self, notice: Item, doc: Item) -> Item:
+        """A new window or category list changes the scale each tenant is told."""
+        exposure = self._exposure(notice["tenantId"], doc)
+        return docs.mutate(
+            self._directory,
+            INCIDENTS.name,
+            (doc["incidentId"],),
+            notice["id"],
+            "notice",
+            lambda _: {"exposure": exposure},
+        )

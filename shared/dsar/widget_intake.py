@@ -1,0 +1,82 @@
+"""Registering a visitor's own privacy request: recorded for the tenant's team, never acted on.
+
+The request keeps the blind-index digests of the identifiers given, naming their key version,
+and the identifiers and message sealed under a request-scoped data key (resolution later
+digests them again under every readable version).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from shared.containers import REQUESTS
+from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.dsar.lifecycle import DSAR_REQUEST
+from shared.ingest.envelope import IngestEnvelope
+from shared.ingest.models import PrivacyRequestPayload
+from shared.ports.document_store import Conflict, DocumentStore
+from shared.ports.key_provider import KeyProvider
+from shared.subjects.models import HoldIdentifiers
+from shared.subjects.resolution import identifier_digests
+from shared.tenancy.models import Tenant
+
+
+def register_widget_request(
+    store: DocumentStore,
+    keys: KeyProvider,
+    env: IngestEnvelope,
+    cmd: PrivacyRequestPayload,
+    tenant: Tenant,
+    deadline: datetime,
+    ttl: int,
+) -> bool:
+    """Create the request document; False when a redelivery finds it already there.
+
+    ``ttl``: anyone can send these, so even one nobody ever finishes expires
+    (``dsar_requests.record_ttl``)."""
+    ids = HoldIdentifiers(email=cmd.email, phone=cmd.phone, visitorId=cmd.visitorId)
+    digests = identifier_digests(keys, tenant, ids)
+    data_key = new_data_key()
+    wrapped = keys.wrap_key(data_key)
+    cipher = FieldCipher(data_key, env.tenantId, env.requestId)
+    doc = {
+        "id": env.requestId,
+        "tenantId": env.tenantId,
+        "type": cmd.type.value,
+        "kind": "dsar",
+        "status": DSAR_REQUEST.initial.value,
+        "source": "widget",
+        "receivedAt": env.receivedAt.isoformat(),
+        "deadline": deadline.isoformat(),
+        "subjectIds": [env.subjectId] if env.subjectId else [],
+        "identifierDigests": digests.current,
+        "identifierKeyVersion": digests.version,
+        "ttl": ttl,
+        "dataKey": {
+            "keyId": wrapped.key_id,
+            "algorithm": wrapped.algorithm,
+            "wrapped": base64.b64encode(wrapped.wrapped).decode(),
+        },
+        "enc": cipher.encrypt_fields(
+            env.requestId,
+            {
+                "visitorId": cmd.visitorId,
+                "email": cmd.email,
+                "phone": cmd.phone,
+                "message": cmd.message,
+            },
+        ),
+        "history": [
+            {
+                "at": env.receivedAt.isoformat(),
+                "status": DSAR_REQUEST.initial.value,
+                "reason": "submitted by the visitor through the widget",
+            }
+        ],
+    }
+    try:
+        store.create(REQUESTS.name, doc)
+    except Conflict:
+        return False
+    return True

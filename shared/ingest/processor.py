@@ -1,0 +1,280 @@
+"""The queue half of ingest: minimise, encrypt, stamp TTL and write, idempotently.
+
+Every item id derives from the message id, so a redelivered message finds its items already
+there and writes nothing twice; events are stored only by the message that owns them in the
+visitor's receipts, so overlapping messages store each event once. Failures raise: the bus
+retries, then dead-letters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from shared.audit.trail import AuditTrail
+from shared.containers import SUBJECTS
+from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
+from shared.crypto.envelope import FieldCipher
+from shared.crypto.transit import open_message
+from shared.dsar.requests import RECORD_DAYS, record_ttl
+from shared.dsar.widget_intake import register_widget_request
+from shared.ingest.envelope import IngestEnvelope
+from shared.ingest.items import StoredItems
+from shared.ingest.models import (
+    CollectPayload,
+    ConsentPayload,
+    ContactPayload,
+    MessagePayload,
+    PrivacyRequestPayload,
+)
+from shared.ingest.receipts import EventReceipts, receipts_ttl
+from shared.policies.identifiers import normalise_email, normalise_phone
+from shared.policies.retention import Category
+from shared.ports.clock import Clock
+from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
+from shared.ports.key_provider import KeyProvider, current_secret
+from shared.retention.holds import adopt_subject
+from shared.subjects.index_entries import BlindIndexEntries
+from shared.subjects.keys import SubjectKeys
+from shared.tenancy.directory import TenantDirectory
+from shared.tenancy.models import Tenant
+
+WIDGET_ACTOR = "widget"
+
+
+class IngestProcessor:
+    def __init__(
+        self,
+        directory: TenantDirectory,
+        store: DocumentStore,
+        keys: KeyProvider,
+        subjects: SubjectKeys,
+        index: BlindIndexEntries,
+        audit: AuditTrail,
+        clock: Clock,
+        record_days: int = RECORD_DAYS,
+    ) -> None:
+        self._record_days = record_days
+        self._directory = directory
+        self._store = store
+        self._keys = keys
+        self._subjects = subjects
+        self._index = index
+        self._audit = audit
+        self._clock = clock
+        self._receipts = EventReceipts(store, clock)
+        self._items = StoredItems(clock, lambda tenant, ip: self._digest(tenant, "ip", ip)[1])
+        self._handlers: dict[str, Callable[[IngestEnvelope, Tenant], None]] = {
+            "collect": self._collect,
+            "contact": self._contact,
+            "consent": self._consent,
+            "message": self._message,
+            "privacy_request": self._privacy_request,
+        }
+
+    def process(self, body: bytes, message_id: str) -> None:
+        plain = open_message(self._keys, body, message_id)
+        envelope = IngestEnvelope.model_validate_json(plain)
+        tenant = self._directory.get(envelope.tenantId)
+        self._handlers[envelope.kind](envelope, tenant)
+
+    # helpers -------------------------------------------------------------------------------
+
+    def _digest(self, tenant: Tenant, kind: IdentifierKind, value: str) -> tuple[str, str]:
+        """(key version, digest) under the current version of the index key."""
+        key = current_secret(self._keys, "blind-index")
+        return key.version, blind_index(key.value, tenant.tenantId, kind, value)
+
+    def _open_subject(
+        self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
+    ) -> tuple[FieldCipher, dict[str, Any]] | None:
+        """The subject's cipher and document; None when processing is restricted (then nothing
+        is stored).
+        The visitor id is indexed under the current key version once per subject (also for a
+        subject first indexed under an older version: it keeps its id and gains the entry)."""
+        assert env.subjectId is not None
+        cipher, doc, _ = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
+        _, digest = self._digest(tenant, "visitor", visitor_id)
+        if index_id("visitor", digest) not in doc.get("indexIds", []):
+            self._link(tenant, "visitor", visitor_id, env, doc)
+        flags = doc.get("flags", {})
+        if flags.get("restricted") or flags.get("objected"):
+            return None
+        return cipher, doc
+
+    def _link(
+        self,
+        tenant: Tenant,
+        kind: IdentifierKind,
+        value: str,
+        env: IngestEnvelope,
+        doc: dict[str, Any],
+    ) -> None:
+        """Bind an identifier to the visitor that sent it (and only to that visitor)."""
+        subject_id = env.subjectId or ""
+        version, digest = self._digest(tenant, kind, value)
+        now = self._clock.now()
+        self._index.link(tenant, kind, digest, version, subject_id, env.receivedAt, now)
+        self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest), doc)
+        held = {h.identifierDigests.get(kind) for h in tenant.legalHolds} - {None}
+        for v in self._keys.secret_versions("blind-index") if held else ():
+            other = blind_index(v.value, tenant.tenantId, kind, value)  # holds of any version
+            if other in held:
+                adopt_subject(
+                    self._directory, self._clock, tenant.tenantId, kind, other, subject_id
+                )
+
+    def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
+        """Create the items (one partition) in transactional batches; on a redelivery the batch
+        fails on the first item already there and each item is created alone, skipping those."""
+        pk = (env.tenantId, env.subjectId or "")
+        fresh = [i for i in items if i["ttl"] != 0]
+        for start in range(0, len(fresh), 100):
+            chunk = fresh[start : start + 100]
+            try:
+                self._store.batch(SUBJECTS.name, pk, [BatchOp("create", item=i) for i in chunk])
+            except BatchFailed:
+                for item in chunk:
+                    with contextlib.suppress(Conflict):
+                        self._store.create(SUBJECTS.name, item)
+
+    # handlers ------------------------------------------------------------------------------
+
+    def _collect(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        cmd = CollectPayload.model_validate(env.payload)
+        opened = self._open_subject(env, tenant, cmd.visitorId)
+        if opened is None:
+            return
+        cipher = opened[0]
+        pk = (env.tenantId, env.subjectId or "")
+        claim = self._receipts.claim(
+            pk,
+            cmd.sessionId,
+            env.requestId,
+            [e.id.hex for e in cmd.events],
+            receipts_ttl(tenant.retention),
+        )
+        events = [e for e in cmd.events if e.id.hex in claim.owned]
+        items = [self._items.events(env, tenant, cmd, cipher, events)] if events else []
+        if claim.opens_session:  # technical data once per session: no more than analytics needs
+            items.append(self._items.technical(env, tenant, cmd, cipher))
+        self._write_new(env, items)
+
+    def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        cmd = ContactPayload.model_validate(env.payload)
+        opened = self._open_subject(env, tenant, cmd.visitorId)
+        if opened is None:
+            return
+        cipher, doc = opened
+        email = normalise_email(cmd.email) if cmd.email else None
+        phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
+        contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
+        contact = self._items.item(
+            env,
+            contact_id,
+            Category.CONTACT,
+            tenant,
+            type="contact",
+            callbackRequested=cmd.callbackRequested,
+            enc=cipher.encrypt_fields(
+                contact_id,
+                {"email": email, "phone": phone, "name": cmd.name, "message": cmd.message},
+            ),
+        )
+        consent = self._items.consent(
+            env,
+            tenant,
+            consent_id,
+            "contact_form",
+            {p: cmd.consent.granted for p in cmd.consent.purposes},
+            cmd.consent.textVersion,
+        )
+        self._write_new(env, [contact, consent])
+        self._subjects.record_consents(
+            tenant.tenantId, env.subjectId or "", consent["purposes"], env.receivedAt.isoformat()
+        )
+        identifiers: tuple[tuple[IdentifierKind, str | None], ...] = (
+            ("email", email),
+            ("phone", phone),
+        )
+        for kind, value in identifiers:
+            if value:
+                self._link(tenant, kind, value, env, doc)
+        self._audit_widget(tenant, "contact.created", env, contact_id)
+        self._audit_widget(tenant, "consent.recorded", env, consent_id)
+
+    def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        cmd = ConsentPayload.model_validate(env.payload)
+        if self._open_subject(env, tenant, cmd.visitorId) is None:
+            return
+        item = self._items.consent(
+            env, tenant, env.requestId, "widget", dict(cmd.purposes), cmd.textVersion
+        )
+        self._write_new(env, [item])
+        self._subjects.record_consents(
+            tenant.tenantId, env.subjectId or "", dict(cmd.purposes), env.receivedAt.isoformat()
+        )
+        self._audit_widget(tenant, "consent.recorded", env, env.requestId)
+
+    def _message(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        cmd = MessagePayload.model_validate(env.payload)
+        opened = self._open_subject(env, tenant, cmd.visitorId)
+        if opened is None:
+            return
+        cipher = opened[0]
+        item = self._items.item(
+            env,
+            env.requestId,
+            Category.CONVERSATION,
+            tenant,
+            type="message",
+            conversationId=env.conversationId,
+            author=cmd.author,
+            ts=cmd.ts.isoformat(),
+            enc=cipher.encrypt_fields(env.requestId, {"text": cmd.text}),
+        )
+        self._write_new(env, [item])
+
+    def _privacy_request(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        cmd = PrivacyRequestPayload.model_validate(env.payload)
+        created = register_widget_request(
+            self._store,
+            self._keys,
+            env,
+            cmd,
+            tenant,
+            deadline=env.receivedAt + timedelta(days=30),
+            ttl=record_ttl(
+                {"source": "widget", "receivedAt": env.receivedAt.isoformat()},
+                self._clock.now(),
+                self._record_days,
+            ),
+        )
+        if created:
+            self._audit_widget(
+                tenant,
+                "dsar.received",
+                env,
+                env.requestId,
+                details={"type": cmd.type.value, "source": "widget"},
+            )
+
+    def _audit_widget(
+        self,
+        tenant: Tenant,
+        action: str,
+        env: IngestEnvelope,
+        item_id: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self._audit.append(
+            tenant.tenantId,
+            tenant.retention,
+            actor=WIDGET_ACTOR,
+            action=action,
+            target=f"{env.subjectId or '-'}/{item_id}",
+            details=details,
+            idempotency_key=f"{action}:{item_id}",
+        )

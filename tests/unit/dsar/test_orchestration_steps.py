@@ -1,0 +1,80 @@
+"""The steps of the DSAR orchestration: a request that cannot be carried out ends as failed,
+through the table, audited with a reason code; finished requests stay as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.auth import Principal
+from shared.composition import App
+from shared.dsar.models import DsarCreate, DsarStatus
+from shared.dsar.orchestration_steps import _outcome
+from shared.lifecycle import InvalidTransition
+from shared.subjects.models import HoldIdentifiers
+from tests.app_client import AppClient
+
+OPERATOR = Principal(actor="oid-operator", grants=frozenset())
+
+
+@pytest.fixture
+def request_id(client: AppClient, tenant: dict[str, Any], services: App) -> str:
+    cmd = DsarCreate(type="access", identifiers=HoldIdentifiers(email="jean@example.com"))
+    return services.dsar_admin.submit(OPERATOR, tenant["tenantId"], cmd)
+
+
+def trail(services: App, tenant_id: str) -> list[dict[str, Any]]:
+    return list(services.audit_for("eu").entries(tenant_id, limit=100).items)
+
+
+def test_a_request_that_cannot_be_carried_out_fails_with_its_reason_in_history_and_audit(
+    services: App, tenant: dict[str, Any], request_id: str
+) -> None:
+    tid = tenant["tenantId"]
+    services.dsar_steps.fail(tid, request_id, "orchestration_failed")
+    view = services.dsar_admin.view(tid, request_id)
+    assert view.status == DsarStatus.FAILED
+    assert view.result is not None and view.result["outcome"] == "failed"
+    assert [h["status"] for h in view.history] == ["received", "failed"]
+    [entry] = [e for e in trail(services, tid) if e["action"] == "dsar.failed"]
+    assert entry["target"] == request_id and entry["details"]["reason"] == "orchestration_failed"
+
+
+def test_failing_a_finished_request_changes_nothing(
+    services: App, tenant: dict[str, Any], request_id: str
+) -> None:
+    tid = tenant["tenantId"]
+    services.dsar_steps.fail(tid, request_id, "orchestration_failed")
+    services.dsar_steps.fail(tid, request_id, "again")
+    assert [h["status"] for h in services.dsar_admin.view(tid, request_id).history] == [
+        "received",
+        "failed",
+    ]
+    assert len([e for e in trail(services, tid) if e["action"] == "dsar.failed"]) == 1
+
+
+def test_a_failed_request_cannot_complete_afterwards(
+    services: App, tenant: dict[str, Any], request_id: str
+) -> None:
+    tid = tenant["tenantId"]
+    services.dsar_steps.fail(tid, request_id, "orchestration_failed")
+    with pytest.raises(InvalidTransition, match="cannot go from failed to completed"):
+        services.dsar_steps.finish(tid, request_id, [])
+    assert services.dsar_admin.view(tid, request_id).status == DsarStatus.FAILED
+
+
+@pytest.mark.parametrize(
+    ("resolved", "erased", "readable", "outcome"),
+    [
+        (False, False, False, "nothing_found"),
+        (True, True, True, "incomplete"),
+        (True, False, True, "incomplete"),
+        (True, True, False, "verified"),
+        (True, False, False, "kept_under_hold"),
+    ],
+)
+def test_an_erasure_is_verified_only_when_something_was_erased_and_nothing_is_readable(
+    resolved: bool, erased: bool, readable: bool, outcome: str
+) -> None:
+    assert _outcome(resolved, erased, readable) == outcome

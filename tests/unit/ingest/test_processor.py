@@ -1,0 +1,72 @@
+"""The queue half of ingest: a redelivered message stores nothing twice and audits once; a
+restricted subject's message stores nothing; contact identifiers are indexed as digests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.composition import App
+from shared.containers import INDEX, SUBJECTS
+from shared.ports.document_store import Query
+from tests.app_client import AppClient
+from tests.conftest import visitor_secret, widget_headers
+
+CONTACT = {
+    "visitorId": "v-1",
+    "visitorSecret": visitor_secret("v-1"),
+    "email": "Jean.Dupont@example.com",
+    "phone": "06 12 34 56 78",
+    "name": "Jean",
+    "consent": {"granted": True, "purposes": ["callback"], "textVersion": "2026-01"},
+}
+
+
+def deliver_twice(services: App) -> None:
+    queue = services.settings.ingest_queue
+    [message] = services.bus.receive(queue, max_messages=10)
+    services.processor.process(message.body, message.message_id)
+    services.processor.process(message.body, message.message_id)  # a redelivery
+    services.bus.complete(queue, message.lock_token)
+
+
+def stored(services: App, container: str, tenant_id: str) -> list[dict[str, Any]]:
+    return services.store.query(container, (tenant_id,), Query(), 100).items
+
+
+def test_a_redelivered_contact_is_stored_and_audited_once_with_no_plaintext(
+    client: AppClient, services: App, tenant: dict[str, Any]
+) -> None:
+    tid = tenant["tenantId"]
+    assert client.call("submit_contact", body=CONTACT, headers=widget_headers(tenant)).status == 202
+    deliver_twice(services)
+    kinds = sorted(i["type"] for i in stored(services, SUBJECTS.name, tid))
+    assert kinds == ["consent", "contact", "subject"]
+    entries = sorted(i["id"].split(":")[0] for i in stored(services, INDEX.name, tid))
+    assert entries == ["email", "phone", "visitor"]
+    raw = json.dumps(stored(services, SUBJECTS.name, tid) + stored(services, INDEX.name, tid))
+    assert "jean" not in raw.lower() and "612345678" not in raw
+    actions = [e["action"] for e in services.audit_for("eu").entries(tid).items]
+    assert actions.count("contact.created") == 1 and actions.count("consent.recorded") == 1
+
+
+def test_a_restricted_subject_s_message_stores_nothing(
+    client: AppClient, services: App, tenant: dict[str, Any]
+) -> None:
+    tid = tenant["tenantId"]
+    client.call("submit_contact", body=CONTACT, headers=widget_headers(tenant))
+    deliver_twice(services)
+    subject = services.visitors.find(tid, "v-1")
+    assert subject.doc is not None
+    services.store.replace(SUBJECTS.name, subject.doc | {"flags": {"restricted": True}})
+    body = {
+        "visitorId": "v-1",
+        "visitorSecret": visitor_secret("v-1"),
+        "purposes": {"x": True},
+        "textVersion": "1",
+    }
+    answer = client.call("submit_consent", body=body, headers=widget_headers(tenant))
+    assert answer.status == 202  # consents are accepted from restricted subjects...
+    deliver_twice(services)
+    kinds = sorted(i["type"] for i in stored(services, SUBJECTS.name, tid))
+    assert kinds == ["consent", "contact", "subject"]  # ...and processing stores none
