@@ -73,8 +73,14 @@ def test_only_the_composition_root_and_the_triggers_see_the_whole_graph() -> Non
 def test_the_embedded_host_reaches_the_app_only_through_its_hook() -> None:
     """infra/embedded_host serves function_app's functions; of the app's wiring it calls only
     ``shared.composition.start``/``stop`` (ports and adapter helpers it uses for its own
-    files are not wiring)."""
-    allowed = ("shared.ports.", "shared.adapters.secret_files.", "shared.adapters.sqlite_file.")
+    files are not wiring, nor is the same-origin rule its sign-in emulation shares with the app's
+    admin routes)."""
+    allowed = (
+        "shared.ports.",
+        "shared.adapters.secret_files.",
+        "shared.adapters.sqlite_file.",
+        "shared.policies.same_origin.",
+    )
     reached = {
         name
         for p in (ROOT / "infra" / "embedded_host").rglob("*.py")
