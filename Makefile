@@ -41,7 +41,7 @@ bench: $(STAMP)
 # Wipes the local state (stores, queue, keys, master key, test clock) after a confirmation;
 # FORCE=1 skips the question. Needs no .venv.
 reset:
-	$(PYTHON) -m infra.reset_local --data-dir "$(DATA_DIR)" $(if $(filter 1,$(FORCE)),--yes)
+	@$(PYTHON) -m infra.reset_local --data-dir "$(DATA_DIR)" $(if $(filter 1,$(FORCE)),--yes)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

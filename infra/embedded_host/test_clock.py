@@ -72,7 +72,7 @@ def saved_offset_refusal(data_dir: Path) -> str | None:
     return (f"this data dir was used with --test-clock, which moved time {days:.1f} days ahead; "
             "on the system clock time would run backwards for what is stored (expiry times, "
             "timers, the audit chain). Start with --test-clock (make run ARGS=--test-clock) to "
-            f"keep the moved clock, or wipe the local state (make reset, or remove {data_dir})")
+            f"keep the moved clock, or wipe the local state (make reset DATA_DIR={data_dir})")
 
 
 CLOCK_OFF = ("the test clock is off: start the host with --test-clock "
