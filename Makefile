@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` (embedded host) and `make test` (whole suite).
+# make run PORT=7072 DATA_DIR=.data2 ARGS=--test-clock; make reset wipes DATA_DIR.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ ARGS ?=
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench reset clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest -m bench tests/bench -p no:randomly -s
+
+# Wipes the local state (stores, queue, keys, master key, test clock) after a confirmation;
+# FORCE=1 skips the question. Needs no .venv.
+reset:
+	@$(PYTHON) -m infra.reset_local --data-dir "$(DATA_DIR)" $(if $(filter 1,$(FORCE)),--yes)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

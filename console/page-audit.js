@@ -38,8 +38,10 @@ function verifier(tenantId) {
     try {
       const v = await api(tenantPath(tenantId, '/audit/verify'));
       const text = v.valid ? `The chain is intact: ${v.entries} entries checked.` : `The chain is broken at entry ${v.firstBrokenAt} (${v.entries} entries checked).`;
-      clear(result, banner(v.valid ? 'success' : 'error', v.valid ? 'Chain verified' : 'Chain broken', h('p', { id: 'verify-result' }, tag(v.valid ? 'valid' : 'broken'), ' ', text)));
-      announce(text);
+      const back = v.outOfOrder || [];
+      const timeNote = back.length ? `${back.length} ${back.length === 1 ? 'entry is' : 'entries are'} dated before the entry they follow (first: ${back[0].id}): the clock that wrote them went back, so their times cannot be trusted.` : '';
+      clear(result, banner(v.valid ? 'success' : 'error', v.valid ? 'Chain verified' : 'Chain broken', h('p', { id: 'verify-result' }, tag(v.valid ? 'valid' : 'broken'), ' ', text), timeNote ? h('p', { id: 'verify-time' }, timeNote) : null));
+      announce(`${text} ${timeNote}`.trim());
     } catch (error) {
       clear(result, banner('error', 'The chain could not be checked', h('p', {}, error.words || String(error))));
     } finally {

@@ -132,4 +132,5 @@ def verify_audit(req: func.HttpRequest) -> func.HttpResponse:
     body: dict[str, object] = {"valid": result.valid, "entries": result.entries}
     if result.firstBrokenAt:
         body["firstBrokenAt"] = result.firstBrokenAt
+    body["outOfOrder"] = list(result.outOfOrder)
     return json_response(body)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import azure.functions as func
+
+from shared.errors import status_problem_type
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 INDEX = "index.html"
@@ -83,8 +86,9 @@ def serve(name: str, if_none_match: str | None) -> func.HttpResponse:
     the other files are revalidated by ETag."""
     asset = assets().get(name or INDEX)
     if asset is None:
-        body = b'{"type":"about:blank","title":"Not Found","status":404,"detail":"no such file"}'
-        return _answer(404, body, "application/problem+json")
+        body = json.dumps({"type": status_problem_type(404), "title": "Not Found",
+                           "status": 404, "detail": "no such file of the console"})
+        return _answer(404, body.encode(), "application/problem+json")
     cache = "no-store" if asset.content_type.startswith("text/html") else "no-cache"
     headers = {"Cache-Control": cache, "ETag": asset.etag}
     if if_none_match == asset.etag and cache == "no-cache":

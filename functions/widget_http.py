@@ -25,9 +25,15 @@ def _call(req: func.HttpRequest) -> WidgetCall:
 
 
 def _cors(origin: str | None) -> dict[str, str]:
+    """``Retry-After`` is not a CORS-safelisted header: without exposing it, a widget's script
+    cannot read how long a 429 or 503 asks it to wait."""
     if not origin:
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": "Retry-After",
+        "Vary": "Origin",
+    }
 
 
 def _preflight(req: func.HttpRequest) -> func.HttpResponse:

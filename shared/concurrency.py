@@ -32,7 +32,7 @@ MAX_PAUSE = 0.05
 class Contended(ApiError):
     """Too many concurrent writers on one document; nothing was changed by this call."""
 
-    status, title = 503, "Service Unavailable"
+    status, title, problem = 503, "Service Unavailable", "service-unavailable"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, headers={"Retry-After": "1"})

@@ -83,9 +83,22 @@ def _prepare(args: argparse.Namespace, root: Path) -> Path | None:
     if dev_auth_on():
         logger.warning("DEV AUTH IS ON: X-MS-CLIENT-PRINCIPAL is trusted as sent. "
                        "Never use this for production.")
-    if args.test_clock:
-        logger.warning("TEST CLOCK IS ON: POST /admin/clock moves time for every component.")
-    return data_dir
+    return data_dir if _clock_agrees(args, data_dir) else None
+
+
+def _clock_agrees(args: argparse.Namespace, data_dir: Path) -> bool:
+    """A data dir a test clock moved ahead is served on that clock only (never silently back)."""
+    from infra.embedded_host.test_clock import saved_offset, saved_offset_refusal
+
+    if not args.test_clock:
+        if reason := saved_offset_refusal(data_dir):
+            logger.error(reason)
+            return False
+        return True
+    ahead = saved_offset(data_dir).total_seconds() / 86400
+    logger.warning("TEST CLOCK IS ON: POST /admin/clock moves time for every component.",
+                   extra={"daysAhead": round(ahead, 3)})
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,12 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from infra.embedded_host.easy_auth import EasyAuth
     from infra.embedded_host.host import EmbeddedHost
     from infra.embedded_host.host_keys import MASTER_KEY_FILE
-    from infra.embedded_host.test_clock import STATE_FILE, OffsetClock, clock_routes
+    from infra.embedded_host.test_clock import clock_extension, host_clock
     from shared.composition import start, stop
-    from shared.ports.clock import Clock, SystemClock
     from shared.ports.key_provider import KeyUnavailable
 
-    clock: Clock = OffsetClock(data_dir / STATE_FILE) if args.test_clock else SystemClock()
+    clock = host_clock(data_dir, args.test_clock)
     try:
         bus = start(clock)  # the app's hook for in-process hosts: its graph, on our clock
     except KeyUnavailable as exc:  # e.g. a key file lost while data made with it remains
@@ -124,8 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         host_json=load_host_json(root), clock=clock, on_stopped=stop,
                         durable_hub=hub, origin=local_origin(args.host, args.port),
                         loopback_only=is_loopback(args.host))
-    if isinstance(clock, OffsetClock):
-        host.add_routes(clock_routes(clock, host.keys, [host.wake_timers]))
+    host.add_routes(clock_extension(clock, host.keys, [host.wake_timers]))
     logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
                 extra={"file": str(data_dir / MASTER_KEY_FILE)})
     app: ASGIApp = host.asgi_app()

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infra.embedded_host.easy_auth_page import SignIn, sign_in_page
+from infra.embedded_host.http_conversion import problem
 from shared.policies.same_origin import is_cross_site
 
 COOKIE = "AppServiceAuthSession"
@@ -171,24 +172,12 @@ class EasyAuth:
             response = RedirectResponse(target, status_code=302)
             response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
             return response
-        return JSONResponse(
-            {"type": "about:blank", "title": "Not Found", "status": 404},
-            status_code=404,
-            media_type="application/problem+json",
-        )
+        return problem(404, "Not Found", detail="this host emulates /.auth/login/aad, "
+                       "/.auth/login/dev, /.auth/me and /.auth/logout")
 
     async def _sign_in(self, request: Request) -> Response:
         if _cross_site(request):
-            return JSONResponse(
-                {
-                    "type": "about:blank",
-                    "title": "Forbidden",
-                    "status": 403,
-                    "detail": "sign in from this host's own sign-in page",
-                },
-                status_code=403,
-                media_type="application/problem+json",
-            )
+            return problem(403, "Forbidden", detail="sign in from this host's own sign-in page")
         body = await request.body()
         fields = parse_qs(body[:_MAX_FORM_BYTES].decode("utf-8", "replace"))
         redirect = local_redirect((fields.get("post_login_redirect_uri") or [""])[0])

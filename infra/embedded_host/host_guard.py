@@ -13,6 +13,8 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.errors import status_problem_type
+
 LOOPBACK_NAMES = frozenset({"localhost"})
 
 
@@ -66,7 +68,7 @@ class LoopbackHostMiddleware:
 
 async def _problem(send: Send, status: int, title: str, detail: str) -> None:
     body = json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+        {"type": status_problem_type(status), "title": title, "status": status, "detail": detail}
     ).encode()
     await send({
         "type": "http.response.start",

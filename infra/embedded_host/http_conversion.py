@@ -12,6 +12,8 @@ import azure.functions as func
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from shared.errors import status_problem_type
+
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
@@ -19,9 +21,9 @@ def problem(
     status: int, title: str, headers: dict[str, str] | None = None, detail: str | None = None
 ) -> Response:
     """An RFC 9457 problem response, the shape every error of the host and the app has
-    (``type``, ``title``, ``status``, ``detail``)."""
+    (``type``, ``title``, ``status``, ``detail``); its type is the status's documented page."""
     body: dict[str, object] = {
-        "type": "about:blank",
+        "type": status_problem_type(status),
         "title": title,
         "status": status,
         "detail": detail or title,

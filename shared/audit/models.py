@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AuditEntry(BaseModel):
@@ -27,10 +27,21 @@ class AuditPage(BaseModel):
     continuation: str | None = None
 
 
+class OutOfOrderEntry(BaseModel):
+    id: str
+    at: str
+    prevAt: str
+
+
 class AuditVerification(BaseModel):
     valid: bool
     entries: int
     firstBrokenAt: str | None = None
+    outOfOrder: list[OutOfOrderEntry] = Field(
+        default_factory=list,
+        description="entries dated before the one they follow (the first 100): the clock that "
+        "wrote them went back; the chain may still be valid",
+    )
 
 
 class QuarantinedDocument(BaseModel):

@@ -45,11 +45,26 @@ def entry_id(seq: int) -> str:
     return f"e-{seq:012d}"
 
 
+OUT_OF_ORDER_LISTED = 100
+
+
 @dataclass(frozen=True)
 class Verification:
     valid: bool
     entries: int
     firstBrokenAt: str | None = None
+    outOfOrder: tuple[dict[str, str], ...] = ()
+    """Entries dated before the entry they follow (``{id, at, prevAt}``, the first 100): the
+    clock that wrote them went back. The chain can still be intact (``valid`` is about hashes
+    and sequence), but the times in it cannot all be trusted, so an auditor is told."""
+
+
+def went_back(entry: dict[str, Any]) -> bool:
+    """Whether ``entry`` is dated before its predecessor (``prevAt`` is part of its hash)."""
+    prev_at = entry.get("prevAt")
+    if not prev_at:
+        return False
+    return datetime.fromisoformat(entry["at"]) < datetime.fromisoformat(str(prev_at))
 
 
 class AuditTrail:
@@ -171,21 +186,25 @@ class AuditTrail:
         expected_seq: int | None = None
         prev_hash: str | None = None
         count = 0
+        back: list[dict[str, str]] = []
         continuation: str | None = None
         while True:
             page = self._store.query(AUDIT.name, (tenant_id,), query, 500, continuation)
             for entry in page.items:
                 broken = self._check(entry, expected_seq, prev_hash, days)
                 if broken:
-                    return Verification(False, count, entry["id"] if broken == "self" else broken)
+                    first = entry["id"] if broken == "self" else broken
+                    return Verification(False, count, first, tuple(back))
                 count += 1
                 expected_seq, prev_hash = entry["seq"] + 1, entry["hash"]
+                if went_back(entry) and len(back) < OUT_OF_ORDER_LISTED:
+                    back.append({"id": entry["id"], "at": entry["at"], "prevAt": entry["prevAt"]})
             continuation = page.continuation
             if not continuation:
                 break
         if head["seq"] != (expected_seq or 1) - 1 or (count and head["hash"] != prev_hash):
-            return Verification(False, count, entry_id(expected_seq or 1))
-        return Verification(True, count)
+            return Verification(False, count, entry_id(expected_seq or 1), tuple(back))
+        return Verification(True, count, None, tuple(back))
 
     def _check(
         self, entry: dict[str, Any], expected_seq: int | None, prev_hash: str | None, days: int

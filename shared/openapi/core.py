@@ -18,7 +18,7 @@ from shared.ingest.models import (
 )
 from shared.openapi.dsar import DSAR
 from shared.openapi.models import Health
-from shared.openapi.operation import ADMIN_ERRORS, WIDGET_ERRORS, ZIP, Link, Operation
+from shared.openapi.operation import ADMIN_ERRORS, MARKDOWN, WIDGET_ERRORS, ZIP, Link, Operation
 from shared.retention.models import (
     LegalHoldCreate,
     LegalHoldCreated,
@@ -229,6 +229,16 @@ CORE: tuple[Operation, ...] = (
     *DSAR,
     Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
+    Operation(
+        "get",
+        "/api/v1/problems/{name}",
+        "problem_page",
+        "What a problem type means and what to do (the type URI of every error resolves here)",
+        200,
+        None,
+        errors=(404,),
+        media=MARKDOWN,
+    ),
 )
 
 

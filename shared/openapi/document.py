@@ -19,6 +19,7 @@ from shared.openapi.console import CONSOLE
 from shared.openapi.core import CORE
 from shared.openapi.models import Problem
 from shared.openapi.operation import MARKDOWN, QUERY, Operation
+from shared.version import VERSION
 
 OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *CONSOLE)
 _REF = "#/components/schemas/{}"
@@ -78,8 +79,11 @@ def _success(op: Operation) -> dict[str, Any]:
     if op.response is not None:
         ok["content"] = {op.media: {"schema": {"$ref": _REF.format(op.response.__name__)}}}
     elif op.status != 204:
-        binary = op.media != "application/json"
-        schema = {"type": "string", "format": "binary"} if binary else {"type": "object"}
+        schema: dict[str, Any] = {"type": "object"}
+        if op.media == MARKDOWN:
+            schema = {"type": "string"}
+        elif op.media != "application/json":
+            schema = {"type": "string", "format": "binary"}
         ok["content"] = {op.media: {"schema": schema}}
     if op.markdown:
         ok["content"][MARKDOWN] = {"schema": {"type": "string"}}
@@ -146,7 +150,7 @@ def build_openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "Engagement widget privacy backbone",
-            "version": "1.1.0",
+            "version": VERSION,
             "description": "Widget ingest and privacy administration (API.md v1.1). Errors are "
             "application/problem+json; unknown paths answer 404 and wrong methods 405 (with "
             "Allow) in the same format.",

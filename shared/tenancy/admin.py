@@ -189,6 +189,10 @@ class TenantAdmin:
             principal,
             "audit.verified",
             tenant_id,
-            details={"valid": result.valid, "entries": result.entries},
+            details={
+                "valid": result.valid,
+                "entries": result.entries,
+                "outOfOrder": len(result.outOfOrder),
+            },
         )
         return result

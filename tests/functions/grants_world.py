@@ -30,12 +30,13 @@ PUBLIC_ROUTES = frozenset(
         "submit_privacy_request",
         "health",
         "openapi",
+        "problem_page",
         "console_page",
         "console_asset",
     }
 )
 """HTTP functions that take no principal (widget calls, health, the OpenAPI document, the
-console's static files: the API it calls decides)."""
+problem type pages, the console's static files: the API it calls decides)."""
 
 SIGNED_IN_ROUTES = frozenset({"get_me", "list_tenants", "get_retention_limits"})
 """HTTP functions any signed-in principal may call (they answer within its own grants)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from shared.audit.trail import entry_id
 from shared.containers import AUDIT
 from tests.app_client import AppClient
 from tests.conftest import AUDITOR, PRIVACY_ADMIN, SUPPORT, visitor_secret, widget_headers
+from tests.fakes import FakeClock
 
 EMAIL, PHONE = "jean.dupont@example.com", "+33 6 12 34 56 78"
 
@@ -138,6 +140,28 @@ def test_untouched_chain_verifies(client: AppClient, with_contact: dict[str, Any
     assert result["valid"] is True and result["entries"] >= 3
 
 
+def test_entries_dated_back_in_time_are_reported_beside_a_valid_chain(
+    client: AppClient, with_contact: dict[str, Any], clock: FakeClock
+) -> None:
+    """What a plain restart after ``--test-clock`` would do to the trail: the next entries are
+    dated before the ones they follow. The hashes still chain, and the answer says so; the
+    time travel is listed, not hidden."""
+    assert verify(client, with_contact)["outOfOrder"] == []
+    clock.advance(timedelta(days=-90))
+    contacts = client.call(
+        "list_contacts", "GET", headers=PRIVACY_ADMIN, route={"tenantId": with_contact["tenantId"]}
+    )
+    assert contacts.status == 200
+    result = verify(client, with_contact)
+    assert result["valid"] is True and "firstBrokenAt" not in result
+    read = client.call(
+        "list_audit", "GET", headers=AUDITOR, route={"tenantId": with_contact["tenantId"]},
+        params={"action": "contacts.read"},
+    ).json()["items"][0]
+    assert result["outOfOrder"] == [{"id": read["id"], "at": read["at"], "prevAt": read["prevAt"]}]
+    assert read["at"] < read["prevAt"]
+
+
 def _entry(client: AppClient, tenant: dict[str, Any], seq: int) -> dict[str, Any]:
     return client.services.store.read(AUDIT.name, (tenant["tenantId"],), entry_id(seq))
 
@@ -146,7 +170,7 @@ def test_editing_an_entry_is_reported(client: AppClient, with_contact: dict[str,
     entry = _entry(client, with_contact, 2)
     client.services.store.replace(AUDIT.name, {**entry, "actor": "someone-else"})
     result = verify(client, with_contact)
-    assert result == {"valid": False, "entries": 1, "firstBrokenAt": entry_id(2)}
+    assert result == {"valid": False, "entries": 1, "firstBrokenAt": entry_id(2), "outOfOrder": []}
 
 
 def test_deleting_an_entry_is_reported(client: AppClient, with_contact: dict[str, Any]) -> None:

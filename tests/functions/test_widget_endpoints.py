@@ -239,6 +239,8 @@ def test_rate_limit_is_429_with_retry_after(client: AppClient) -> None:
     assert [a.status for a in answers] == [202, 202, 429]
     assert_problem(answers[2], 429)
     assert int(answers[2].headers["Retry-After"]) >= 1
+    # a browser lets the widget's script read Retry-After only when it is exposed
+    assert answers[2].headers["Access-Control-Expose-Headers"] == "Retry-After"
 
 
 def test_restricted_subject_is_409_and_nothing_is_stored(

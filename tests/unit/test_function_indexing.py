@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     # meta
     "health": (HTTP, "GET v1/health", OUT),
     "openapi": (HTTP, "GET v1/openapi.json", OUT),
+    "problem_page": (HTTP, "GET v1/problems/{name}", OUT),
     # retention
     "purge_expired_items": (TIMER, "%PRIVACY_PURGE_CRON%", NONE),
     "create_legal_hold": (HTTP, "POST v1/tenants/{tenantId}/legal-holds", OUT),

@@ -3,6 +3,8 @@ names the first entry that was edited, removed or reordered."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from shared.adapters.sqlite_store import SqliteDocumentStore
@@ -66,3 +68,40 @@ def test_filters_select_by_action_and_time(trail: AuditTrail, clock: FakeClock) 
     later = trail.entries("t-1", since=since.replace(second=30)).items
     assert [e["action"] for e in later] == ["tenant.read"]
     assert [e["action"] for e in trail.entries("t-1", action="a.0").items] == ["a.0"]
+
+
+def test_entries_written_by_a_clock_that_went_back_are_reported_and_the_chain_stays_valid(
+    trail: AuditTrail, clock: FakeClock
+) -> None:
+    """A host restarted without its test clock: time runs backwards for the trail. The hashes
+    still chain (``valid``), but the auditor is told which entries are dated too early."""
+    append(trail, 2)
+    ahead = clock.now()
+    clock.advance(timedelta(days=-90))
+    append(trail, 2)
+    result = trail.verify("t-1", {})
+    assert (result.valid, result.entries, result.firstBrokenAt) == (True, 4, None)
+    assert [e["id"] for e in result.outOfOrder] == [entry_id(3)]  # e-4 follows e-3: in order
+    assert result.outOfOrder[0]["prevAt"] == ahead.isoformat()
+    assert result.outOfOrder[0]["at"] == (ahead - timedelta(days=90)).isoformat()
+
+
+def test_an_ordinary_chain_reports_nothing_out_of_order(
+    trail: AuditTrail, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        append(trail, 1)
+        clock.advance(0)  # the same instant twice is not "back"
+    assert trail.verify("t-1", {}).outOfOrder == ()
+
+
+def test_a_broken_chain_still_reports_what_went_back_before_the_break(
+    trail: AuditTrail, region_store: SqliteDocumentStore, clock: FakeClock
+) -> None:
+    append(trail, 1)
+    clock.advance(timedelta(hours=-1))
+    append(trail, 2)
+    region_store.delete(AUDIT.name, ("t-1",), entry_id(3))
+    result = trail.verify("t-1", {})
+    assert (result.valid, result.firstBrokenAt) == (False, entry_id(3))
+    assert [e["id"] for e in result.outOfOrder] == [entry_id(2)]
