@@ -249,7 +249,7 @@ def certificate_of(doc: Doc, now: datetime) -> Doc:
     """What was done, when and by whom (actor ids), with counts: no personal data, so it
     outlives the request's identifiers (``shared.dsar.minimisation``)."""
     check = doc.get("verification")
-    return {
+    certificate = {
         "requestId": doc["id"],
         "type": doc["type"],
         "reason": doc.get("reason"),
@@ -265,6 +265,7 @@ def certificate_of(doc: Doc, now: datetime) -> Doc:
         "subjects": len(doc.get("subjectIds", [])),
         "excludedMatches": sum(1 for m in doc.get("matches") or [] if m.get("excluded")),
     }
+    return {k: v for k, v in certificate.items() if v is not None}
 
 
 def without_free_text(certificate: Doc) -> Doc:
