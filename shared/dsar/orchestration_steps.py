@@ -81,7 +81,11 @@ class OrchestrationSteps:
 
         def change(current: Doc) -> Doc:
             subjects = fields["subjectIds"] if fields else current.get("subjectIds") or []
-            return fields | {"progress": {"subjects": len(subjects)}}
+            changed = fields | {"progress": {"subjects": len(subjects)}}
+            if needs and "decision" not in current and current.get("pause"):
+                # paused before it was registered: it resumes to wait for its decision
+                changed["pause"] = current["pause"] | {"resumeTo": DsarStatus.AWAITING_APPROVAL}
+            return changed
 
         self._requests.update(
             tenant_id,

@@ -169,3 +169,16 @@ def test_a_widget_request_paused_and_resumed_keeps_its_place(dsar: Dsar) -> None
     call(dsar, "pause_dsar", request_id, {"reason": "identity_documents"}, OPERATOR)
     assert dsar.step("resume_dsar", request_id, OPERATOR).status_code == 200
     assert dsar.status(request_id)["status"] == "received" and dsar.durable.events == []
+
+
+def test_a_request_paused_before_it_was_registered_resumes_awaiting_its_decision(
+    dsar: Dsar,  # noqa: F811
+) -> None:
+    answer = dsar._async("start_dsar", OPERATOR, {"type": "erasure",
+                                                  "identifiers": {"email": EMAIL}})
+    request_id = json.loads(answer.get_body())["requestId"]  # its orchestration has not run
+    call(dsar, "pause_dsar", request_id, {"reason": "clarification"}, OPERATOR)
+    dsar.pump()  # registered while paused
+    assert dsar.status(request_id)["status"] == "awaiting_requester"
+    resumed = dsar.step("resume_dsar", request_id, OPERATOR)
+    assert json.loads(resumed.get_body())["status"] == "awaiting_approval"
