@@ -75,8 +75,8 @@ export function days(n, category = '') {
 // -- components ---------------------------------------------------------------------------------
 
 const TAGS = {
-  received: 'blue', awaiting_approval: 'yellow', running: 'purple', completed: 'green',
-  rejected: 'grey', failed: 'red', active: 'green', offboarding: 'yellow', offboarded: 'grey',
+  received: 'blue', awaiting_approval: 'yellow', awaiting_requester: 'yellow', approved: 'blue',
+  running: 'purple', completed: 'green', rejected: 'grey', cancelled: 'grey', failed: 'red', active: 'green', offboarding: 'yellow', offboarded: 'grey',
   pending: 'yellow', sent: 'blue', acknowledged: 'green', proposed: 'yellow', valid: 'green',
   broken: 'red', scheduled: 'blue', export_available: 'yellow', purging: 'purple', purged: 'grey',
   closed: 'grey', escalated: 'red',

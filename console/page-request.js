@@ -14,17 +14,19 @@ import { FINISHED, typeName } from './page-requests.js';
 import { tenantName } from './page-tenants.js';
 
 const R = '/api/v1/tenants/{tenantId}/dsar/{requestId}';
-const OPEN = new Set(['received', 'awaiting_approval']);
+const OPEN = new Set(['received', 'awaiting_approval', 'awaiting_requester']);
 const NEEDS_CHECK = new Set(['erasure', 'rectification']);
 const POLL_MS = 1500;
 
 const undecided = (r) => OPEN.has(r.status) && !r.decidedBy;
+const restricting = (r) => ['restriction', 'objection'].includes(r.type) && r.status === 'completed' && !r.result?.lifted;
 const verified = (r) => Boolean(r.verification);
 const mustVerify = (r) => NEEDS_CHECK.has(r.type) || r.source === 'widget';
 
 // Why this person cannot approve now (null: they can), per API.md v1.1's two-person rules.
 function approvalBlocked(r, ops) {
   if (isMe(r.startedBy)) return 'You started this request, so another privacy admin must decide it.';
+  if (r.paused) return 'The request is waiting for the requester. Resume it before approving.';
   if (ops.has(`post ${R}/verification`) && mustVerify(r)) {
     if (!verified(r)) return 'The requester\'s identity must be checked before anyone can approve.';
     if (isMe(r.verification.by || r.verification.verifiedBy)) return 'You checked the requester\'s identity, so another privacy admin must approve.';
@@ -58,9 +60,18 @@ export const ACTIONS = [
     fields: [{ name: 'days', label: 'Extra days', type: 'number', width: 'short', required: 'Enter the number of days', hint: 'At most two months in total, when the request is complex or one of many.' }, reason],
     body: (v) => ({ days: Number(v.days), reason: v.reason }), done: 'Deadline extended.',
   },
-  { id: 'pause', title: 'Pause', op: ['post', '/pause'], roles: [ROLE.ADMIN], applies: (r) => !FINISHED.has(r.status) && !r.paused, fields: [reason], body: (v) => ({ reason: v.reason }), done: 'Request paused.' },
-  { id: 'resume', title: 'Resume', op: ['post', '/resume'], roles: [ROLE.ADMIN], applies: (r) => Boolean(r.paused), fields: [], body: () => ({}), done: 'Request resumed.' },
-  { id: 'cancel', title: 'Cancel the request', op: ['post', '/cancel'], roles: [ROLE.ADMIN], applies: (r) => !FINISHED.has(r.status), fields: [reason], body: (v) => ({ reason: v.reason }), done: 'Request cancelled.' },
+  {
+    id: 'pause', title: 'Wait for the requester', op: ['post', '/pause'], roles: [ROLE.OPERATOR, ROLE.ADMIN],
+    applies: (r) => undecided(r) && !r.paused,
+    fields: [{ name: 'reason', label: 'What are you waiting for?', type: 'radios', required: 'Choose what you are waiting for',
+      options: [['identity_documents', 'Identity documents'], ['clarification', 'A clarification'], ['other', 'Something else']] },
+    { name: 'note', label: 'Note (optional)', type: 'textarea', hint: 'Kept sealed with the request. The deadline stops until you resume.' }],
+    body: (v) => ({ reason: v.reason, ...(v.note ? { note: v.note } : {}) }), done: 'The request waits for the requester; its deadline is paused.',
+  },
+  { id: 'resume', title: 'The requester answered: resume', op: ['post', '/resume'], roles: [ROLE.OPERATOR, ROLE.ADMIN], applies: (r) => Boolean(r.paused), fields: [], body: () => ({}), done: 'Request resumed; the deadline moved by the time it waited.' },
+  { id: 'cancel', title: 'Cancel the erasure', op: ['post', '/cancel'], roles: [ROLE.ADMIN], applies: (r) => r.status === 'approved', fields: [reason], body: (v) => ({ reason: v.reason }), done: 'Erasure cancelled; nothing was erased.' },
+  { id: 'lift', title: 'Lift', op: ['post', '/lift'], roles: [ROLE.ADMIN], applies: restricting, fields: [reason], body: (v) => ({ reason: v.reason }), done: 'Lifted: the widget accepts this person\'s data again.' },
+  { id: 'retry', title: 'Retry', op: ['post', '/retry'], roles: [ROLE.ADMIN], applies: (r) => r.status === 'failed' && !r.minimisedAt, fields: [], body: () => ({}), done: 'Request started again.' },
 ];
 
 export function allowedNow(r, tenantId, ops) {
@@ -74,7 +85,7 @@ function timeline(r) {
     ['Identity checked', r.verification?.at, r.verification ? `by ${label(r.verification.method)}` : null],
     [r.status === 'rejected' ? 'Rejected' : 'Approved', r.decidedAt || at('rejected')?.at || (r.decidedBy ? at('running')?.at : null), r.decidedBy ? (isMe(r.decidedBy) ? 'by you' : `by ${r.decidedBy}`) : null],
     ['Running', at('running')?.at, null],
-    [r.status === 'failed' ? 'Failed' : 'Completed', at('completed')?.at || at('failed')?.at, null],
+    [{ failed: 'Failed', cancelled: 'Cancelled' }[r.status] || 'Completed', at('completed')?.at || at('failed')?.at || at('cancelled')?.at, null],
   ];
   return h('ol', { class: 'timeline' }, steps.map(([title, time, detail]) => h('li', { class: `timeline__step ${time ? 'timeline__step--done' : ''}` },
     h('span', { class: 'timeline__title' }, title), ' ',
@@ -94,7 +105,10 @@ function actionPanel(action, r, tenantId, refresh) {
 }
 
 function waitingWords(r, tenantId, ops) {
+  if (r.status === 'failed') return 'The request failed. A privacy admin can retry it.';
   if (FINISHED.has(r.status)) return 'This request is closed.';
+  if (r.paused) return 'Waiting for the requester; the deadline is paused.';
+  if (r.status === 'approved') return 'Approved. The erasure runs at the end of its waiting period.';
   if (r.status === 'running') return 'The request is being carried out. This page updates by itself.';
   if (can(ROLE.ADMIN, tenantId) && undecided(r)) return approvalBlocked(r, ops) || 'Nothing to do now.';
   if (undecided(r)) return 'Waiting for a privacy admin\'s decision.';

@@ -9,8 +9,8 @@ import { go, heading } from './shell.js';
 import { tenantName } from './page-tenants.js';
 
 export const TYPES = ['access', 'portability', 'rectification', 'erasure', 'restriction', 'objection', 'consent_withdrawal'];
-export const STATUSES = ['received', 'awaiting_approval', 'running', 'completed', 'rejected', 'failed'];
-export const FINISHED = new Set(['completed', 'rejected', 'failed']);
+export const STATUSES = ['received', 'awaiting_approval', 'awaiting_requester', 'approved', 'running', 'completed', 'rejected', 'cancelled', 'failed'];
+export const FINISHED = new Set(['completed', 'rejected', 'cancelled', 'failed']);
 const filters = new Map(); // tenant id -> the filters last chosen (this page view only)
 
 export const typeName = (type) => `${label(type).replace(/^./, (c) => c.toUpperCase())} request`;

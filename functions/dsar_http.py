@@ -1,5 +1,6 @@
 """DSAR endpoints (API.md): start, read, list, decide, extend, download. The Durable client
-starts the orchestration (instance id = request id) and delivers decisions as events."""
+starts the orchestration (instance id = request id) and delivers what use cases signal
+(``shared.dsar.signals``) as events. The steps around a decision: ``dsar_workflow_http``."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from functions._http import (
     services,
 )
 from shared.auth import Role
-from shared.dsar.admin import DECISION_EVENT, ORCHESTRATOR
 from shared.dsar.export_package import package_as_json
 from shared.dsar.models import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
+from shared.dsar.signals import ORCHESTRATOR, Signal
 from shared.validation import parse_model
 
 bp = df.Blueprint()
@@ -32,6 +33,18 @@ log = logging.getLogger("functions.dsar")
 OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
 DECIDERS = {Role.PRIVACY_ADMIN}
 ROUTE = "v1/tenants/{tenantId}/dsar"
+
+
+async def deliver(
+    client: df.DurableOrchestrationClient, tenant_id: str, request_id: str, signal: Signal
+) -> None:
+    """Tell the request's orchestration what a use case decided (start it, or an event)."""
+    if signal.action == "start":
+        await client.start_new(
+            ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
+        )
+    elif signal.action == "raise_event":
+        await client.raise_event(request_id, signal.event, signal.data)
 
 
 def _status_url(req: func.HttpRequest, tenant_id: str, request_id: str) -> str:
@@ -92,13 +105,8 @@ async def decide_dsar(
     tenant_id, request_id = req.route_params["tenantId"], req.route_params["requestId"]
     principal = admin(req, DECIDERS, tenant_id, "dsar.decide")
     cmd = parse_model(req.get_body(), DsarDecision)
-    outcome = services().dsar_admin.decide(principal, tenant_id, request_id, cmd)
-    if outcome.action == "raise_event":
-        await client.raise_event(request_id, DECISION_EVENT, {"approve": outcome.approve})
-    elif outcome.action == "start":
-        await client.start_new(
-            ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
-        )
+    signal = services().dsar_admin.decide(principal, tenant_id, request_id, cmd)
+    await deliver(client, tenant_id, request_id, signal)
     return json_response(services().dsar_admin.view(tenant_id, request_id), status=202)
 
 
@@ -145,9 +153,9 @@ def _wants_zip(req: func.HttpRequest) -> bool:
 async def purge_finished_dsar(
     timer: func.TimerRequest, client: df.DurableOrchestrationClient
 ) -> None:
-    """Finished requests keep their certificate; their instance history is purged and their
-    exports deleted after 7 days."""
-    work = services().dsar_steps
+    """Finished requests keep their certificate; their instance history is purged, their
+    exports deleted after 7 days and their personal part after the tenant's dsrRecordDays."""
+    work = services().dsar_housekeeping
     for tenant_id, request_id in work.finished_unpurged():
         status = await client.get_status(request_id)
         if status.runtime_status not in FINAL and status.runtime_status is not None:
@@ -155,4 +163,5 @@ async def purge_finished_dsar(
         await client.purge_instance_history(request_id)
         work.mark_purged(tenant_id, request_id)
     removed = work.expire_exports()
-    log.info("dsar housekeeping", extra={"exportsRemoved": removed})
+    minimised = work.minimise()
+    log.info("dsar housekeeping", extra={"exportsRemoved": removed, "minimised": minimised})

@@ -14,6 +14,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from functions._http import services
+from shared.dsar.signals import CANCEL_EVENT, DECISION_EVENT, WAKE_EVENT
 
 bp = df.Blueprint()
 RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=5)
@@ -29,15 +30,43 @@ def _ref(payload: dict[str, Any]) -> tuple[str, str]:
 
 @bp.orchestration_trigger(context_name="context")
 def dsar_orchestrator(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """Carry the request out; an activity that still fails after its retries ends it as
+    ``failed`` with the stage as reason code (escalated; a Privacy.Admin may retry it)."""
     ref = context.get_input()
+    stage = {"at": "register"}
+    try:
+        outcome = yield from _carry_out(context, ref, stage)
+    except Exception:  # whatever failed, the request must not stay open silently
+        failure = {**ref, "reason": f"{stage['at']}_failed"}
+        yield context.call_activity_with_retry("dsar_fail", RETRY, failure)
+        outcome = "failed"
+    context.set_custom_status({"stage": outcome})
+    return {"requestId": ref["requestId"], "outcome": outcome}
+
+
+def _carry_out(
+    context: df.DurableOrchestrationContext, ref: dict[str, Any], stage: dict[str, str]
+) -> Generator[Any, Any, str]:
     plan = yield context.call_activity_with_retry("dsar_register", RETRY, ref)
     if plan["needsApproval"]:
+        stage["at"] = "decision"
         context.set_custom_status({"stage": "awaiting_approval"})
         decision = yield from _await_decision(context, ref)
         if not decision.get("approve"):
             yield context.call_activity_with_retry("dsar_reject", RETRY, ref)
-            return {"requestId": ref["requestId"], "outcome": "rejected"}
-    yield context.call_activity_with_retry("dsar_start", RETRY, ref)
+            return "rejected"
+    if plan.get("mayWait"):
+        stage["at"] = "waiting"
+        hold = yield context.call_activity_with_retry("dsar_hold", RETRY, ref)
+        if hold["runsAt"] is not None:
+            context.set_custom_status({"stage": "approved", "runsAt": hold["runsAt"]})
+            if (yield from _wait_period(context, ref)):
+                return "cancelled"
+    stage["at"] = "start"
+    started = yield context.call_activity_with_retry("dsar_start", RETRY, ref)
+    if not started["run"]:
+        return "cancelled"
+    stage["at"] = "category"
     context.set_custom_status({"stage": "running", "categories": plan["categories"]})
     results = yield context.task_all(
         [
@@ -45,31 +74,55 @@ def dsar_orchestrator(context: df.DurableOrchestrationContext) -> Generator[Any,
             for c in plan["categories"]
         ]
     )
+    stage["at"] = "finish"
     yield context.call_activity_with_retry("dsar_finish", RETRY, {**ref, "results": results})
-    context.set_custom_status({"stage": "completed"})
-    return {"requestId": ref["requestId"], "outcome": "completed"}
+    return "completed"
+
+
+def _timer(context: df.DurableOrchestrationContext, at: str) -> Any:
+    """A durable timer at ``at``, or sooner: never longer than ``LONGEST_TIMER``."""
+    wake = context.current_utc_datetime + LONGEST_TIMER
+    return context.create_timer(min(datetime.fromisoformat(at), wake))
 
 
 def _await_decision(
     context: df.DurableOrchestrationContext, ref: dict[str, Any]
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """The Decision event raced against timers at escalation time and at the deadline."""
-    decided = context.wait_for_external_event("Decision")
+    """The Decision event raced against timers at escalation time and at the deadline; a
+    Wake event (the request resumed after waiting for its requester, so its deadline moved)
+    re-reads the clock at once."""
+    decided = context.wait_for_external_event(DECISION_EVENT)
+    woken = context.wait_for_external_event(WAKE_EVENT)
     while True:
         check = yield context.call_activity_with_retry("dsar_check_deadline", RETRY, ref)
         if check["decided"]:
             break
-        if check["next"] is None:
-            yield decided
-            break
-        wake = context.current_utc_datetime + LONGEST_TIMER
-        timer = context.create_timer(min(datetime.fromisoformat(check["next"]), wake))
-        winner = yield context.task_any([decided, timer])
-        if winner == decided:
+        timer = _timer(context, check["next"]) if check["next"] else None
+        winner = yield context.task_any([decided, woken, *([timer] if timer else [])])
+        if timer is not None and winner != timer:
             timer.cancel()
+        if winner == decided:
             break
+        if winner == woken:
+            woken = context.wait_for_external_event(WAKE_EVENT)
     result = yield context.call_activity_with_retry("dsar_decision", RETRY, ref)
     return dict(result)
+
+
+def _wait_period(
+    context: df.DurableOrchestrationContext, ref: dict[str, Any]
+) -> Generator[Any, Any, bool]:
+    """An approved erasure's waiting period: a timer raced against the Cancel event; True
+    when it was cancelled."""
+    cancelled = context.wait_for_external_event(CANCEL_EVENT)
+    while True:
+        check = yield context.call_activity_with_retry("dsar_check_waiting", RETRY, ref)
+        if check["cancelled"] or check["runsAt"] is None:
+            return bool(check["cancelled"])
+        timer = _timer(context, check["runsAt"])
+        winner = yield context.task_any([cancelled, timer])
+        if winner == cancelled:
+            timer.cancel()
 
 
 @bp.activity_trigger(input_name="payload")
@@ -93,8 +146,8 @@ def dsar_reject(payload: dict[str, Any]) -> None:
 
 
 @bp.activity_trigger(input_name="payload")
-def dsar_start(payload: dict[str, Any]) -> None:
-    services().dsar_steps.start(*_ref(payload))
+def dsar_start(payload: dict[str, Any]) -> dict[str, Any]:
+    return services().dsar_steps.start(*_ref(payload))
 
 
 @bp.activity_trigger(input_name="payload")
@@ -105,3 +158,18 @@ def dsar_category(payload: dict[str, Any]) -> dict[str, Any]:
 @bp.activity_trigger(input_name="payload")
 def dsar_finish(payload: dict[str, Any]) -> None:
     services().dsar_steps.finish(*_ref(payload), list(payload["results"]))
+
+
+@bp.activity_trigger(input_name="payload")
+def dsar_hold(payload: dict[str, Any]) -> dict[str, Any]:
+    return services().dsar_steps.hold(*_ref(payload))
+
+
+@bp.activity_trigger(input_name="payload")
+def dsar_check_waiting(payload: dict[str, Any]) -> dict[str, Any]:
+    return services().dsar_steps.check_waiting(*_ref(payload))
+
+
+@bp.activity_trigger(input_name="payload")
+def dsar_fail(payload: dict[str, Any]) -> None:
+    services().dsar_steps.fail(*_ref(payload), str(payload["reason"]))

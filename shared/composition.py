@@ -29,10 +29,13 @@ from shared.audit.quarantine import Quarantine
 from shared.audit.trail import AuditTrail
 from shared.containers import ensure_containers
 from shared.dsar.admin import DsarAdmin
+from shared.dsar.erasure_check import ErasureCheck
+from shared.dsar.housekeeping import DsarHousekeeping
 from shared.dsar.matches import DsarMatches
 from shared.dsar.orchestration_steps import OrchestrationSteps
 from shared.dsar.requests import DsarRequests
 from shared.dsar.strategies import Strategies
+from shared.dsar.workflow import DsarWorkflow
 from shared.ingest.accept import WidgetIngest
 from shared.ingest.gate import WidgetGate
 from shared.ingest.processor import IngestProcessor
@@ -93,6 +96,8 @@ class App:
     dsar_requests: DsarRequests
     dsar_steps: OrchestrationSteps
     dsar_admin: DsarAdmin
+    dsar_workflow: DsarWorkflow
+    dsar_housekeeping: DsarHousekeeping
     # accountability
     incident_register: IncidentRegister
     incidents: Incidents
@@ -130,17 +135,11 @@ def compose(
     store = store or stores(settings, clock, "region", settings.region)
     directory = directory or stores(settings, clock, "directory", settings.region)
     ensure_containers(store, directory)
-    ports = _Ports(
-        settings,
-        clock,
-        store,
-        directory,
-        bus or BUSES[settings.bus_backend](settings, clock),
-        keys or KEYS[settings.keys_backend](settings, clock),
-        blobs or blob_store(settings, clock),
-        RegionStores(settings, clock, store),
-    )
-    return _build(ports)
+    bus = bus or BUSES[settings.bus_backend](settings, clock)
+    keys = keys or KEYS[settings.keys_backend](settings, clock)
+    blobs = blobs or blob_store(settings, clock)
+    regions = RegionStores(settings, clock, store)
+    return _build(_Ports(settings, clock, store, directory, bus, keys, blobs, regions))
 
 
 @dataclass(frozen=True)
@@ -222,18 +221,19 @@ def _retention(p: _Ports, built: Part) -> Part:
 
 def _dsar(p: _Ports, built: Part) -> Part:
     s, tenants, index = p.settings, built["tenants"], built["index"]
-    subject_keys, visitors = built["subject_keys"], built["visitors"]
+    control = built["control_audit"]
     requests = DsarRequests(p.store, p.keys, p.clock, s.dsr_record_days, built["quarantine"])
-    strategies = Strategies(p.store, subject_keys, index, p.blobs, p.keys, p.clock)
-    matches = DsarMatches(requests, p.store, p.keys, index, visitors)
+    strategies = Strategies(p.store, built["subject_keys"], index, p.blobs, p.keys, p.clock)
+    matches = DsarMatches(requests, p.store, p.keys, index, built["visitors"])
+    erasure = ErasureCheck(p.store, built["subject_keys"], index, p.clock)
     steps = OrchestrationSteps(
-        requests, tenants, p.store, subject_keys, index, p.blobs, strategies, matches,
-        p.regions.audit_for, p.clock, s.region
+        requests, tenants, strategies, matches, erasure, p.blobs, p.regions.audit_for, p.clock
     )
-    admin = DsarAdmin(
-        requests, steps, tenants, p.keys, p.blobs, built["control_audit"], p.clock, s.export_links
-    )
-    return {"dsar_requests": requests, "dsar_steps": steps, "dsar_admin": admin}
+    admin = DsarAdmin(requests, steps, tenants, p.keys, p.blobs, control, p.clock, s.export_links)
+    workflow = DsarWorkflow(requests, matches, tenants, p.store, control, p.clock)
+    house = DsarHousekeeping(requests, tenants, p.blobs, p.regions.audit_for, p.clock, s.region)
+    return {"dsar_requests": requests, "dsar_steps": steps, "dsar_admin": admin,
+            "dsar_workflow": workflow, "dsar_housekeeping": house}
 
 
 def _records(p: _Ports, built: Part) -> Part:

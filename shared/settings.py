@@ -143,8 +143,12 @@ class Settings(BaseSettings):
     widget_privacy_requests_per_hour: int = 5
     """Privacy requests a widget may send per hour, per client IP and per visitor."""
     dsr_record_days: int = 1095
-    """How long a finished privacy request's record is kept (then it expires by TTL); a widget
-    request still open expires after its deadline, the longest extension and this period."""
+    """How long a finished privacy request's record (its certificate and history) is kept, then
+    it expires by TTL; a widget request still open expires after its deadline, the longest
+    extension and this period. Its personal part goes earlier (tenant ``dsrRecordDays``)."""
+    dsr_record_days_ceiling: int = 365
+    """The longest ``dsrRecordDays`` a tenant may set: how long a finished request may keep
+    its identifiers, requester details and notes before they are deleted."""
     tenant_cache_seconds: float = 30.0
     retention_ceilings: dict[str, int] = Field(default_factory=dict)
     """JSON map category -> longest period (days) a tenant may set."""

@@ -218,6 +218,10 @@ var appSettings = [
     name: 'PRIVACY_DSR_RECORD_DAYS'
     value: '1095'
   }
+  {
+    name: 'PRIVACY_DSR_RECORD_DAYS_CEILING'
+    value: '365'
+  }
   // Retention and schedules (NCRONTAB, six fields, UTC).
   {
     name: 'PRIVACY_RETENTION_CEILINGS'

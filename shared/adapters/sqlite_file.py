@@ -30,6 +30,10 @@ class SqliteFile:
         )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are zeroed, not left in free pages: a processed queue message is a
+        # sealed envelope that the region's transit key (which outlives it) would still open.
+        # Debian's SQLite does this by default; other builds (macOS) do not.
+        self.db.execute("PRAGMA secure_delete=ON")
         self.db.executescript(schema)
 
     @contextmanager

@@ -6,13 +6,15 @@ client); these functions say what to do and keep the request document and the au
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any
 
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
+from shared.dsar.approval import check_decision
+from shared.dsar.deadlines import MAX_EXTENSION, deadline_of, is_child
 from shared.dsar.export_package import CONTAINER, package_name
+from shared.dsar.lifecycle import FINISHED
 from shared.dsar.models import (
     DsarCreate,
     DsarDecision,
@@ -22,25 +24,15 @@ from shared.dsar.models import (
     DsarView,
 )
 from shared.dsar.orchestration_steps import OrchestrationSteps
-from shared.dsar.requests import MAX_EXTENSION, DsarRequests
-from shared.errors import Conflict, Forbidden, Gone, NotFound
+from shared.dsar.requests import DsarRequests
+from shared.dsar.signals import DECISION_EVENT, NOTHING, START, Signal, to_instance
+from shared.errors import Conflict, Gone, NotFound
 from shared.policies.export_links import can_link, link_details, link_to
 from shared.ports.blob_store import BlobNotFound, BlobStore
 from shared.ports.clock import Clock
 from shared.ports.key_provider import KeyProvider
 from shared.subjects.resolution import identifier_digests
 from shared.tenancy.directory import TenantDirectory
-
-ORCHESTRATOR = "dsar_orchestrator"
-DECISION_EVENT = "Decision"
-
-
-@dataclass(frozen=True)
-class DecisionOutcome:
-    """What the function layer must do with the orchestration after a decision."""
-
-    action: Literal["raise_event", "start", "none"]
-    approve: bool
 
 
 class DsarAdmin:
@@ -109,21 +101,13 @@ class DsarAdmin:
 
     def decide(
         self, principal: Principal, tenant_id: str, request_id: str, cmd: DsarDecision
-    ) -> DecisionOutcome:
+    ) -> Signal:
         """The decision is written under the request's ETag and re-checked on the state it
-        replaces: of two concurrent decisions one wins, the other is a 409."""
-        seen: dict[str, DsarStatus] = {}
+        replaces (``approval.check_decision``): of two concurrent decisions one wins, the
+        other is a 409; a refused rule is a 403 naming it."""
 
-        def decidable(doc: dict[str, object]) -> None:
-            status = DsarStatus(str(doc["status"]))
-            if (
-                status not in (DsarStatus.RECEIVED, DsarStatus.AWAITING_APPROVAL)
-                or "decision" in doc
-            ):
-                raise Conflict(f"the request is {status.value}; there is nothing to decide")
-            if principal.identified and doc.get("startedBy") == principal.actor:
-                raise Forbidden("the operator who started a request cannot decide it")
-            seen["status"] = status
+        def decidable(doc: dict[str, Any]) -> None:
+            check_decision(doc, principal, cmd.approve)
 
         doc = self._dsar_requests.update(
             tenant_id,
@@ -136,7 +120,6 @@ class DsarAdmin:
             },
             guard=decidable,
         )
-        status = seen["status"]
         self._audit(
             tenant_id,
             principal,
@@ -144,33 +127,45 @@ class DsarAdmin:
             request_id,
             {"approve": cmd.approve, "type": doc["type"]},
         )
-        if status == DsarStatus.AWAITING_APPROVAL:
-            return DecisionOutcome("raise_event", cmd.approve)
-        if cmd.approve:
+        if doc.get("orchestrated"):
+            return to_instance(doc, DECISION_EVENT, {"approve": cmd.approve})
+        if cmd.approve:  # a visitor's request: its orchestration starts now, decided
             self._dsar_requests.update(tenant_id, request_id, {"orchestrated": True})
-            return DecisionOutcome("start", True)
+            return START
         self._dsar_steps.reject(tenant_id, request_id)
-        return DecisionOutcome("none", False)
+        return NOTHING
 
     def extend(
         self, principal: Principal, tenant_id: str, request_id: str, cmd: DsarExtension
     ) -> DsarView:
-        doc = self._dsar_requests.get(tenant_id, request_id)
-        received = datetime.fromisoformat(doc["receivedAt"])
-        deadline = datetime.fromisoformat(doc["deadline"]) + timedelta(days=cmd.days)
-        if deadline - received > timedelta(days=30) + MAX_EXTENSION:
-            raise Conflict("the deadline can be extended by at most two months in total")
-        doc = self._dsar_requests.update(
-            tenant_id,
-            request_id,
-            {"deadline": deadline.isoformat(), "escalated": False, "overdue": False},
-        )
+        """GDPR 12(3): up to two further months, decided while the request is still within
+        its time limit, with the reason the requester is given (kept on the request and in
+        its certificate; not in the audit trail, which gets the days)."""
+        now = self._clock.now()
+
+        def extended(doc: dict[str, Any]) -> dict[str, Any]:
+            if DsarStatus(doc["status"]) in FINISHED:
+                raise Conflict(f"the request is {doc['status']}; its deadline no longer runs")
+            if is_child(doc):
+                raise Conflict("a child's erasure cannot be extended: its data is deleted at once")
+            if now >= deadline_of(doc):
+                raise Conflict("the deadline has passed: it can be extended only before it ends")
+            earlier = doc.get("extensions", [])
+            if timedelta(days=sum(e["days"] for e in earlier) + cmd.days) > MAX_EXTENSION:
+                raise Conflict("the deadline can be extended by at most two months in total")
+            entry = {"at": now.isoformat(), "by": principal.actor, "days": cmd.days,
+                     "reason": cmd.reason}
+            deadline = deadline_of(doc) + timedelta(days=cmd.days)
+            return {"deadline": deadline.isoformat(), "escalated": False, "overdue": False,
+                    "extensions": [*earlier, entry]}
+
+        doc = self._dsar_requests.update(tenant_id, request_id, extended)
         self._audit(
             tenant_id,
             principal,
             "dsar.extended",
             request_id,
-            {"days": cmd.days, "deadline": deadline.isoformat()},
+            {"days": cmd.days, "deadline": doc["deadline"]},
         )
         return self._dsar_requests.view(doc)
 

@@ -1,7 +1,11 @@
 """The lifecycle of a data-subject request (statuses are shown to admins and kept in history).
 
-received -> awaiting_approval (a decision is needed) -> running -> completed; a refusal ends in
-rejected; a request that cannot be carried out ends in failed (``OrchestrationSteps.fail``).
+received -> awaiting_approval (a decision is needed) -> running -> completed. Before a decision
+a request may wait for the requester (``awaiting_requester``: identity documents, a
+clarification; its deadline is paused) and come back where it was. An approved erasure with a
+waiting period is ``approved`` until it runs, and can be ``cancelled`` meanwhile. A refusal
+ends in rejected. A request whose orchestration failed is ``failed``: it has stopped, but a
+Privacy.Admin may retry it (back to received), so failed is finished without being closed.
 """
 
 from __future__ import annotations
@@ -9,25 +13,32 @@ from __future__ import annotations
 from shared.dsar.models import DsarStatus
 from shared.lifecycle import Lifecycle
 
+S = DsarStatus
 DSAR_REQUEST = Lifecycle(
     "request",
-    DsarStatus.RECEIVED,
+    S.RECEIVED,
     {
-        DsarStatus.RECEIVED: frozenset(
-            {
-                DsarStatus.AWAITING_APPROVAL,
-                DsarStatus.RUNNING,
-                DsarStatus.REJECTED,
-                DsarStatus.FAILED,
-            }
+        S.RECEIVED: frozenset(
+            {S.AWAITING_APPROVAL, S.AWAITING_REQUESTER, S.APPROVED, S.RUNNING, S.REJECTED, S.FAILED}
         ),
-        DsarStatus.AWAITING_APPROVAL: frozenset(
-            {DsarStatus.RUNNING, DsarStatus.REJECTED, DsarStatus.FAILED}
+        S.AWAITING_APPROVAL: frozenset(
+            {S.AWAITING_REQUESTER, S.APPROVED, S.RUNNING, S.REJECTED, S.FAILED}
         ),
-        DsarStatus.RUNNING: frozenset({DsarStatus.COMPLETED, DsarStatus.FAILED}),
-        DsarStatus.COMPLETED: frozenset(),
-        DsarStatus.REJECTED: frozenset(),
-        DsarStatus.FAILED: frozenset(),
+        S.AWAITING_REQUESTER: frozenset(
+            {S.RECEIVED, S.AWAITING_APPROVAL, S.REJECTED, S.FAILED}
+        ),
+        S.APPROVED: frozenset({S.RUNNING, S.CANCELLED, S.FAILED}),
+        S.RUNNING: frozenset({S.COMPLETED, S.FAILED}),
+        S.FAILED: frozenset({S.RECEIVED}),
+        S.COMPLETED: frozenset(),
+        S.REJECTED: frozenset(),
+        S.CANCELLED: frozenset(),
     },
 )
-FINISHED = DSAR_REQUEST.terminal
+CLOSED = DSAR_REQUEST.terminal
+"""Nothing more will happen to the request (completed, rejected, cancelled)."""
+FINISHED = CLOSED | {S.FAILED}
+"""The work has stopped: the record's time runs from here (its TTL, the minimisation of its
+identifiers, the purge of its orchestration history)."""
+UNDECIDED = frozenset({S.RECEIVED, S.AWAITING_APPROVAL, S.AWAITING_REQUESTER})
+"""Statuses in which the requester's identity may be checked and a decision taken."""

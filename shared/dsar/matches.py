@@ -4,8 +4,8 @@ The request's identifiers are unsealed here (never stored in the clear) and look
 every readable key version; a visitor id also finds its subject by derivation, so a request
 for a visitor whose data has not arrived yet still names the subject it will have. Each match
 records the identifier kinds that found it, its record count and the first and last time its
-records were collected: what the operator checks before approving, and what a verification
-step will use to exclude a wrong match (``excluded``).
+records were collected: what the verifier checks, and may exclude a wrong match from
+(``excluded``, kept when the request is resolved again) before anyone approves.
 """
 
 from __future__ import annotations
@@ -36,6 +36,15 @@ class Resolution:
     @property
     def subject_ids(self) -> list[str]:
         return [m["subjectRef"] for m in self.matches if not m["excluded"]]
+
+    def fields(self) -> dict[str, Any]:
+        """What the request document keeps of the resolution."""
+        return {
+            "subjectIds": self.subject_ids,
+            "matches": self.matches,
+            "matchesIncompleteFor": self.truncated,
+            "lookupIndexIds": self.lookup_index_ids,
+        }
 
 
 class DsarMatches:
@@ -73,13 +82,15 @@ class DsarMatches:
         self, tenant_id: str, subject_id: str, matches: Matches, previous: dict[str, Any]
     ) -> dict[str, Any]:
         records, first, last = self._stats(tenant_id, subject_id)
+        before = previous.get(subject_id, {})
         return {
             "subjectRef": subject_id,
             "matchedBy": sorted(matches.kinds[subject_id]),
             "records": records,
             "firstSeen": first,
             "lastSeen": last,
-            "excluded": bool(previous.get(subject_id, {}).get("excluded", False)),
+            "excluded": bool(before.get("excluded", False)),
+            "exclusionReason": before.get("exclusionReason"),
         }
 
     def _stats(self, tenant_id: str, subject_id: str) -> tuple[int, str | None, str | None]:

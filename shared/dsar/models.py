@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from shared.dsar.workflow_models import Extension, Paused, PauseRecord, Verification
 from shared.subjects.models import HoldIdentifiers
 
 
@@ -27,9 +28,17 @@ class DsarStatus(StrEnum):
     COMPLETED = "completed"
     REJECTED = "rejected"
     FAILED = "failed"
+    AWAITING_REQUESTER = "awaiting_requester"
+    """Paused while the requester is asked for something (the deadline does not run)."""
+    APPROVED = "approved"
+    """An approved erasure in its tenant's waiting period (``runsAt``); it can be cancelled."""
+    CANCELLED = "cancelled"
 
 
 NEEDS_APPROVAL = frozenset({DsarType.ERASURE, DsarType.RECTIFICATION})
+"""Types approved only after a verification, by a second person (widget requests too)."""
+CHILD = "child"
+"""The ``reason`` of an under-16 erasure notice (seed 002: deleted immediately)."""
 
 
 class Rectification(BaseModel):
@@ -59,6 +68,8 @@ class DsarCreate(BaseModel):
             raise ValueError("at least one identifier (email, phone or visitorId) is required")
         if self.type == DsarType.RECTIFICATION and not self.changes:
             raise ValueError("a rectification needs changes")
+        if self.reason == CHILD and self.type != DsarType.ERASURE:
+            raise ValueError("reason 'child' is for an erasure (a child's data is deleted)")
         return self
 
 
@@ -98,9 +109,10 @@ class SubjectMatch(BaseModel):
     )
     excluded: bool = Field(
         default=False,
-        description="An excluded match is left out of the request's work (set by the "
-        "verification step; every match is included until then).",
+        description="An excluded match is left out of the request's work (``POST …/matches/"
+        "{subjectRef}/exclusion`` before approval; every match is included until then).",
     )
+    exclusionReason: str | None = None
 
 
 class DsarView(BaseModel):
@@ -116,6 +128,28 @@ class DsarView(BaseModel):
     result: dict[str, Any] | None = None
     startedBy: str | None = None
     decidedBy: str | None = None
+    decidedAt: AwareDatetime | None = None
+    reason: str | None = Field(
+        default=None, description="``child``: an under-16 erasure (72-hour deadline, first in "
+        "the list, no waiting period)."
+    )
+    verified: bool = Field(
+        default=False, description="The requester's identity was checked (``…/verification``)."
+    )
+    verification: Verification | None = None
+    paused: Paused | None = Field(
+        default=None, description="Set while the request waits for the requester."
+    )
+    pauses: list[PauseRecord] = Field(default_factory=list)
+    extensions: list[Extension] = Field(default_factory=list)
+    runsAt: AwareDatetime | None = Field(
+        default=None, description="An approved erasure runs then (the tenant's waiting period)."
+    )
+    minimisedAt: AwareDatetime | None = Field(
+        default=None,
+        description="When the identifiers, requester details and notes were deleted "
+        "(``dsrRecordDays`` after the request ended); the certificate and history remain.",
+    )
     history: list[dict[str, Any]] = Field(default_factory=list)
     matches: list[SubjectMatch] | None = None
     """Set once the request is resolved (before any approval)."""

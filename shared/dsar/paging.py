@@ -1,5 +1,6 @@
-"""The continuation token of the DSAR list: open requests first, then finished ones, each
-phase with the store's own continuation inside (opaque to clients; a forged one is a 400)."""
+"""The continuation token of the DSAR list: it is read in phases (open requests, then those
+waiting for their requester, then closed ones), each phase with the store's own continuation
+inside (opaque to clients; a forged one is a 400)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ def encode_page(phase: int, inner: str | None) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def decode_page(token: str) -> tuple[int, str | None]:
+def decode_page(token: str, phases: int = 2) -> tuple[int, str | None]:
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
         phase, inner = data["p"], data["c"]
-        valid = phase in (0, 1) and (inner is None or isinstance(inner, str))
+        valid = phase in range(phases) and (inner is None or isinstance(inner, str))
     except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError):
         valid = False
     if not valid:

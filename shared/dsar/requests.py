@@ -1,14 +1,16 @@
 """The store of data-subject requests and their one way of changing status.
 
-Identifiers, changes and notes are sealed under a request-scoped data key; the document keeps
-blind-index digests for resolution. ``advance`` is the only place a status changes, through the
-transition table in ``shared.dsar.lifecycle``.
+Identifiers, changes, requester details and notes are sealed under a request-scoped data key;
+the document keeps blind-index digests for resolution. ``update`` (and ``advance``) is the only
+place a status changes, through the transition table in ``shared.dsar.lifecycle``.
 
 Nothing lives here without a bound: a finished request keeps its record ``record_days`` after
 it finished, and a request sent through the widget (which anyone can send) expires, if nobody
 ever finishes it, ``record_days`` after its latest possible deadline. Each write re-stamps the
-time left (a Cosmos TTL restarts at every write). A stored request that no longer parses is
-reported to the quarantine; listings and timers skip it, a read of it answers 409.
+time left (a Cosmos TTL restarts at every write). Before that, the tenant's ``dsrRecordDays``
+after the request finished, its personal part is deleted (``shared.dsar.minimisation``). A
+stored request that no longer parses is reported to the quarantine; listings and timers skip
+it, a read of it answers 409.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from shared.audit.quarantine import BrokenDocuments
 from shared.concurrency import under_etag
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
-from shared.dsar.lifecycle import DSAR_REQUEST, FINISHED
+from shared.dsar.deadlines import DEADLINE, MAX_EXTENSION, initial_deadline, queue_key
+from shared.dsar.lifecycle import CLOSED, DSAR_REQUEST, FINISHED
 from shared.dsar.models import DsarCreate, DsarStatus, DsarType, DsarView
 from shared.dsar.paging import decode_page, encode_page
+from shared.dsar.views import render
 from shared.errors import NotFound, Quarantined
 from shared.lifecycle import advance
 from shared.ports.clock import Clock
@@ -38,12 +42,19 @@ from shared.ports.document_store import NotFound as ItemNotFound
 from shared.ports.key_provider import KeyProvider, WrappedKey
 from shared.subjects.models import HoldIdentifiers
 
-DEADLINE = timedelta(days=30)
-MAX_EXTENSION = timedelta(days=60)
-ESCALATE_BEFORE = timedelta(days=7)
 RECORD_DAYS = 1095
-OPEN = sorted(s.value for s in DsarStatus if s not in FINISHED)
-DONE = sorted(s.value for s in FINISHED)
+Doc = dict[str, Any]
+REMOVE: Any = object()
+"""A field value in ``update`` that deletes the field (minimisation)."""
+_PAUSED = [DsarStatus.AWAITING_REQUESTER.value]
+PHASES = (
+    (sorted(s.value for s in DsarStatus if s not in CLOSED and s.value not in _PAUSED), "queueKey"),
+    (_PAUSED, "deadline"),
+    (sorted(s.value for s in CLOSED), "deadline"),
+)
+"""The list's order: open requests (a child's erasure first, then by deadline, so the overdue
+come first; failed ones among them, they still owe an answer), then those waiting for their
+requester, apart, then closed ones."""
 
 
 class _Stored(BaseModel):
@@ -59,17 +70,31 @@ class _Stored(BaseModel):
     history: list[dict[str, Any]]
 
 
-def record_ttl(doc: dict[str, Any], now: datetime, record_days: int = RECORD_DAYS) -> int:
+def record_ttl(doc: Doc, now: datetime, record_days: int = RECORD_DAYS) -> int:
     """Seconds the request's record has left (-1: an operator's open request, kept until it
     finishes)."""
     record = timedelta(days=record_days)
     if doc.get("finishedAt"):
         end = datetime.fromisoformat(doc["finishedAt"]) + record
     elif doc.get("source") == "widget":
-        end = datetime.fromisoformat(doc["receivedAt"]) + DEADLINE + MAX_EXTENSION + record
+        latest = datetime.fromisoformat(doc["receivedAt"]) + DEADLINE + MAX_EXTENSION
+        if doc.get("deadline"):  # paused time moved it
+            latest = max(latest, datetime.fromisoformat(doc["deadline"]))
+        end = latest + record
     else:
         return -1
     return max(1, math.ceil((end - now).total_seconds()))
+
+
+def wrapped_key_fields(keys: KeyProvider) -> tuple[bytes, dict[str, str]]:
+    """A new request data key and its wrapped form as stored on the document."""
+    data_key = new_data_key()
+    wrapped = keys.wrap_key(data_key)
+    return data_key, {
+        "keyId": wrapped.key_id,
+        "algorithm": wrapped.algorithm,
+        "wrapped": base64.b64encode(wrapped.wrapped).decode(),
+    }
 
 
 class DsarRequests:
@@ -87,7 +112,7 @@ class DsarRequests:
         self._record_days = record_days
         self._broken = broken
 
-    def _readable(self, doc: dict[str, Any]) -> bool:
+    def _readable(self, doc: Doc) -> bool:
         try:
             _Stored.model_validate(doc)
         except ValueError as exc:
@@ -97,19 +122,13 @@ class DsarRequests:
         return True
 
     def register(
-        self,
-        tenant_id: str,
-        cmd: DsarCreate,
-        digests: dict[str, str],
-        key_version: str | None,
+        self, tenant_id: str, cmd: DsarCreate, digests: dict[str, str], key_version: str | None,
         actor: str,
-    ) -> dict[str, Any]:
+    ) -> Doc:
         now = self._clock.now()
         request_id = f"dsar-{uuid.uuid4().hex}"
-        data_key = new_data_key()
-        wrapped = self._keys.wrap_key(data_key)
-        cipher = FieldCipher(data_key, tenant_id, request_id)
-        sealed = cipher.encrypt_fields(
+        data_key, wrapped = wrapped_key_fields(self._keys)
+        sealed = FieldCipher(data_key, tenant_id, request_id).encrypt_fields(
             request_id,
             {
                 "identifiers": cmd.identifiers.model_dump_json(exclude_none=True),
@@ -119,27 +138,13 @@ class DsarRequests:
             },
         )
         doc = {
-            "id": request_id,
-            "tenantId": tenant_id,
-            "kind": "dsar",
-            "type": cmd.type.value,
-            "status": DSAR_REQUEST.initial.value,
-            "source": "admin",
-            "startedBy": actor,
+            "id": request_id, "tenantId": tenant_id, "kind": "dsar", "type": cmd.type.value,
+            "status": DSAR_REQUEST.initial.value, "source": "admin", "startedBy": actor,
             "receivedAt": now.isoformat(),
-            "deadline": (now + DEADLINE).isoformat(),
-            "identifierDigests": digests,
-            "identifierKeyVersion": key_version,
-            "subjectIds": [],
-            "reason": cmd.reason,
-            "purposes": cmd.purposes,
-            "ttl": -1,
-            "enc": sealed,
-            "dataKey": {
-                "keyId": wrapped.key_id,
-                "algorithm": wrapped.algorithm,
-                "wrapped": base64.b64encode(wrapped.wrapped).decode(),
-            },
+            "deadline": initial_deadline(now, cmd.reason).isoformat(),
+            "identifierDigests": digests, "identifierKeyVersion": key_version, "subjectIds": [],
+            "reason": cmd.reason, "purposes": cmd.purposes, "ttl": -1, "enc": sealed,
+            "dataKey": wrapped,
             "history": [
                 {
                     "at": now.isoformat(),
@@ -149,9 +154,9 @@ class DsarRequests:
                 }
             ],
         }
-        return self._store.create(REQUESTS.name, doc)
+        return self._store.create(REQUESTS.name, doc | {"queueKey": queue_key(doc)})
 
-    def get(self, tenant_id: str, request_id: str) -> dict[str, Any]:
+    def get(self, tenant_id: str, request_id: str) -> Doc:
         try:
             doc = self._store.read(REQUESTS.name, (tenant_id,), request_id)
         except ItemNotFound:
@@ -166,42 +171,42 @@ class DsarRequests:
         self,
         tenant_id: str,
         request_id: str,
-        fields: dict[str, Any],
+        fields: Doc | Callable[[Doc], Doc],
         to: DsarStatus | None = None,
         reason: str = "",
         actor: str | None = None,
-        guard: Callable[[dict[str, Any]], None] | None = None,
-    ) -> dict[str, Any]:
-        """Set fields and, with ``to``, move the status (checked against the table).
+        guard: Callable[[Doc], None] | None = None,
+    ) -> Doc:
+        """Set fields (``REMOVE`` deletes one) and, with ``to``, move the status (checked
+        against the table). ``fields`` may be computed from the document each attempt reads.
 
         ``guard`` sees the document each attempt writes over and may refuse (raise): a write
         decided on a state that changed meanwhile is re-checked, never applied blindly."""
 
-        def attempt() -> dict[str, Any]:
+        def attempt() -> Doc:
             doc = self.get(tenant_id, request_id)
             if guard is not None:
                 guard(doc)
-            changed = self._changed(doc, fields, to, reason, actor)
+            values = fields(doc) if callable(fields) else fields
+            changed = self._changed(doc, values, to, reason, actor)
             return self._store.replace(REQUESTS.name, changed, if_match=doc["_etag"])
 
         return under_etag(attempt, what="the request")
 
     def _changed(
-        self,
-        doc: dict[str, Any],
-        fields: dict[str, Any],
-        to: DsarStatus | None,
-        reason: str,
-        actor: str | None,
-    ) -> dict[str, Any]:
+        self, doc: Doc, fields: Doc, to: DsarStatus | None, reason: str, actor: str | None
+    ) -> Doc:
         now = self._clock.now()
-        changed = doc | fields
+        changed = {k: v for k, v in (doc | fields).items() if v is not REMOVE}
         if to is not None:
             advance(DSAR_REQUEST, doc["status"], to)
             entry = {"at": now.isoformat(), "status": to.value, "reason": reason, "actor": actor}
             changed |= {"status": to.value, "history": [*doc["history"], entry]}
             if to in FINISHED:
                 changed["finishedAt"] = now.isoformat()
+            else:  # a retried request is open again
+                changed.pop("finishedAt", None)
+        changed["queueKey"] = queue_key(changed)
         changed["ttl"] = record_ttl(changed, now, self._record_days)
         return changed
 
@@ -213,22 +218,34 @@ class DsarRequests:
         reason: str,
         actor: str | None = None,
         **fields: Any,
-    ) -> dict[str, Any]:
+    ) -> Doc:
         return self.update(tenant_id, request_id, fields, to, reason, actor)
 
-    def sealed(self, doc: dict[str, Any], name: str) -> Any:
-        """A sealed field (identifiers, changes) decrypted, for the activity that needs it."""
+    def _cipher(self, doc: Doc) -> FieldCipher:
         meta = doc["dataKey"]
         key = self._keys.unwrap_key(
             WrappedKey(meta["keyId"], meta["algorithm"], base64.b64decode(meta["wrapped"]))
         )
+        return FieldCipher(key, doc["tenantId"], doc["id"])
+
+    def sealed(self, doc: Doc, name: str) -> Any:
+        """A sealed field (identifiers, changes, notes) decrypted, for the step that needs it;
+        None once the record was minimised."""
         token = doc.get("enc", {}).get(name)
-        if token is None:
+        if token is None or "dataKey" not in doc:
             return None
-        plain = FieldCipher(key, doc["tenantId"], doc["id"]).decrypt(doc["id"], name, token)
+        plain = self._cipher(doc).decrypt(doc["id"], name, token)
         return json.loads(plain) if name in ("identifiers", "changes") else plain
 
-    def identifiers(self, doc: dict[str, Any]) -> HoldIdentifiers:
+    def seal(self, doc: Doc, name: str, value: str | None) -> Doc:
+        """The document's sealed fields with ``name`` set to ``value`` (sealed); unchanged for
+        None. Computed from the document an ``update`` attempt read."""
+        sealed = dict(doc.get("enc", {}))
+        if value is not None:
+            sealed[name] = self._cipher(doc).encrypt(doc["id"], name, value)
+        return sealed
+
+    def identifiers(self, doc: Doc) -> HoldIdentifiers:
         """The request's identifiers, unsealed: an operator's request seals them as one JSON
         field, a visitor's (through the widget) as separate fields."""
         if doc.get("source") == "widget":
@@ -239,9 +256,9 @@ class DsarRequests:
             )
         return HoldIdentifiers.model_validate(self.sealed(doc, "identifiers") or {})
 
-    def every(self, tenant_id: str) -> list[dict[str, Any]]:
+    def every(self, tenant_id: str) -> list[Doc]:
         """Every readable request of the tenant (a broken one is reported and skipped)."""
-        items: list[dict[str, Any]] = []
+        items: list[Doc] = []
         continuation: str | None = None
         while True:
             page = self._store.query(REQUESTS.name, (tenant_id,), Query(), 500, continuation)
@@ -252,14 +269,15 @@ class DsarRequests:
 
     def page(
         self, tenant_id: str, limit: int, continuation: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Open requests by deadline (so the overdue come first), then finished ones."""
-        phase, inner = decode_page(continuation) if continuation else (0, None)
-        items: list[dict[str, Any]] = []
-        while phase < 2 and len(items) < limit:
+    ) -> tuple[list[Doc], str | None]:
+        """The list in ``PHASES`` order, one page at a time."""
+        phase, inner = decode_page(continuation, len(PHASES)) if continuation else (0, None)
+        items: list[Doc] = []
+        while phase < len(PHASES) and len(items) < limit:
+            statuses, order = PHASES[phase]
             query = Query(
-                filters=[Filter("kind", "=", "dsar"), Filter("status", "in", (OPEN, DONE)[phase])],
-                order_by="deadline",
+                filters=[Filter("kind", "=", "dsar"), Filter("status", "in", statuses)],
+                order_by=order,
             )
             found = self._store.query(
                 REQUESTS.name, (tenant_id,), query, limit - len(items), inner
@@ -268,27 +286,7 @@ class DsarRequests:
             inner = found.continuation
             if inner is None:
                 phase += 1
-        return items, None if phase >= 2 else encode_page(phase, inner)
+        return items, None if phase >= len(PHASES) else encode_page(phase, inner)
 
-    def view(self, doc: dict[str, Any], now: datetime | None = None) -> DsarView:
-        now = now or self._clock.now()
-        deadline = datetime.fromisoformat(doc["deadline"])
-        status = DsarStatus(doc["status"])
-        open_ = status not in FINISHED
-        return DsarView(
-            requestId=doc["id"],
-            type=doc["type"],
-            status=status,
-            source=doc["source"],
-            receivedAt=doc["receivedAt"],
-            deadline=deadline,
-            overdue=open_ and now >= deadline,
-            escalated=bool(doc.get("escalated")) or (open_ and now >= deadline - ESCALATE_BEFORE),
-            progress=doc.get("progress", {}),
-            result=doc.get("result"),
-            startedBy=doc.get("startedBy"),
-            decidedBy=doc.get("decidedBy"),
-            history=[{k: v for k, v in h.items() if k != "reason" or v} for h in doc["history"]],
-            matches=doc.get("matches"),
-            matchesIncompleteFor=doc.get("matchesIncompleteFor") or None,
-        )
+    def view(self, doc: Doc, now: datetime | None = None) -> DsarView:
+        return render(doc, now or self._clock.now())

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.dsar.deadlines import queue_key
 from shared.dsar.lifecycle import DSAR_REQUEST
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.models import PrivacyRequestPayload
@@ -75,6 +76,7 @@ def register_widget_request(
             }
         ],
     }
+    doc["queueKey"] = queue_key(doc)
     try:
         store.create(REQUESTS.name, doc)
     except Conflict:

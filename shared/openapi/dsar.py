@@ -10,23 +10,71 @@ from shared.dsar.models import (
     DsarPage,
     DsarView,
 )
+from shared.dsar.workflow_models import DsarPause, DsarVerify, MatchExclusion, ReasonGiven
 from shared.openapi.operation import ADMIN_ERRORS, ZIP, Link, Operation
 
 _T = "/api/v1/tenants/{tenantId}"
 _REQUEST = {"tenantId": "$request.path.tenantId", "requestId": "$response.body#/requestId"}
+
+_ONE = f"{_T}/dsar/{{requestId}}"
+_BOTH = ("Privacy.Operator", "Privacy.Admin")
+_CONFLICT = (*ADMIN_ERRORS, 409)
+WORKFLOW: tuple[Operation, ...] = (
+    Operation(
+        "post", f"{_ONE}/verification", "verify_dsar",
+        "Record that the requester's identity was checked: method, verifier, time (the note "
+        "sealed, never audited); answers the request with its current matches",
+        200, DsarView, DsarVerify, _BOTH, errors=_CONFLICT,
+    ),
+    Operation(
+        "post", f"{_ONE}/matches/{{matchRef}}/exclusion", "exclude_dsar_match",
+        "Leave one matched subject out of the request's work, with a reason (before the "
+        "decision)",
+        200, DsarView, MatchExclusion, _BOTH, errors=_CONFLICT,
+    ),
+    Operation(
+        "post", f"{_ONE}/pause", "pause_dsar",
+        "Wait for the requester (status awaiting_requester): the deadline stops (before the "
+        "decision)",
+        200, DsarView, DsarPause, _BOTH, errors=_CONFLICT,
+    ),
+    Operation(
+        "post", f"{_ONE}/resume", "resume_dsar",
+        "The requester answered: the deadline moves by the time paused",
+        200, DsarView, roles=_BOTH, errors=_CONFLICT,
+    ),
+    Operation(
+        "post", f"{_ONE}/cancel", "cancel_dsar",
+        "Cancel an approved erasure during its waiting period (status approved), with a reason",
+        200, DsarView, ReasonGiven, ("Privacy.Admin",), errors=_CONFLICT,
+    ),
+    Operation(
+        "post", f"{_ONE}/lift", "lift_dsar",
+        "Lift a completed restriction or objection, with a reason: the widget accepts the "
+        "subjects' data again; the certificate records it",
+        200, DsarView, ReasonGiven, ("Privacy.Admin",), errors=_CONFLICT,
+    ),
+    Operation(
+        "post", f"{_ONE}/retry", "retry_dsar",
+        "Retry a failed request (a fresh orchestration; not once its record was minimised)",
+        202, DsarView, roles=("Privacy.Admin",), errors=_CONFLICT,
+    ),
+)
 
 DSAR: tuple[Operation, ...] = (
     Operation(
         "post",
         f"{_T}/dsar",
         "start_dsar",
-        "Start a data-subject request (orchestration; deadline received + 30 days)",
+        "Start a data-subject request (orchestration; deadline received + 30 days, 72 hours "
+        "for an erasure with reason child)",
         202,
         DsarAccepted,
         DsarCreate,
         ("Privacy.Operator", "Privacy.Admin"),
         links=(
             Link("GetDsar", "get_dsar", _REQUEST),
+            Link("VerifyDsar", "verify_dsar", _REQUEST),
             Link("DecideDsar", "decide_dsar", _REQUEST),
             Link("ExtendDsar", "extend_dsar", _REQUEST),
         ),
@@ -35,8 +83,9 @@ DSAR: tuple[Operation, ...] = (
         "get",
         f"{_T}/dsar",
         "list_dsar",
-        "Requests with status and deadline, overdue first (then by deadline; finished last), "
-        "in pages",
+        "Requests with status and deadline in pages: open ones first (a child's erasure first, "
+        "then by deadline, so the overdue lead), then those waiting for their requester, then "
+        "closed ones",
         200,
         DsarPage,
         roles=("Privacy.Operator", "Privacy.Admin"),
@@ -55,7 +104,10 @@ DSAR: tuple[Operation, ...] = (
         "post",
         f"{_T}/dsar/{{requestId}}/decision",
         "decide_dsar",
-        "Approve or reject (not by the operator who started it)",
+        "Approve or reject. Nobody decides a request they started; erasure, rectification and "
+        "widget requests are approved only after a verification, by a Privacy.Admin who is "
+        "neither the verifier nor the starter (403 with the rule in `rule`); under the "
+        "request's ETag (of two concurrent decisions one is a 409)",
         202,
         DsarView,
         DsarDecision,
@@ -66,7 +118,8 @@ DSAR: tuple[Operation, ...] = (
         "post",
         f"{_T}/dsar/{{requestId}}/extension",
         "extend_dsar",
-        "Extend the deadline (at most two months in total), with a reason",
+        "Extend the deadline before it passes (at most two months in total; not a child's "
+        "erasure), with the reason given to the requester (GDPR 12(3))",
         200,
         DsarView,
         DsarExtension,
@@ -89,4 +142,5 @@ DSAR: tuple[Operation, ...] = (
         also=(ZIP,),
         redirect=True,
     ),
+    *WORKFLOW,
 )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from shared.audit.control import ControlAudit
 from shared.audit.trail import AuditTrail, Verification
 from shared.auth import Principal
-from shared.errors import FieldError, Forbidden
+from shared.errors import BadRequest, FieldError, Forbidden
 from shared.policies.masking import contact_masks
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Page
@@ -69,7 +69,18 @@ class TenantAdmin:
             tenant, principal.actor, action, target, details=dict(details or {}), outcome=outcome
         )
 
+    def _check_record_days(self, days: int | None) -> None:
+        """A tenant keeps its finished requests' personal part at most as long as the
+        operator allows (``PRIVACY_DSR_RECORD_DAYS_CEILING``)."""
+        ceiling = self._settings.dsr_record_days_ceiling
+        if days is not None and days > ceiling:
+            raise BadRequest(
+                f"dsrRecordDays exceeds the operator ceiling of {ceiling} days",
+                errors=[FieldError("/dsrRecordDays", f"at most {ceiling}")],
+            )
+
     def create_tenant(self, principal: Principal, cmd: TenantCreate) -> TenantCreated:
+        self._check_record_days(cmd.dsrRecordDays)
         if cmd.region in self._settings.region_list:
             self._store_for(cmd.region)  # 421 first where that region's stamp is separate
         tenant, widget_key = self._tenants.create(cmd)
@@ -112,6 +123,7 @@ class TenantAdmin:
     ) -> Tenant:
         """``platform_admin``: the principal holds Platform.Admin for this tenant."""
         self._check_rate_limit(patch, platform_admin)
+        self._check_record_days(patch.dsrRecordDays)
         tenant, changed = self._tenants.update(tenant_id, patch)
         self._audit(tenant, principal, "tenant.updated", tenant_id, details={"fields": changed})
         if "retention" in changed:

@@ -34,6 +34,13 @@ RetentionDays = dict[
     Literal["behaviour", "technical", "contact", "conversation", "consent", "audit"], int
 ]
 QueryParam = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+DSR_RECORD_DAYS = 90
+ErasureWaitingDays = Annotated[int, Field(ge=0, le=14, description=(
+    "Days an approved erasure waits before it runs, cancellable meanwhile (a child's erasure "
+    "never waits)."))]
+DsrRecordDays = Annotated[int, Field(ge=1, description=(
+    "Days after a privacy request ends before its identifiers, requester details and notes "
+    "are deleted (the certificate stays); at most PRIVACY_DSR_RECORD_DAYS_CEILING."))]
 
 
 class RateLimit(BaseModel):
@@ -63,6 +70,8 @@ class TenantCreate(BaseModel):
     queryAllowlist: list[QueryParam] = Field(default_factory=list, max_length=50)
     rateLimit: RateLimit | None = None
     supportSees: SupportSees = Field(default_factory=SupportSees)
+    erasureWaitingDays: ErasureWaitingDays = 0
+    dsrRecordDays: DsrRecordDays = DSR_RECORD_DAYS
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -99,8 +108,17 @@ class TenantPatch(BaseModel):
     supportSees: SupportSees | SkipJsonSchema[None] = Field(
         default=None, json_schema_extra=_no_default
     )
+    erasureWaitingDays: ErasureWaitingDays | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
+    dsrRecordDays: DsrRecordDays | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
 
-    @field_validator("name", "allowedOrigins", "recordingEnabled", "ipPolicy", "supportSees")
+    @field_validator(
+        "name", "allowedOrigins", "recordingEnabled", "ipPolicy", "supportSees",
+        "erasureWaitingDays", "dsrRecordDays",
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -141,6 +159,8 @@ class Tenant(BaseModel):
     queryAllowlist: list[str] = Field(default_factory=list)
     rateLimit: RateLimit | None = None
     supportSees: SupportSees = Field(default_factory=SupportSees)
+    erasureWaitingDays: int = 0
+    dsrRecordDays: int = DSR_RECORD_DAYS
     status: Literal["active", "offboarding", "offboarded"] = "active"
     contractEnd: AwareDatetime | None = None
     legalHolds: list[LegalHold] = Field(default_factory=list)

@@ -22,3 +22,17 @@ def test_locks_of_a_dead_process_are_released_on_restart(tmp_path: Path) -> None
     assert again.message_id == "m-1" and again.delivery_count == 2
     first.close()
     second.close()
+
+
+def test_a_completed_message_leaves_no_bytes_in_the_file(tmp_path: Path) -> None:
+    """A sealed envelope still opens with the region's transit key, which outlives it: once
+    processed, its bytes must not linger in the file's free pages (nor the WAL)."""
+    clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+    bus = SqliteBus(tmp_path / "bus.sqlite", clock)
+    marker = b"sealed-envelope-bytes-" * 20
+    bus.send("q", [OutgoingMessage(body=marker, message_id="m-1")])
+    [message] = bus.receive("q")
+    bus.complete("q", message.lock_token)
+    bus.close()
+    left = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert marker[:40] not in left

@@ -54,6 +54,7 @@ from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id, subject_id_for_visitor
 from shared.crypto.envelope import FieldCipher
 from shared.dsar.models import DsarCreate, DsarDecision, DsarType
+from shared.dsar.workflow_models import DsarVerify, VerificationMethod
 from shared.policies.identifiers import normalise_email
 from shared.policies.retention import Category, item_ttl
 from shared.ports.clock import SystemClock
@@ -214,6 +215,9 @@ def run_request(
     steps["register"], plan = timed(work.register, tenant_id, request_id)
     if plan["needsApproval"]:
         steps["check_deadline"], _ = timed(work.check_deadline, tenant_id, request_id)
+        services.dsar_workflow.verify(  # untimed, like the decision: a person's step
+            OPERATOR, tenant_id, request_id, DsarVerify(method=VerificationMethod.DOCUMENT)
+        )
         services.dsar_admin.decide(
             APPROVER,
             tenant_id,

@@ -119,9 +119,14 @@ def test_the_tour(console: Console, traffic: Shop, platform: Person) -> None:
 
     page.get_by_role("link", name="Access request").click()
     operator.ready("Access request")
-    expect(page.locator("#no-actions")).to_have_text("Waiting for a privacy admin's decision.")
     expect(page.locator(".timeline")).to_contain_text("through the widget")
     operator.check("request-received")
+    verify = page.locator("details[data-action=verify]")  # a widget request: two people
+    verify.locator("summary").click()
+    verify.get_by_label("Email", exact=True).check()
+    verify.get_by_role("button", name="Record the identity check").click()
+    expect(page.get_by_role("status").filter(has_text="Identity check recorded")).to_have_count(1)
+    expect(page.locator("details[data-action=verify]")).to_have_count(0)
 
     admin = console.sign_in("Grace Admin", ["Privacy.Admin"], tenants=tid)
     page = admin.open(f"/t/{tid}/requests/{rid}", "Access request")
@@ -131,7 +136,7 @@ def test_the_tour(console: Console, traffic: Shop, platform: Person) -> None:
     admin.check("request-approve")
     approve.get_by_role("button", name="Approve").click()
     expect(page.locator("#request-status")).to_have_text("completed", timeout=30_000)
-    expect(page.locator(".timeline__step--done")).to_have_count(4)
+    expect(page.locator(".timeline__step--done")).to_have_count(5)
     admin.check("request-completed")
 
     with page.expect_download() as zipped:
@@ -170,11 +175,6 @@ def test_the_tour(console: Console, traffic: Shop, platform: Person) -> None:
     assert console.csp_violations == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs POST /api/v1/tenants/{tenantId}/dsar/{requestId}/verification (API.md v1.1 "
-    "'Requests that must be verified and approved by two people'), which the DSR workflow adds",
-)
 def test_the_operator_records_the_identity_check(
     console: Console, traffic: Shop, api: httpx.Client
 ) -> None:

@@ -107,6 +107,13 @@ class Shop:
             json={"approve": approve, "reason": reason},
         )
 
+    def verify(
+        self, request_id: str, headers: dict[str, str] = OPERATOR, method: str = "document"
+    ) -> httpx.Response:
+        return self.api.post(
+            f"{self.base}/dsar/{request_id}/verification", headers=headers, json={"method": method}
+        )
+
     def export(self, request_id: str) -> httpx.Response:
         return self.api.get(
             f"{self.base}/dsar/{request_id}/export", headers=OPERATOR, params={"format": "zip"}
@@ -277,6 +284,7 @@ def test_every_type_end_to_end(host: HostProcess) -> None:
         )
         waiting = shop.wait_status(rectification, {"awaiting_approval"})
         assert waiting.get("result") is None
+        assert shop.verify(rectification["requestId"]).status_code == 200
         assert shop.decide(rectification["requestId"], True).status_code == 202
         done = shop.wait_status(rectification)
         assert done["status"] == "completed" and done["decidedBy"] == "oid-approver", done
@@ -315,6 +323,7 @@ def test_every_type_end_to_end(host: HostProcess) -> None:
             {"type": "erasure", "identifiers": {"email": CORRECTED, "visitorId": SUBJECT}}
         )
         shop.wait_status(erasure, {"awaiting_approval"})
+        assert shop.verify(erasure["requestId"]).status_code == 200
         assert shop.decide(erasure["requestId"], True).status_code == 202
         done = shop.wait_status(erasure)
         assert done["status"] == "completed", done
@@ -398,6 +407,7 @@ def test_restart_while_waiting_and_while_running(host: HostProcess) -> None:
     with api_for(host) as api:
         shop.api = api
         assert shop.status(erasure)["status"] == "awaiting_approval"
+        assert shop.verify(erasure["requestId"]).status_code == 200
         assert shop.decide(erasure["requestId"], True).status_code == 202
         done = shop.wait_status(erasure)
         assert done["status"] == "completed", done
@@ -438,6 +448,7 @@ def test_no_planted_value_outside_the_export(clock_host: HostProcess) -> None:
 
         erasure = shop.start({"type": "erasure", "identifiers": {"email": EMAIL}})
         shop.wait_status(erasure, {"awaiting_approval"})
+        assert shop.verify(erasure["requestId"]).status_code == 200
         assert shop.decide(erasure["requestId"], True).status_code == 202
         done = shop.wait_status(erasure)
         assert done["status"] == "completed" and done["result"]["verification"]["verified"]

@@ -35,6 +35,7 @@ def items(shop: Shop) -> int:
 def erase(shop: Shop, identifiers: dict[str, str]) -> dict[str, object]:
     accepted = shop.start({"type": "erasure", "identifiers": identifiers}, headers=STARTER)
     shop.wait_status(accepted, {"awaiting_approval"})
+    assert shop.verify(accepted["requestId"]).status_code == 200
     assert shop.decide(accepted["requestId"], True).status_code == 202
     done = shop.wait_status(accepted)
     assert done["status"] == "completed", done

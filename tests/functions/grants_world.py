@@ -51,6 +51,8 @@ SUBPROCESSOR = {
 ALL, PLATFORM_ONLY, PRIVACY_ONLY = frozenset(Role), {Role.PLATFORM_ADMIN}, {Role.PRIVACY_ADMIN}
 OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
 Params = dict[str, str]
+ASYNC_ROUTES = {"start_dsar", "decide_dsar", "resume_dsar", "cancel_dsar", "retry_dsar"}
+"""Routes holding a Durable client (called with a recording one)."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,15 @@ class World:
         self.ripe_changes = [self.propose() for _ in range(60)]
         clock.advance(timedelta(days=15))  # their notice period has run: they can be activated
         self.change, self.incident = self.propose(), self.report()
+        self.ok("update_tenant", PRIVACY_ADMIN, self.at(), {"erasureWaitingDays": 3})
+        self.dsar = Dsar(self.client, {"tenantId": self.tenant}, clock)
         self.access = self.completed_access()
         self.pending = self.erasure()
         self.offboarded = self.exported_tenant()
 
     def call(self, name: str, method: str, headers: dict[str, str], params: Params,
              body: Any = None) -> tuple[int, dict[str, str], bytes]:
-        if name not in ("start_dsar", "decide_dsar"):
+        if name not in ASYNC_ROUTES:
             answer = self.client.call(name, method, body=body, headers=headers, route=params)
             return answer.status, answer.headers, answer.body
         request = func.HttpRequest(method, f"http://localhost/api/{name}", headers=headers,
@@ -128,9 +132,46 @@ class World:
         body = {"scope": "tenant", "reason": "claim 2026-17"}
         return str(self.ok("create_legal_hold", PRIVACY_ADMIN, self.at(), body)["holdId"])
 
-    def erasure(self) -> str:
+    def erasure(self, verified: bool = False) -> str:
         body = {"type": "erasure", "identifiers": {"email": "nobody@example.org"}}
-        return str(self.ok("start_dsar", OPERATOR, self.at(), body)["requestId"])
+        request_id = str(self.ok("start_dsar", OPERATOR, self.at(), body)["requestId"])
+        if verified:
+            self.ok("verify_dsar", OPERATOR, self.at(requestId=request_id), {"method": "email"})
+        return request_id
+
+    def driven(self, body: dict[str, Any]) -> str:
+        """A request run by its orchestration (in-process) until it waits or ends."""
+        answer = self.dsar.start(body)
+        return str(json.loads(answer.get_body())["requestId"])
+
+    def with_match(self) -> Params:
+        """An undecided erasure whose identifier matched one subject: the match to exclude."""
+        request_id = self.driven({"type": "erasure", "identifiers": {"visitorId": "v-matrix"}})
+        [match] = self.dsar.status(request_id)["matches"]
+        return self.at(requestId=request_id, matchRef=match["subjectRef"])
+
+    def paused(self) -> Params:
+        request_id = self.erasure()
+        body = {"reason": "identity_documents"}
+        self.ok("pause_dsar", OPERATOR, self.at(requestId=request_id), body)
+        return self.at(requestId=request_id)
+
+    def waiting(self) -> Params:
+        """An approved erasure in the tenant's 3-day waiting period."""
+        request_id = self.driven({"type": "erasure", "identifiers": {"visitorId": "v-matrix"}})
+        self.dsar.verify(request_id)
+        self.dsar.decide(request_id, True)
+        assert self.dsar.status(request_id)["status"] == "approved"
+        return self.at(requestId=request_id)
+
+    def restricted(self) -> Params:
+        request_id = self.driven({"type": "restriction", "identifiers": {"visitorId": "v-r"}})
+        return self.at(requestId=request_id)
+
+    def failed(self) -> Params:
+        request_id = self.erasure()
+        self.client.services.dsar_steps.fail(self.tenant, request_id, "category_failed")
+        return self.at(requestId=request_id)
 
     def completed_access(self) -> str:
         dsar = Dsar(self.client, {"tenantId": self.tenant}, self.clock)
@@ -183,8 +224,21 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
         "type": "access", "identifiers": {"email": "nobody@example.org"}}),
     "list_dsar": spec("GET", OPERATORS, 200),
     "get_dsar": spec("GET", OPERATORS, 200),
-    "decide_dsar": spec("POST", PRIVACY_ONLY, 202, prepare=lambda w: w.at(requestId=w.erasure()),
+    "decide_dsar": spec("POST", PRIVACY_ONLY, 202,
+                        prepare=lambda w: w.at(requestId=w.erasure(verified=True)),
                         body=lambda w, p: {"approve": True, "reason": "identity checked"}),
+    "verify_dsar": spec("POST", OPERATORS, 200, prepare=lambda w: w.at(requestId=w.erasure()),
+                        body=lambda w, p: {"method": "document"}),
+    "exclude_dsar_match": spec("POST", OPERATORS, 200, prepare=lambda w: w.with_match(),
+                               body=lambda w, p: {"reason": "another family member"}),
+    "pause_dsar": spec("POST", OPERATORS, 200, prepare=lambda w: w.at(requestId=w.erasure()),
+                       body=lambda w, p: {"reason": "identity_documents"}),
+    "resume_dsar": spec("POST", OPERATORS, 200, prepare=lambda w: w.paused()),
+    "cancel_dsar": spec("POST", PRIVACY_ONLY, 200, prepare=lambda w: w.waiting(),
+                        body=lambda w, p: {"reason": "the requester changed their mind"}),
+    "lift_dsar": spec("POST", PRIVACY_ONLY, 200, prepare=lambda w: w.restricted(),
+                      body=lambda w, p: {"reason": "the dispute is settled"}),
+    "retry_dsar": spec("POST", PRIVACY_ONLY, 202, prepare=lambda w: w.failed()),
     "extend_dsar": spec("POST", PRIVACY_ONLY, 200, prepare=lambda w: w.at(requestId=w.pending),
                         body=lambda w, p: {"days": 1, "reason": "complex request"}),
     "download_dsar_export": spec("GET", OPERATORS, 200),

@@ -42,12 +42,15 @@ class RecordingClient:
 
 
 class Dsar:
-    """The use case as an admin lives it: start, decide, let the orchestration run, read."""
+    """The use case as an admin lives it: start, verify, decide, let the orchestration run,
+    read."""
 
     def __init__(self, client: AppClient, tenant: dict[str, Any], clock: FakeClock) -> None:
         self.client, self.tenant, self.clock = client, tenant, clock
         self.durable = RecordingClient()
         self.runs: dict[str, Orchestration] = {}
+        self.failing: set[str] = set()
+        self._started = self._raised = 0
 
     def _async(self, name: str, headers: dict[str, str], body: Any, **route: str) -> Any:
         request = func.HttpRequest(
@@ -55,13 +58,25 @@ class Dsar:
             f"http://localhost/api/{name}",
             headers=headers,
             route_params={"tenantId": self.tenant["tenantId"], **route},
-            body=json.dumps(body).encode(),
+            body=json.dumps(body).encode() if body is not None else b"",
         )
         handler = FUNCTIONS[name].get_user_function().__wrapped__
         return asyncio.run(handler(request, client=self.durable))
 
     def start(self, body: dict[str, Any], headers: dict[str, str] = OPERATOR) -> Any:
         answer = self._async("start_dsar", headers, body)
+        self.pump()
+        return answer
+
+    def verify(
+        self, request_id: str, headers: dict[str, str] = OPERATOR, method: str = "document"
+    ) -> Any:
+        answer = self.client.call(
+            "verify_dsar",
+            headers=headers,
+            route={"tenantId": self.tenant["tenantId"], "requestId": request_id},
+            body={"method": method},
+        )
         self.pump()
         return answer
 
@@ -78,13 +93,23 @@ class Dsar:
         self.pump()
         return answer
 
+    def step(self, name: str, request_id: str, headers: dict[str, str], body: Any = None) -> Any:
+        """One of the asynchronous workflow steps (resume, cancel, retry), then pump."""
+        answer = self._async(name, headers, body, requestId=request_id)
+        self.pump()
+        return answer
+
     def pump(self) -> None:
-        """Start what was started, deliver what was raised, run every orchestration on."""
-        for _, instance_id, payload in self.durable.started:
-            if instance_id not in self.runs:
-                self.runs[instance_id] = Orchestration(Context(payload, self.clock))
-        for instance_id, name, data in self.durable.events:
-            self.runs[instance_id].ctx.events[name] = data
+        """Start what was started (a new start replaces the instance), deliver what was raised
+        since the last pump, run every orchestration on."""
+        for _, instance_id, payload in self.durable.started[self._started :]:
+            ctx = Context(payload, self.clock, failing=self.failing)
+            self.runs[instance_id] = Orchestration(ctx)
+        self._started = len(self.durable.started)
+        for instance_id, name, data in self.durable.events[self._raised :]:
+            if instance_id in self.runs:
+                self.runs[instance_id].ctx.raise_event(name, data)
+        self._raised = len(self.durable.events)
         for run in self.runs.values():
             if not run.done:
                 run.step()
@@ -171,7 +196,7 @@ def test_access_export_expires_after_seven_days(dsar: Dsar, clock: FakeClock) ->
     assert (
         dsar.client.call("download_dsar_export", "GET", headers=OPERATOR, route=route).status == 410
     )
-    dsar.client.services.dsar_steps.expire_exports()
+    dsar.client.services.dsar_housekeeping.expire_exports()
     assert dsar.client.services.blobs.list("exports", f"dsar/{request_id}") == []
 
 
@@ -182,6 +207,7 @@ def test_erasure_waits_for_another_admin_then_leaves_nothing_readable(dsar: Dsar
         dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}, headers=starter).get_body()
     )["requestId"]
     assert dsar.status(request_id)["status"] == "awaiting_approval"
+    assert dsar.verify(request_id, headers=starter).status == 200
     assert dsar.decide(request_id, True, headers=starter).status_code == 403
     assert dsar.decide(request_id, True).status_code == 202
     status = dsar.status(request_id)
@@ -210,6 +236,7 @@ def test_erasure_keeps_held_data_and_says_why(dsar: Dsar) -> None:
     request_id = json.loads(
         dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}).get_body()
     )["requestId"]
+    dsar.verify(request_id)
     dsar.decide(request_id, True)
     result = dsar.status(request_id)["result"]
     kept = {c["category"]: c.get("keptBecause") for c in result["categories"] if c.get("kept")}
@@ -238,6 +265,7 @@ def test_rectification_changes_the_contact_and_keeps_its_ttl(dsar: Dsar) -> None
             }
         ).get_body()
     )["requestId"]
+    dsar.verify(request_id)
     dsar.decide(request_id, True)
     assert dsar.status(request_id)["status"] == "completed"
     contacts = dsar.client.call(
@@ -302,6 +330,7 @@ def test_undecided_request_escalates_then_becomes_overdue(dsar: Dsar, clock: Fak
         if "action" in e
     ]
     assert "dsar.escalated" in actions and "dsar.overdue" in actions
+    dsar.verify(request_id)
     dsar.decide(request_id, True)
     assert dsar.status(request_id)["status"] == "completed"
 
@@ -315,6 +344,7 @@ def test_widget_request_waits_as_received_until_an_admin_acts(dsar: Dsar) -> Non
     dsar.client.drain()
     request_id = answer.json()["requestId"]
     assert dsar.status(request_id)["status"] == "received" and dsar.durable.started == []
+    dsar.verify(request_id)
     dsar.decide(request_id, True)
     assert dsar.status(request_id)["status"] == "completed"
 
@@ -341,6 +371,7 @@ def test_dsar_routes_role_scope_matrix(dsar: Dsar, route: str, role: str, in_sco
     request_id = json.loads(
         dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}).get_body()
     )["requestId"]
+    dsar.verify(request_id)
     method, allowed, body = DSAR_ROUTES[route]
     scope = (dsar.tenant["tenantId"],) if in_scope else ("t-elsewhere",)
     headers = {"X-MS-CLIENT-PRINCIPAL": principal(role, tenants=scope, oid="oid-matrix")}
@@ -431,13 +462,15 @@ def test_history_is_purged_only_once_the_orchestration_ended(
     handler = FUNCTIONS["purge_finished_dsar"].get_user_function().__wrapped__
     asyncio.run(handler(TimerRequest(), client=client))
     assert (client.purged == [request_id]) is purged
-    left = dsar.client.services.dsar_steps.finished_unpurged()
+    left = dsar.client.services.dsar_housekeeping.finished_unpurged()
     assert ((dsar.tenant["tenantId"], request_id) in left) is not purged
 
 
-def test_a_principal_without_identity_claims_is_not_taken_for_the_starter(dsar: Dsar) -> None:
-    """Hand-made dev principals (roles only) cannot be told apart, so the self-approval rule,
-    which needs an identity, does not block them; real Entra principals always carry one."""
+def test_a_principal_without_identity_claims_cannot_be_one_of_the_two_people(dsar: Dsar) -> None:
+    """Hand-made dev principals (roles only) cannot be told apart: the two-person rule, which
+    compares identities, refuses them as verifier and as approver of an erasure (real Entra
+    principals always carry an object id). Changed deliberately: before the rule they could
+    approve alone."""
     import base64
 
     bare = {
@@ -455,5 +488,12 @@ def test_a_principal_without_identity_claims_is_not_taken_for_the_starter(dsar: 
     request_id = json.loads(
         dsar.start({"type": "erasure", "identifiers": {"email": EMAIL}}, headers=bare).get_body()
     )["requestId"]
-    assert dsar.decide(request_id, True, headers=bare).status_code == 202
+    refused = dsar.verify(request_id, headers=bare)
+    assert refused.status == 403 and refused.json()["rule"] == "identified-verifier"
+    dsar.verify(request_id)
+    refused = dsar.decide(request_id, True, headers=bare)
+    assert refused.status_code == 403
+    assert json.loads(refused.get_body())["rule"] == "identified-approver"
+    assert dsar.status(request_id)["status"] == "awaiting_approval"
+    assert dsar.decide(request_id, True).status_code == 202
     assert dsar.status(request_id)["status"] == "completed"

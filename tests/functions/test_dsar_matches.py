@@ -94,6 +94,7 @@ def test_an_erasure_that_resolves_nobody_reports_nothing_found(
     request_id = json.loads(
         dsar.start({"type": "erasure", "identifiers": {"email": "nobody@example.org"}}).get_body()
     )["requestId"]
+    assert dsar.verify(request_id).status == 200
     assert dsar.decide(request_id, True, headers=APPROVER).status_code == 202
     status = dsar.status(request_id)
     assert status["status"] == "completed" and status["matches"] == []

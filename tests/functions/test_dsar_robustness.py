@@ -119,7 +119,7 @@ def test_a_broken_request_is_quarantined_not_a_500(dsar: Dsar) -> None:  # noqa:
     assert answer.status == 409 and answer.json()["type"].endswith("/quarantined")
     listed = page_through(dsar.client, tenant_id, limit=50)[0]
     assert [i["requestId"] for i in listed] == [fine_id]
-    dsar.client.services.dsar_steps.expire_exports()  # the timer's reads go on
+    dsar.client.services.dsar_housekeeping.expire_exports()  # the timer's reads go on
     quarantined = dsar.client.call(
         "list_quarantine", "GET", headers={"X-MS-CLIENT-PRINCIPAL": principal("Platform.Admin")}
     ).json()["items"]

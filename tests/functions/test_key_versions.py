@@ -57,6 +57,7 @@ def erase(client: AppClient, tenant: dict[str, Any], clock: FakeClock, ids: dict
     request_id = json.loads(dsar.start({"type": "erasure", "identifiers": ids}).get_body())[
         "requestId"
     ]
+    assert dsar.verify(request_id).status == 200
     assert dsar.decide(request_id, True, headers=APPROVER).status_code == 202
     return dsar.status(request_id)
 

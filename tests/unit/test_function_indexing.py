@@ -66,6 +66,17 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "decide_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/decision", CLIENT_OUT),
     "extend_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/extension", OUT),
     "download_dsar_export": (HTTP, "GET v1/tenants/{tenantId}/dsar/{requestId}/export", OUT),
+    "verify_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/verification", OUT),
+    "exclude_dsar_match": (
+        HTTP,
+        "POST v1/tenants/{tenantId}/dsar/{requestId}/matches/{matchRef}/exclusion",
+        OUT,
+    ),
+    "pause_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/pause", OUT),
+    "resume_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/resume", CLIENT_OUT),
+    "cancel_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/cancel", CLIENT_OUT),
+    "lift_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/lift", OUT),
+    "retry_dsar": (HTTP, "POST v1/tenants/{tenantId}/dsar/{requestId}/retry", CLIENT_OUT),
     "purge_finished_dsar": (
         TIMER,
         "%PRIVACY_DSAR_HOUSEKEEPING_CRON%",
@@ -79,6 +90,9 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "dsar_start": (ACTIVITY, "", NONE),
     "dsar_category": (ACTIVITY, "", NONE),
     "dsar_finish": (ACTIVITY, "", NONE),
+    "dsar_hold": (ACTIVITY, "", NONE),
+    "dsar_check_waiting": (ACTIVITY, "", NONE),
+    "dsar_fail": (ACTIVITY, "", NONE),
     # incidents
     "report_incident": (HTTP, "POST v1/incidents", OUT),
     "list_incidents": (HTTP, "GET v1/incidents", OUT),

@@ -133,6 +133,7 @@ OWNERS = {
     "shared/accountability/processing_records.py",  # copies the tenant's status into a view
     "shared/accountability/subprocessors.py",
     "shared/dsar/requests.py",
+    "shared/dsar/views.py",  # copies the request's status into the admin's view
     "shared/dsar/widget_intake.py",  # creates a visitor's request in its first state
     "shared/retention/jobs.py",
     "shared/retention/offboarding.py",

@@ -77,8 +77,16 @@ class Desk:
         body = {"type": "erasure", "identifiers": {"email": "subject@example.org"}}
         return str(self._post("start_dsar", OPERATOR, body)["requestId"])
 
-    def decide(self, request_id: str) -> None:
-        self._post("decide_dsar", APPROVER, {"approve": True, "reason": "identity checked"},
+    def verify(self, request_id: str) -> None:
+        answer = self.client.call("verify_dsar", headers=OPERATOR, body={"method": "document"},
+                                  route={"tenantId": self.tenant_id, "requestId": request_id})
+        assert answer.status == 200, answer.body
+
+    def decide(self, request_id: str, approve: bool = True) -> None:
+        """A Privacy.Admin's decision (an approval after an operator's identity check)."""
+        if approve:
+            self.verify(request_id)
+        self._post("decide_dsar", APPROVER, {"approve": approve, "reason": "identity checked"},
                    requestId=request_id)
 
     def status(self, request_id: str) -> dict[str, Any]:

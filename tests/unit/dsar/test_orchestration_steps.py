@@ -10,7 +10,6 @@ import pytest
 from shared.auth import Principal
 from shared.composition import App
 from shared.dsar.models import DsarCreate, DsarStatus
-from shared.dsar.orchestration_steps import _outcome
 from shared.lifecycle import InvalidTransition
 from shared.subjects.models import HoldIdentifiers
 from tests.app_client import AppClient
@@ -62,19 +61,3 @@ def test_a_failed_request_cannot_complete_afterwards(
     with pytest.raises(InvalidTransition, match="cannot go from failed to completed"):
         services.dsar_steps.finish(tid, request_id, [])
     assert services.dsar_admin.view(tid, request_id).status == DsarStatus.FAILED
-
-
-@pytest.mark.parametrize(
-    ("resolved", "erased", "readable", "outcome"),
-    [
-        (False, False, False, "nothing_found"),
-        (True, True, True, "incomplete"),
-        (True, False, True, "incomplete"),
-        (True, True, False, "verified"),
-        (True, False, False, "kept_under_hold"),
-    ],
-)
-def test_an_erasure_is_verified_only_when_something_was_erased_and_nothing_is_readable(
-    resolved: bool, erased: bool, readable: bool, outcome: str
-) -> None:
-    assert _outcome(resolved, erased, readable) == outcome

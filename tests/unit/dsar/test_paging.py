@@ -31,3 +31,9 @@ def test_a_token_this_query_did_not_issue_is_a_400_naming_the_parameter(token: s
     with pytest.raises(BadRequest) as refused:
         decode_page(token)
     assert [e.path for e in refused.value.errors] == ["?continuation"]
+
+
+def test_the_list_s_third_phase_round_trips_and_a_fourth_is_refused() -> None:
+    assert decode_page(encode_page(2, "c"), phases=3) == (2, "c")
+    with pytest.raises(BadRequest):
+        decode_page(encode_page(3, None), phases=3)

@@ -26,3 +26,11 @@ def test_a_visitor_s_request_expires_after_its_latest_deadline_plus_the_record_p
     latest = DEADLINE + MAX_EXTENSION + timedelta(days=10)
     assert record_ttl(doc, NOW, record_days=10) == int(latest.total_seconds())
     assert record_ttl(doc, NOW + latest + timedelta(days=1), record_days=10) == 1  # never 0
+
+
+def test_a_visitor_s_request_paused_past_its_latest_deadline_lives_until_then() -> None:
+    moved = NOW + DEADLINE + MAX_EXTENSION + timedelta(days=20)
+    doc = {"source": "widget", "receivedAt": NOW.isoformat(), "deadline": moved.isoformat()}
+    assert record_ttl(doc, NOW, record_days=10) == int(
+        (moved + timedelta(days=10) - NOW).total_seconds()
+    )
