@@ -26,6 +26,8 @@ param tenantGroups object
 @description('Hand out storage links for DSAR downloads; false when storage is private-only.')
 param exportLinks bool
 param ingestQueueName string
+@description('Queue waking the notification dispatcher.')
+param notifyQueueName string
 param ingestMaxDelivery int
 param retentionCeilings object
 param exportWindowDays int
@@ -177,6 +179,18 @@ var appSettings = [
   {
     name: 'PRIVACY_INGEST_QUEUE'
     value: ingestQueueName
+  }
+  {
+    name: 'PRIVACY_NOTIFY_QUEUE'
+    value: notifyQueueName
+  }
+  {
+    name: 'PRIVACY_NOTIFY_CRON'
+    value: '*/30 * * * * *'
+  }
+  {
+    name: 'PRIVACY_CONSOLE_BASE_URL'
+    value: 'https://${name}.azurewebsites.net'
   }
   {
     name: 'PRIVACY_INGEST_MAX_DELIVERY'

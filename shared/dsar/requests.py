@@ -32,6 +32,7 @@ from shared.dsar.models import DsarCreate, DsarStatus, DsarType, DsarView
 from shared.dsar.paging import decode_page, encode_page
 from shared.errors import NotFound, Quarantined
 from shared.lifecycle import advance
+from shared.notify.outbox import NO_WAKE, Outbox
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
@@ -80,12 +81,14 @@ class DsarRequests:
         clock: Clock,
         record_days: int = RECORD_DAYS,
         broken: BrokenDocuments | None = None,
+        outbox: Outbox = NO_WAKE,
     ) -> None:
         self._store = store
         self._keys = keys
         self._clock = clock
         self._record_days = record_days
         self._broken = broken
+        self._outbox = outbox
 
     def _readable(self, doc: dict[str, Any]) -> bool:
         try:
@@ -149,7 +152,11 @@ class DsarRequests:
                 }
             ],
         }
-        return self._store.create(REQUESTS.name, doc)
+        return self.write(None, doc)
+
+    def write(self, before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        """The one write of a request, with its events in the same batch (shared.notify)."""
+        return self._outbox.write_request(self._store, before, after, self._clock.now())
 
     def get(self, tenant_id: str, request_id: str) -> dict[str, Any]:
         try:
@@ -181,8 +188,7 @@ class DsarRequests:
             doc = self.get(tenant_id, request_id)
             if guard is not None:
                 guard(doc)
-            changed = self._changed(doc, fields, to, reason, actor)
-            return self._store.replace(REQUESTS.name, changed, if_match=doc["_etag"])
+            return self.write(doc, self._changed(doc, fields, to, reason, actor))
 
         return under_etag(attempt, what="the request")
 
