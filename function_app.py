@@ -15,6 +15,8 @@ from functions import (
     key_timers,
     maintenance_timers,
     meta_http,
+    notify_http,
+    notify_triggers,
     retention_http,
     retention_timers,
     widget_http,
@@ -37,5 +39,7 @@ for blueprint in (
     key_timers.bp,
     console_http.bp,
     console_api_http.bp,
+    notify_http.bp,
+    notify_triggers.bp,
 ):
     app.register_functions(blueprint)

@@ -188,9 +188,11 @@ var appSettings = [
     name: 'PRIVACY_NOTIFY_CRON'
     value: '*/30 * * * * *'
   }
+  // Webhook URLs must lead to public https addresses in Azure (the app refuses to start
+  // with loopback URLs allowed on an Azure instance).
   {
-    name: 'PRIVACY_CONSOLE_BASE_URL'
-    value: 'https://${name}.azurewebsites.net'
+    name: 'PRIVACY_WEBHOOK_LOCAL_URLS'
+    value: 'false'
   }
   {
     name: 'PRIVACY_INGEST_MAX_DELIVERY'
