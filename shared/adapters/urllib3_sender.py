@@ -11,7 +11,7 @@ from __future__ import annotations
 import ssl
 
 import urllib3
-from urllib3.exceptions import HTTPError, SSLError, TimeoutError
+from urllib3.exceptions import HTTPError, NewConnectionError, SSLError, TimeoutError
 
 from shared.ports.webhook_sender import SendFailed, Target
 
@@ -55,6 +55,8 @@ class Urllib3Sender:
             answer.read(READ_LIMIT)
             answer.release_conn()
             return int(answer.status)
+        except NewConnectionError:  # a subclass of the connect timeout: refused, unreachable
+            raise SendFailed("connection") from None
         except TimeoutError:
             raise SendFailed("timeout") from None
         except SSLError:
