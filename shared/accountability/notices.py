@@ -209,8 +209,8 @@ class IncidentNotices:
             "tenantId": notice["tenantId"],
             "notifyBy": notice["notifyBy"],
         }
-        pk = {"incidentId": notice["incidentId"]}
-        event = event_doc(InternalEvent.NOTICE_DUE, data, now, pk, audience="oncall")
+        partition = {"incidentId": notice["incidentId"]}
+        event = event_doc(InternalEvent.NOTICE_DUE, data, now, partition, audience="oncall")
         pk = (notice["incidentId"],)
         try:
             write_with_events(self._directory, INCIDENTS.name, pk, notice, flagged, [event])
