@@ -37,9 +37,9 @@ CONTACT_EVENTS_ALWAYS = frozenset({InternalEvent.DELIVERY_FAILED})
 def backoff(failed_attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential from 30 s, doubling, capped at 2 h, with ±20 % jitter so that deliveries
     failing together do not retry in step."""
-    base = min(LONGEST_WAIT, FIRST_RETRY * 2 ** max(0, failed_attempts - 1))
+    doubled: timedelta = FIRST_RETRY * (2 ** max(0, failed_attempts - 1))
     factor: float = (rng or random).uniform(0.8, 1.2)
-    return base * factor
+    return min(LONGEST_WAIT, doubled) * factor
 
 
 def payload(event: Item, tenant_id: str | None, base_url: str) -> dict[str, Any]:
