@@ -16,6 +16,8 @@ from functions import (
     key_timers,
     maintenance_timers,
     meta_http,
+    notify_http,
+    notify_triggers,
     problems_http,
     retention_http,
     retention_timers,
@@ -41,5 +43,7 @@ for blueprint in (
     key_timers.bp,
     console_http.bp,
     console_api_http.bp,
+    notify_http.bp,
+    notify_triggers.bp,
 ):
     app.register_functions(blueprint)

@@ -69,6 +69,9 @@ param exportWindowDays int = 30
 param dsarExportDays int = 7
 
 param ingestQueueName string = 'widget-ingest'
+
+@description('Queue that wakes the notification dispatcher (webhooks and e-mail) after a change wrote an outbox event; a timer is its backstop.')
+param notifyQueueName string = 'notify'
 @minValue(1)
 param ingestMaxDelivery int = 10
 param cosmosServerless bool = true
@@ -293,6 +296,14 @@ module serviceBus 'core/servicebus.bicep' = {
         lockDuration: 'PT1M'
         defaultMessageTimeToLive: 'P14D'
       }
+      {
+        // Wake-ups only (an outbox reference, no payload): the outbox documents are the
+        // truth and the backstop timer relays any whose wake-up was lost or dead-lettered.
+        name: notifyQueueName
+        maxDeliveryCount: 10
+        lockDuration: 'PT1M'
+        defaultMessageTimeToLive: 'P1D'
+      }
     ]
   }
 }
@@ -427,6 +438,7 @@ module api 'app/api.bicep' = {
     tenantGroups: tenantGroups
     exportLinks: !privateNetworking
     ingestQueueName: ingestQueueName
+    notifyQueueName: notifyQueueName
     ingestMaxDelivery: ingestMaxDelivery
     retentionCeilings: retentionCeilings
     exportWindowDays: exportWindowDays
@@ -491,6 +503,13 @@ module appRoles 'core/role.bicep' = {
         kind: 'serviceBusQueue'
         namespace: serviceBus.outputs.name
         name: ingestQueueName
+        roleId: roles.serviceBusDataOwner
+      }
+      // The notify queue likewise (sent after outbox writes, received by the dispatcher).
+      {
+        kind: 'serviceBusQueue'
+        namespace: serviceBus.outputs.name
+        name: notifyQueueName
         roleId: roles.serviceBusDataOwner
       }
       // Read the KEK and wrap/unwrap with it (nothing else); read the blind-index and transit secrets.

@@ -78,3 +78,29 @@ def get_incident_notice(req: func.HttpRequest) -> func.HttpResponse:
     principal = admin(req, PLATFORM, tenant_id, "incident.notice.read")
     notice = services().incident_notices.read(principal, req.route_params["incidentId"], tenant_id)
     return document_response(req, notice, notice_markdown)
+
+
+TENANT_NOTICE = "v1/tenants/{tenantId}/incident-notices/{incidentId}"
+TENANT_ADMINS = {Role.PRIVACY_ADMIN}
+
+
+@bp.route(route=TENANT_NOTICE, methods=["GET"])
+@answers_problems
+def get_own_incident_notice(req: func.HttpRequest) -> func.HttpResponse:
+    """A tenant's Privacy.Admin reads its own breach notice (JSON, or Markdown)."""
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, TENANT_ADMINS, tenant_id, "incident.notice.read")
+    notice = services().incident_notices.read(principal, req.route_params["incidentId"], tenant_id)
+    return document_response(req, notice, notice_markdown)
+
+
+@bp.route(route=TENANT_NOTICE + "/acknowledgement", methods=["POST"])
+@answers_problems
+def acknowledge_incident_notice(req: func.HttpRequest) -> func.HttpResponse:
+    """The tenant confirms it received its notice: sent -> acknowledged (409 while pending)."""
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, TENANT_ADMINS, tenant_id, "incident.notice.acknowledge")
+    notice = services().incident_notices.move(
+        principal, req.route_params["incidentId"], tenant_id, NoticeStatus.ACKNOWLEDGED
+    )
+    return json_response(notice)

@@ -14,7 +14,6 @@ stores at the ports) and install it with ``install_app``.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -23,7 +22,7 @@ from shared.accountability.incidents import Incidents
 from shared.accountability.notices import IncidentNotices
 from shared.accountability.processing_records import ProcessingRecords
 from shared.accountability.subprocessors import Subprocessors
-from shared.adapters.factories import BUSES, KEYS, STORES, RegionStores, blob_store
+from shared.adapters import factories as make
 from shared.audit.control import ControlAudit
 from shared.audit.quarantine import Quarantine
 from shared.audit.trail import AuditTrail
@@ -39,19 +38,26 @@ from shared.dsar.workflow import DsarWorkflow
 from shared.ingest.accept import WidgetIngest
 from shared.ingest.gate import WidgetGate
 from shared.ingest.processor import IngestProcessor
+from shared.notify.assembly import build_notify
+from shared.notify.dispatcher import Dispatcher
+from shared.notify.outbox import Outbox
+from shared.notify.ssrf import Resolver, system_resolve
+from shared.notify.webhooks import Webhooks
 from shared.policies.rate_limit import RateLimiter
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
+from shared.ports.mailer import Mailer
 from shared.ports.message_bus import MessageBus
+from shared.ports.webhook_sender import WebhookSender
 from shared.retention.admin import RetentionAdmin
 from shared.retention.holds import LegalHolds
 from shared.retention.jobs import Budget, RetentionJobs
 from shared.retention.key_rotation import KeyRotation
 from shared.retention.offboarding import OffboardingService
 from shared.retention.sweeps import Sweeps
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
 from shared.subjects.visitors import VisitorBinding
@@ -72,7 +78,7 @@ class App:
     bus: MessageBus
     keys: KeyProvider
     blobs: BlobStore
-    regions: RegionStores
+    regions: make.RegionStores
     # audit and tenancy
     control_audit: ControlAudit
     quarantine: Quarantine
@@ -104,6 +110,11 @@ class App:
     incident_notices: IncidentNotices
     subprocessors: Subprocessors
     processing_records: ProcessingRecords
+    # notifications
+    mailer: Mailer
+    outbox: Outbox
+    webhooks: Webhooks
+    dispatcher: Dispatcher
 
     def audit_for(self, region: str) -> AuditTrail:
         """The audit trail kept in ``region`` (a tenant's trail lives with its data)."""
@@ -128,18 +139,31 @@ def compose(
     bus: MessageBus | None = None,
     keys: KeyProvider | None = None,
     blobs: BlobStore | None = None,
+    mailer: Mailer | None = None,
+    sender: WebhookSender | None = None,
+    resolve: Resolver | None = None,
 ) -> App:
     """Build the whole graph from settings; a port given here replaces its adapter (tests)."""
     clock = clock or SystemClock()
-    stores = STORES[settings.store_backend]
+    stores = make.STORES[settings.store_backend]
     store = store or stores(settings, clock, "region", settings.region)
     directory = directory or stores(settings, clock, "directory", settings.region)
     ensure_containers(store, directory)
-    bus = bus or BUSES[settings.bus_backend](settings, clock)
-    keys = keys or KEYS[settings.keys_backend](settings, clock)
-    blobs = blobs or blob_store(settings, clock)
-    regions = RegionStores(settings, clock, store)
-    return _build(_Ports(settings, clock, store, directory, bus, keys, blobs, regions))
+    ports = _Ports(
+        settings,
+        clock,
+        store,
+        directory,
+        bus or make.BUSES[settings.bus_backend](settings, clock),
+        keys or make.KEYS[settings.keys_backend](settings, clock),
+        blobs or make.blob_store(settings, clock),
+        make.RegionStores(settings, clock, store),
+        mailer or make.MAILERS[settings.mail_backend](settings, clock),
+        sender or make.webhook_sender(),
+        resolve or system_resolve,
+    )
+    return _build(ports)
+
 
 
 @dataclass(frozen=True)
@@ -151,7 +175,10 @@ class _Ports:
     bus: MessageBus
     keys: KeyProvider
     blobs: BlobStore
-    regions: RegionStores
+    regions: make.RegionStores
+    mailer: Mailer
+    sender: WebhookSender
+    resolve: Resolver
 
 
 Part = dict[str, Any]
@@ -160,8 +187,10 @@ Part = dict[str, Any]
 
 def _build(p: _Ports) -> App:
     part: Part = {f.name: getattr(p, f.name) for f in fields(_Ports)}
-    for capability in (_audit_and_tenancy, _subjects_and_ingest, _retention, _dsar, _records):
-        part |= capability(p, part)
+    del part["sender"], part["resolve"]
+    part["outbox"] = Outbox(p.bus, p.settings.notify_queue)
+    for build in (_audit_and_tenancy, _subjects_and_ingest, _retention, _dsar, _records, _notify):
+        part |= build(p, part)
     return App(**part)
 
 
@@ -186,13 +215,17 @@ def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
     index = BlindIndexEntries(p.store)
     gate = WidgetGate(tenants, RateLimiter(p.clock), p.clock, p.settings)
     ingest = WidgetIngest(gate, p.store, p.bus, p.keys, visitors, p.clock, p.settings.ingest_queue)
+    requests = DsarRequests(
+        p.store, p.keys, p.clock, p.settings.dsr_record_days, built["quarantine"],
+        built["outbox"]
+    )
     processor = IngestProcessor(
         tenants, p.store, p.keys, subject_keys, index, p.regions.audit_for(p.settings.region),
-        p.clock, p.settings.dsr_record_days
+        p.clock, p.settings.dsr_record_days, requests
     )
     return {
         "visitors": visitors, "index": index, "gate": gate, "ingest": ingest, "processor":
-        processor
+        processor, "dsar_requests": requests
     }
 
 
@@ -201,7 +234,7 @@ def _retention(p: _Ports, built: Part) -> Part:
     holds = LegalHolds(tenants, built["index"], p.keys, built["visitors"], audit_for, p.clock)
     offboarding = OffboardingService(
         tenants, p.store, built["subject_keys"], p.blobs, audit_for, p.clock, s.region,
-        s.export_window_days, s.consent_proof_years
+        s.export_window_days, s.consent_proof_years, built["outbox"]
     )
     sweeps = Sweeps(
         tenants, p.store, p.bus, holds, audit_for, p.clock, s.region, [s.ingest_queue],
@@ -222,10 +255,11 @@ def _retention(p: _Ports, built: Part) -> Part:
 def _dsar(p: _Ports, built: Part) -> Part:
     s, tenants, index = p.settings, built["tenants"], built["index"]
     control = built["control_audit"]
-    requests = DsarRequests(p.store, p.keys, p.clock, s.dsr_record_days, built["quarantine"])
-    strategies = Strategies(p.store, built["subject_keys"], index, p.blobs, p.keys, p.clock)
-    matches = DsarMatches(requests, p.store, p.keys, index, built["visitors"])
-    erasure = ErasureCheck(p.store, built["subject_keys"], index, p.clock)
+    subject_keys, visitors = built["subject_keys"], built["visitors"]
+    requests = built["dsar_requests"]
+    strategies = Strategies(p.store, subject_keys, index, p.blobs, p.keys, p.clock)
+    matches = DsarMatches(requests, p.store, p.keys, index, visitors)
+    erasure = ErasureCheck(p.store, subject_keys, index, p.clock)
     steps = OrchestrationSteps(
         requests, tenants, strategies, matches, erasure, p.blobs, p.regions.audit_for, p.clock
     )
@@ -239,12 +273,17 @@ def _dsar(p: _Ports, built: Part) -> Part:
 def _records(p: _Ports, built: Part) -> Part:
     s, tenants, control = p.settings, built["tenants"], built["control_audit"]
     register = IncidentRegister(p.directory, control, p.clock)
-    subprocessors = Subprocessors(p.directory, tenants, control, p.clock, s.region_list)
+    outbox = built["outbox"]
+    subprocessors = Subprocessors(
+        p.directory, tenants, control, p.clock, s.region_list, outbox
+    )
     return {
         "incident_register": register,
-        "incidents": Incidents(register, p.directory, p.store, tenants, control, p.clock, s),
+        "incidents": Incidents(
+            register, p.directory, p.store, tenants, control, p.clock, s, outbox
+        ),
         "incident_notices": IncidentNotices(
-            register, p.directory, tenants, control, p.clock, s.region
+            register, p.directory, tenants, control, p.clock, s.region, outbox
         ),
         "subprocessors": subprocessors,
         "processing_records": ProcessingRecords(
@@ -253,46 +292,15 @@ def _records(p: _Ports, built: Part) -> Part:
     }
 
 
-# -- the process-wide graph ------------------------------------------------------------------
-
-_lock = threading.Lock()
-_app: App | None = None
-
-
-def get_app() -> App:
-    """The process-wide graph, built on first use (never at import time)."""
-    global _app
-    with _lock:
-        if _app is None:
-            _app = compose(get_settings())
-        return _app
+def _notify(p: _Ports, built: Part) -> Part:
+    ports = (p.store, p.directory, p.keys, p.mailer, p.sender, p.resolve)
+    return build_notify(
+        p.settings, p.clock, ports, built["tenants"], built["control_audit"], built["outbox"],
+        built["incident_notices"]
+    )
 
 
-def install_app(app: App) -> None:
-    """Make ``app`` the process-wide graph (tests that built their own)."""
-    global _app
-    with _lock:
-        _app = app
+# The process-wide graph lives in ``shared.process_app``; hosts and tests import it from here.
+from shared.process_app import get_app, install_app, reset_app, start, stop  # noqa: E402
 
-
-def reset_app() -> None:
-    """Close and forget the process-wide graph."""
-    global _app
-    with _lock:
-        if _app is not None:
-            _app.close()
-        _app = None
-
-
-def start(clock: Clock) -> MessageBus:
-    """The hook for a host serving this app in-process (``infra/embedded_host``): build the
-    graph once from settings with the host's clock (keys are checked now, so a lost key file
-    refuses the start) and return the bus whose queues the host's triggers pull from."""
-    app = compose(get_settings(), clock)
-    install_app(app)
-    return app.bus
-
-
-def stop() -> None:
-    """The host's counterpart of ``start``: close the graph's stores and bus."""
-    reset_app()
+__all__ = ["App", "compose", "get_app", "install_app", "reset_app", "start", "stop"]

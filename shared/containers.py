@@ -16,6 +16,11 @@ INDEX = ContainerSpec("blind_index", ("/tenantId",), default_ttl=-1)
 AUDIT = ContainerSpec("audit", ("/tenantId",), default_ttl=-1)
 REQUESTS = ContainerSpec("privacy_requests", ("/tenantId",), default_ttl=-1)
 MAINTENANCE = ContainerSpec("maintenance", ("/tenantId",), default_ttl=-1)
+NOTIFICATIONS = ContainerSpec(
+    "notifications", ("/tenantId",), default_ttl=-1, unindexed=("/secrets/*", "/body/?")
+)
+"""Per tenant: webhooks (secrets sealed), deliveries (the delivery log) and outbox events of
+failed deliveries; partition ``_platform`` holds the on-call mail."""
 """Sweep positions and run logs (no personal data), so bounded runs resume where they stopped."""
 
 TENANTS = ContainerSpec("tenants", ("/tenantId",), default_ttl=None)
@@ -27,7 +32,7 @@ SUBPROCESSORS = ContainerSpec("subprocessors", ("/subprocessorId",), default_ttl
 SUBPROCESSOR_CHANGES = ContainerSpec("subprocessor_changes", ("/changeId",), default_ttl=None)
 """Proposed register changes with their notice period and the tenants' objections."""
 
-REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS, MAINTENANCE)
+REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS, MAINTENANCE, NOTIFICATIONS)
 DIRECTORY_CONTAINERS = (
     TENANTS,
     WIDGET_KEYS,

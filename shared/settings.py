@@ -78,12 +78,28 @@ class Settings(BaseSettings):
     ACS refuses any sender its linked domain does not own."""
     oncall_email: str | None = None
     """The platform's on-call address for escalations; the stamp's alert rules mail it too."""
+    console_base_url: str = ""
+    """Public base URL of the app (``https://<app>.azurewebsites.net``) for console and API
+    links in webhooks and e-mails; empty gives relative links (``/api/console/#/...``)."""
+    notify_queue: str = "notify"
+    """Queue that wakes the notification dispatcher after an outbox write."""
+    notify_cron: str = "*/30 * * * * *"
+    """Backstop of the dispatcher: relays outbox events whose wake-up was lost and retries
+    due deliveries (every 30 s)."""
+    webhook_local_urls: bool = False
+    """Also accept ``http(s)://127.0.0.1`` and ``http(s)://localhost`` webhook URLs (the
+    embedded host, for development); refused on an Azure instance."""
     require_mfa: bool = False
     """Refuse admin calls whose token does not show multi-factor sign-in (``amr``). Off locally,
     where dev auth has no identity provider; on in the stamp (bicep/README.md, MFA)."""
     otel_exporter: Literal["none", "console", "otlp", "azure"] = "none"
     """OpenTelemetry exporter: none in tests, ``azure`` in the stamp (Application Insights with
     the app identity; the connection string only locates the resource)."""
+
+    @field_validator("console_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.strip().rstrip("/")
 
     @field_validator("mail_endpoint", "mail_sender", "oncall_email", mode="before")
     @classmethod
@@ -117,6 +133,17 @@ class Settings(BaseSettings):
                         f"roles: {', '.join(sorted(known))}"
                     )
         return value
+
+    @model_validator(mode="after")
+    def _local_webhooks_only_locally(self) -> Settings:
+        """Loopback webhook URLs on a deployed app would let a tenant aim deliveries at the
+        app's own host (server-side request forgery)."""
+        if self.webhook_local_urls and os.environ.get("WEBSITE_INSTANCE_ID"):
+            raise UnsafeSettings(
+                "PRIVACY_WEBHOOK_LOCAL_URLS is on but WEBSITE_INSTANCE_ID is set (this is an "
+                "Azure instance): refusing to start. Remove PRIVACY_WEBHOOK_LOCAL_URLS."
+            )
+        return self
 
     @model_validator(mode="after")
     def _dev_auth_only_locally(self) -> Settings:

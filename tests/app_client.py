@@ -70,7 +70,15 @@ class AppClient:
 
     def drain(self, limit: int = 1000) -> int:
         """Run the queue processor over every ready message; failures are abandoned."""
-        bus, queue = self.services.bus, self.services.settings.ingest_queue
+        return self.drain_queue(self.services.settings.ingest_queue, "process_ingest", limit)
+
+    def drain_notify(self, limit: int = 1000) -> int:
+        """Run the notification dispatcher over every wake-up waiting on the notify queue."""
+        queue = self.services.settings.notify_queue
+        return self.drain_queue(queue, "deliver_notifications", limit)
+
+    def drain_queue(self, queue: str, function: str, limit: int = 1000) -> int:
+        bus = self.services.bus
         handled = 0
         while handled < limit:
             batch = bus.receive(queue, max_messages=20)
@@ -87,7 +95,7 @@ class AppClient:
                     user_properties={},
                 )
                 try:
-                    FUNCTIONS["process_ingest"].get_user_function()(message)
+                    FUNCTIONS[function].get_user_function()(message)
                 except Exception as exc:
                     bus.abandon(queue, msg.lock_token, {"lastError": type(exc).__name__})
                 else:

@@ -37,6 +37,7 @@ def settings(tmp_path: Path) -> Settings:
         widget_ip_rate_per_second=1000,
         widget_ip_rate_burst=1000,
         region_endpoints={"us": "https://privacy-us.example/api"},
+        webhook_local_urls=True,
     )
 
 

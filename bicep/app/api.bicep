@@ -26,6 +26,8 @@ param tenantGroups object
 @description('Hand out storage links for DSAR downloads; false when storage is private-only.')
 param exportLinks bool
 param ingestQueueName string
+@description('Queue waking the notification dispatcher.')
+param notifyQueueName string
 param ingestMaxDelivery int
 param retentionCeilings object
 param exportWindowDays int
@@ -177,6 +179,20 @@ var appSettings = [
   {
     name: 'PRIVACY_INGEST_QUEUE'
     value: ingestQueueName
+  }
+  {
+    name: 'PRIVACY_NOTIFY_QUEUE'
+    value: notifyQueueName
+  }
+  {
+    name: 'PRIVACY_NOTIFY_CRON'
+    value: '*/30 * * * * *'
+  }
+  // Webhook URLs must lead to public https addresses in Azure (the app refuses to start
+  // with loopback URLs allowed on an Azure instance).
+  {
+    name: 'PRIVACY_WEBHOOK_LOCAL_URLS'
+    value: 'false'
   }
   {
     name: 'PRIVACY_INGEST_MAX_DELIVERY'

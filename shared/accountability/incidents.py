@@ -32,6 +32,8 @@ from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
 from shared.errors import BadRequest, FieldError, MisdirectedRequest, NotFound
+from shared.notify.models import EventType
+from shared.notify.outbox import NO_WAKE, Outbox, event_doc
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore, Item
 from shared.settings import Settings
@@ -52,7 +54,9 @@ class Incidents:
         audit: ControlAudit,
         clock: Clock,
         settings: Settings,
+        outbox: Outbox = NO_WAKE,
     ) -> None:
+        self._outbox = outbox
         self._register = register
         self._directory = directory
         self._store = store
@@ -83,7 +87,10 @@ class Incidents:
             "updatedAt": now.isoformat(),
         }
         notices = [self._notice(incident_id, doc, t, notify_by) for t in tenants]
-        self._write(incident_id, [*notices, doc])
+        events = [notice_event(doc, n, now) for n in notices]
+        self._write(incident_id, [x for pair in zip(notices, events, strict=True) for x in pair])
+        self._write(incident_id, [doc])
+        self._outbox.written(INCIDENTS.name, events)
         self._audit.platform(
             principal.actor,
             "incident.reported",
@@ -171,7 +178,8 @@ class Incidents:
         return exposure.model_dump(mode="json")
 
     def _write(self, incident_id: str, items: list[Item]) -> None:
-        """Notices first, the incident document in the last batch: it appears complete."""
+        """Notices first, each with its ``incident.notice`` event in the same batch, then the
+        incident document: it appears complete."""
         for start in range(0, len(items), 100):
             ops = [BatchOp("create", item=i) for i in items[start : start + 100]]
             self._directory.batch(INCIDENTS.name, (incident_id,), ops)
@@ -226,3 +234,20 @@ class Incidents:
             "notice",
             lambda _: {"exposure": exposure},
         )
+
+
+def notice_event(incident: Item, notice: Item, now: datetime) -> Item:
+    """The outbox document telling a tenant of its notice: ids, dates and counts only."""
+    exposure = notice["exposure"]
+    data = {
+        "incidentId": incident["incidentId"],
+        "tenantId": notice["tenantId"],
+        "revision": incident["revision"],
+        "detectedAt": incident["detectedAt"],
+        "notifyBy": notice["notifyBy"],
+        "categories": incident["categories"],
+        "approximateSubjects": exposure["subjects"],
+        "approximateRecords": exposure["records"],
+    }
+    partition = {"incidentId": incident["incidentId"]}
+    return event_doc(EventType.INCIDENT_NOTICE, data, now, partition, target=notice["tenantId"])

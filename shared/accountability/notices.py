@@ -20,16 +20,21 @@ from shared.accountability.incident_models import (
 )
 from shared.accountability.incident_register import IncidentRegister, counts, notice_id
 from shared.accountability.lifecycle import NOTICE
+from shared.accountability.markdown import notice_markdown
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
 from shared.errors import Conflict, Quarantined
 from shared.lifecycle import advance
+from shared.notify.models import InternalEvent
+from shared.notify.outbox import NO_WAKE, Outbox, event_doc, write_with_events
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, PreconditionFailed, Query
+from shared.ports.mailer import Attachment
 from shared.tenancy.directory import TenantDirectory
 
 SYSTEM_ACTOR = "system:incidents"
+DELIVERY_ACTOR = "system:notify"
 NOTE = (
     "Numbers are approximate: items and distinct data subjects whose data was collected in the "
     "breach window, counted from storage metadata without decrypting anything; data already "
@@ -57,7 +62,9 @@ class IncidentNotices:
         audit: ControlAudit,
         clock: Clock,
         region: str,
+        outbox: Outbox = NO_WAKE,
     ) -> None:
+        self._outbox = outbox
         self._register = register
         self._directory = directory
         self._tenants = tenants
@@ -103,6 +110,45 @@ class IncidentNotices:
             tenant, principal.actor, f"incident.notice.{target}", incident_id, details
         )
         return self._document(incident, notice, tenant.name)
+
+    def delivered(self, data: dict[str, Any], channel: str) -> None:
+        """The notice reached the tenant (a webhook's 2xx or a mail accepted): it is ``sent``,
+        once per revision; a revision sent already (by an admin, or another channel) stays."""
+        incident_id, tenant_id, revision = data["incidentId"], data["tenantId"], data["revision"]
+
+        def moved(doc: Item) -> Item:
+            if (doc.get("sentRevision") or 0) >= revision:
+                return {}
+            advance(NOTICE, doc["status"], NoticeStatus.SENT)
+            now = self._clock.now().isoformat()
+            step = {"status": "sent", "at": now, "by": DELIVERY_ACTOR, "revision": revision,
+                    "channel": channel}
+            return {"status": "sent", "history": [*doc["history"], step], "sentAt": now,
+                    "sentRevision": revision, "acknowledgedAt": None}
+
+        before = self._register.notice(incident_id, tenant_id)
+        notice = docs.mutate(
+            self._directory, INCIDENTS.name, (incident_id,), notice_id(tenant_id), "notice", moved
+        )
+        if notice.get("_etag") == before.get("_etag"):
+            return
+        details = counts(notice) | {"revision": revision, "channel": channel}
+        self._audit.platform(DELIVERY_ACTOR, "incident.notice.sent", incident_id, details)
+        self._audit.tenant(
+            self._tenants.get(tenant_id), DELIVERY_ACTOR, "incident.notice.sent", incident_id,
+            details, idempotency_key=f"incident.notice.sent:{incident_id}:{tenant_id}:{revision}",
+        )
+
+    def attachments(self, data: dict[str, Any]) -> tuple[Attachment, ...]:
+        """The notice itself for its e-mail: the JSON and the readable (Markdown) document."""
+        incident = self._register.incident(data["incidentId"])
+        notice = self._register.notice(data["incidentId"], data["tenantId"])
+        document = self._document(incident, notice, self._tenants.get(data["tenantId"]).name)
+        name = f"breach-notice-{data['incidentId']}"
+        return (
+            Attachment(f"{name}.json", "application/json", document.model_dump_json().encode()),
+            Attachment(f"{name}.md", "text/markdown", notice_markdown(document).encode()),
+        )
 
     def _document(self, incident: Item, notice: Item, tenant_name: str) -> BreachNotice:
         exposure = Exposure.model_validate(notice["exposure"])
@@ -156,11 +202,21 @@ class IncidentNotices:
         return sum(self._escalate(notice, now) for notice in due)
 
     def _escalate(self, notice: Item, now: datetime) -> int:
+        """Flag the notice and, in the same batch, the event that mails on-call."""
         flagged = notice | {"escalated": True, "escalatedAt": now.isoformat()}
+        data = {
+            "incidentId": notice["incidentId"],
+            "tenantId": notice["tenantId"],
+            "notifyBy": notice["notifyBy"],
+        }
+        partition = {"incidentId": notice["incidentId"]}
+        event = event_doc(InternalEvent.NOTICE_DUE, data, now, partition, audience="oncall")
+        pk = (notice["incidentId"],)
         try:
-            self._directory.replace(INCIDENTS.name, flagged, if_match=notice["_etag"])
+            write_with_events(self._directory, INCIDENTS.name, pk, notice, flagged, [event])
         except PreconditionFailed:
             return 0  # moved meanwhile (sent, or escalated by another run): next run re-checks
+        self._outbox.written(INCIDENTS.name, [event])
         left = datetime.fromisoformat(notice["notifyBy"]) - now
         details: dict[str, Any] = counts(notice) | {"hoursLeft": round(left / timedelta(hours=1))}
         incident_id = notice["incidentId"]

@@ -34,10 +34,17 @@ from shared.auth import Principal
 from shared.containers import SUBPROCESSOR_CHANGES, SUBPROCESSORS
 from shared.errors import Conflict
 from shared.lifecycle import advance
+from shared.notify.models import EventType
+from shared.notify.outbox import NO_WAKE, Outbox, event_doc, write_with_events
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, Query
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
+
+CHANGE_EVENT_FIELDS = (
+    "changeId", "subprocessorId", "kind", "proposedAt", "effectiveFrom", "objectionsCloseAt"
+)
+"""What tenants are told of a proposed change: ids and dates (the console shows the rest)."""
 
 NOTICE_PERIOD = timedelta(days=14)
 OBJECTION_WINDOW = timedelta(days=7)
@@ -57,7 +64,9 @@ class Subprocessors:
         audit: ControlAudit,
         clock: Clock,
         regions: list[str],
+        outbox: Outbox = NO_WAKE,
     ) -> None:
+        self._outbox = outbox
         self._directory = directory
         self._tenants = tenants
         self._audit = audit
@@ -140,7 +149,16 @@ class Subprocessors:
             "tenantsNotified": len(tenants),
             "objections": [],
         }
-        self._directory.create(SUBPROCESSOR_CHANGES.name, doc)
+        event = event_doc(
+            EventType.SUBPROCESSOR_CHANGE_PROPOSED,
+            {k: doc[k] for k in CHANGE_EVENT_FIELDS},
+            now,
+            {"changeId": change_id},
+            audience="region",
+        )
+        pk = (change_id,)
+        write_with_events(self._directory, SUBPROCESSOR_CHANGES.name, pk, None, doc, [event])
+        self._outbox.written(SUBPROCESSOR_CHANGES.name, [event])
         details = {"kind": cmd.kind, "subprocessorId": doc["subprocessorId"]}
         self._audit.everywhere(
             tenants, principal.actor, "subprocessor.change.proposed", change_id, details
@@ -158,7 +176,9 @@ class Subprocessors:
         return SubprocessorChange.model_validate(doc)
 
     def changes(self, principal: Principal) -> list[SubprocessorChange]:
-        query = Query(order_by="proposedAt", descending=True)
+        query = Query(
+            filters=[Filter("docType", "exists", False)], order_by="proposedAt", descending=True
+        )
         found = docs.read_all(self._directory, SUBPROCESSOR_CHANGES.name, (), query)
         self._audit.platform(
             principal.actor, "subprocessor.change.listed", "changes", {"count": len(found)}

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from shared.ports.blob_store import BlobStore
     from shared.ports.document_store import DocumentStore
     from shared.ports.key_provider import KeyProvider
+    from shared.ports.mailer import Mailer
     from shared.ports.message_bus import MessageBus
     from shared.settings import Settings
 
@@ -76,3 +77,14 @@ def blob_store(settings: Settings, clock: Clock) -> BlobStore:
 
     url = _require(settings.exports_blob_uri, "EXPORTS__blobServiceUri")
     return AzureBlobStore(url, credential(), settings.exports_container, clock=clock)
+
+
+def acs_mailer(settings: Settings) -> Mailer:
+    """Communication Services Email with the app identity (no connection string, no key)."""
+    from azure.communication.email import EmailClient
+
+    from shared.adapters.acs_mailer import AcsMailer
+
+    endpoint = _require(settings.mail_endpoint, "PRIVACY_MAIL_ENDPOINT")
+    sender = _require(settings.mail_sender, "PRIVACY_MAIL_SENDER")
+    return AcsMailer(EmailClient(endpoint, credential()), sender)

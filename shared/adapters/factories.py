@@ -15,7 +15,9 @@ from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
+from shared.ports.mailer import Mailer
 from shared.ports.message_bus import MessageBus
+from shared.ports.webhook_sender import WebhookSender
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -93,6 +95,31 @@ KEYS: dict[str, Callable[[Settings, Clock], KeyProvider]] = {
     "files": _file_keys,
     "keyvault": _keyvault_keys,
 }
+
+
+def _mailbox_mailer(settings: Settings, clock: Clock) -> Mailer:
+    from shared.adapters.mailbox_mailer import MailboxMailer
+
+    return MailboxMailer(settings.data_dir / "mailbox", clock, settings.mail_sender)
+
+
+def _acs_mailer(settings: Settings, clock: Clock) -> Mailer:
+    from shared.adapters.azure_wiring import acs_mailer
+
+    return acs_mailer(settings)
+
+
+MAILERS: dict[str, Callable[[Settings, Clock], Mailer]] = {
+    "mailbox": _mailbox_mailer,
+    "acs": _acs_mailer,
+}
+
+
+def webhook_sender() -> WebhookSender:
+    """Outbound webhook POSTs (urllib3, pinned to the vetted address)."""
+    from shared.adapters.urllib3_sender import Urllib3Sender
+
+    return Urllib3Sender()
 
 
 def blob_store(settings: Settings, clock: Clock) -> BlobStore:

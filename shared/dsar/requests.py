@@ -36,6 +36,7 @@ from shared.dsar.paging import decode_page, encode_page
 from shared.dsar.views import render
 from shared.errors import NotFound, Quarantined
 from shared.lifecycle import advance
+from shared.notify.outbox import NO_WAKE, Outbox
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
@@ -105,12 +106,14 @@ class DsarRequests:
         clock: Clock,
         record_days: int = RECORD_DAYS,
         broken: BrokenDocuments | None = None,
+        outbox: Outbox = NO_WAKE,
     ) -> None:
         self._store = store
         self._keys = keys
         self._clock = clock
         self._record_days = record_days
         self._broken = broken
+        self._outbox = outbox
 
     def _readable(self, doc: Doc) -> bool:
         try:
@@ -154,7 +157,11 @@ class DsarRequests:
                 }
             ],
         }
-        return self._store.create(REQUESTS.name, doc | {"queueKey": queue_key(doc)})
+        return self.write(None, doc | {"queueKey": queue_key(doc)})
+
+    def write(self, before: Doc | None, after: Doc) -> Doc:
+        """The one write of a request, with its events in the same batch (shared.notify)."""
+        return self._outbox.write_request(self._store, before, after, self._clock.now())
 
     def get(self, tenant_id: str, request_id: str) -> Doc:
         try:
@@ -188,8 +195,7 @@ class DsarRequests:
             if guard is not None:
                 guard(doc)
             values = fields(doc) if callable(fields) else fields
-            changed = self._changed(doc, values, to, reason, actor)
-            return self._store.replace(REQUESTS.name, changed, if_match=doc["_etag"])
+            return self.write(doc, self._changed(doc, values, to, reason, actor))
 
         return under_etag(attempt, what="the request")
 

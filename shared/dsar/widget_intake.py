@@ -8,15 +8,16 @@ digests them again under every readable version).
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from shared.containers import REQUESTS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.dsar.deadlines import queue_key
 from shared.dsar.lifecycle import DSAR_REQUEST
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.models import PrivacyRequestPayload
-from shared.ports.document_store import Conflict, DocumentStore
+from shared.ports.document_store import Conflict
 from shared.ports.key_provider import KeyProvider
 from shared.subjects.models import HoldIdentifiers
 from shared.subjects.resolution import identifier_digests
@@ -24,7 +25,7 @@ from shared.tenancy.models import Tenant
 
 
 def register_widget_request(
-    store: DocumentStore,
+    write: Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]],
     keys: KeyProvider,
     env: IngestEnvelope,
     cmd: PrivacyRequestPayload,
@@ -32,7 +33,8 @@ def register_widget_request(
     deadline: datetime,
     ttl: int,
 ) -> bool:
-    """Create the request document; False when a redelivery finds it already there.
+    """Create the request document through ``write`` (``DsarRequests.write``: the request and
+    its ``dsar.received`` event in one batch); False when a redelivery finds it already there.
 
     ``ttl``: anyone can send these, so even one nobody ever finishes expires
     (``dsar_requests.record_ttl``)."""
@@ -78,7 +80,7 @@ def register_widget_request(
     }
     doc["queueKey"] = queue_key(doc)
     try:
-        store.create(REQUESTS.name, doc)
+        write(None, doc)
     except Conflict:
         return False
     return True

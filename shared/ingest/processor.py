@@ -18,7 +18,7 @@ from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
 from shared.crypto.envelope import FieldCipher
 from shared.crypto.transit import open_message
-from shared.dsar.requests import RECORD_DAYS, record_ttl
+from shared.dsar.requests import RECORD_DAYS, DsarRequests, record_ttl
 from shared.dsar.widget_intake import register_widget_request
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.items import StoredItems
@@ -55,8 +55,10 @@ class IngestProcessor:
         audit: AuditTrail,
         clock: Clock,
         record_days: int = RECORD_DAYS,
+        requests: DsarRequests | None = None,
     ) -> None:
         self._record_days = record_days
+        self._requests = requests or DsarRequests(store, keys, clock, record_days)
         self._directory = directory
         self._store = store
         self._keys = keys
@@ -240,7 +242,7 @@ class IngestProcessor:
     def _privacy_request(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = PrivacyRequestPayload.model_validate(env.payload)
         created = register_widget_request(
-            self._store,
+            self._requests.write,
             self._keys,
             env,
             cmd,

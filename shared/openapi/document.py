@@ -18,10 +18,11 @@ from shared.openapi.accountability import ACCOUNTABILITY
 from shared.openapi.console import CONSOLE
 from shared.openapi.core import CORE
 from shared.openapi.models import Problem
+from shared.openapi.notify import NOTIFY
 from shared.openapi.operation import MARKDOWN, QUERY, Operation
 from shared.version import VERSION
 
-OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *CONSOLE)
+OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *NOTIFY, *CONSOLE)
 _REF = "#/components/schemas/{}"
 _TITLES = {
     400: "the request is malformed or does not match the schema",

@@ -16,14 +16,16 @@ from typing import Any
 
 from shared.audit.trail import AuditTrail
 from shared.auth import Principal
-from shared.containers import INDEX, REQUESTS, SUBJECTS
+from shared.containers import INDEX, REQUESTS, SUBJECTS, TENANTS
 from shared.errors import Conflict
 from shared.lifecycle import advance
+from shared.notify.models import EventType
+from shared.notify.outbox import NO_WAKE, Outbox, OutboxRef, event_doc
 from shared.policies.holds import is_held
 from shared.policies.stored_records import record_count
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
-from shared.ports.document_store import DocumentStore, Query
+from shared.ports.document_store import DocumentStore, Item, Query
 from shared.retention.jobs import Budget
 from shared.retention.lifecycle import OFFBOARDING, OffboardingPhase
 from shared.retention.models import Offboarding
@@ -49,7 +51,9 @@ class OffboardingService:
         region: str,
         export_days: int = 30,
         consent_years: int = 3,
+        outbox: Outbox = NO_WAKE,
     ) -> None:
+        self._outbox = outbox
         self._tenants = tenants
         self._store = store
         self._subjects = subjects
@@ -113,7 +117,9 @@ class OffboardingService:
                     "records": sum(f["records"] for f in manifest["files"]),
                 },
                 phase=OffboardingPhase.EXPORT_AVAILABLE,
+                event=export_ready(tenant.tenantId, manifest, plan, now),
             )
+            self._outbox.wake([OutboxRef(TENANTS.name, (tenant.tenantId,), tenant.tenantId)])
             return OffboardingPhase.EXPORT_AVAILABLE
         window_closed = now >= plan.exportAvailableUntil
         if plan.phase == OffboardingPhase.EXPORT_AVAILABLE.value and window_closed:
@@ -222,9 +228,11 @@ class OffboardingService:
         details: dict[str, Any] | None,
         phase: OffboardingPhase | None = None,
         status: TenantStatus | None = None,
+        event: dict[str, Any] | None = None,
     ) -> None:
         """Save the plan's progress; with ``phase``, move it there (checked by its table: the
-        offboarding phase is written here and nowhere else)."""
+        offboarding phase is written here and nowhere else). ``event`` rides in the same write
+        of the tenant document (its ``outbox``, ``shared.notify.outbox``)."""
 
         def change(current: Tenant) -> dict[str, Any]:
             plan = current.offboarding
@@ -232,7 +240,8 @@ class OffboardingService:
             update = dict(fields)
             if phase is not None and plan.phase != phase:
                 update["phase"] = advance(OFFBOARDING, plan.phase, phase).value
-            return {"offboarding": plan.model_copy(update=update).model_dump(mode="json")}
+            saved = {"offboarding": plan.model_copy(update=update).model_dump(mode="json")}
+            return saved | ({"outbox": [event], "outboxPending": True} if event else {})
 
         self._tenants.update_fields(tenant.tenantId, change, status)
         if action:
@@ -244,3 +253,18 @@ class OffboardingService:
                 target=tenant.tenantId,
                 details=details,
             )
+
+
+def export_ready(
+    tenant_id: str, manifest: dict[str, Any], plan: Offboarding, now: datetime
+) -> Item:
+    """The ``offboarding.export_ready`` event: counts and dates of the package, no content."""
+    data = {
+        "tenantId": tenant_id,
+        "files": len(manifest["files"]),
+        "records": sum(f["records"] for f in manifest["files"]),
+        "contractEnd": plan.contractEnd.isoformat(),
+        "exportAvailableUntil": plan.exportAvailableUntil.isoformat(),
+    }
+    partition = {"tenantId": tenant_id}
+    return event_doc(EventType.OFFBOARDING_EXPORT_READY, data, now, partition, target=tenant_id)

@@ -16,6 +16,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from shared.notify.models import PrivacyContact
 from shared.policies.minimisation import IpPolicy
 from shared.retention.models import LegalHold, Offboarding, RetentionJob
 
@@ -72,6 +73,12 @@ class TenantCreate(BaseModel):
     supportSees: SupportSees = Field(default_factory=SupportSees)
     erasureWaitingDays: ErasureWaitingDays = 0
     dsrRecordDays: DsrRecordDays = DSR_RECORD_DAYS
+    privacyContacts: list[PrivacyContact] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The controller's staff mailed on the events each lists (webhooks aside); "
+        "they also hear of webhook deliveries that failed for 24 hours.",
+    )
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -80,7 +87,7 @@ def _no_default(schema: dict[str, Any]) -> None:
 
 
 RESET_BY_NULL: dict[str, Any] = {"retention": {}, "queryAllowlist": [], "rateLimit": None,
-                                 "defaultCountry": None}
+                                 "defaultCountry": None, "privacyContacts": []}
 """Fields a PATCH may set to null: back to their default (no overrides, none, operator's)."""
 
 
@@ -114,6 +121,7 @@ class TenantPatch(BaseModel):
     dsrRecordDays: DsrRecordDays | SkipJsonSchema[None] = Field(
         default=None, json_schema_extra=_no_default
     )
+    privacyContacts: Annotated[list[PrivacyContact], Field(max_length=20)] | None = None
 
     @field_validator(
         "name", "allowedOrigins", "recordingEnabled", "ipPolicy", "supportSees",
@@ -161,6 +169,7 @@ class Tenant(BaseModel):
     supportSees: SupportSees = Field(default_factory=SupportSees)
     erasureWaitingDays: int = 0
     dsrRecordDays: int = DSR_RECORD_DAYS
+    privacyContacts: list[PrivacyContact] = Field(default_factory=list)
     status: Literal["active", "offboarding", "offboarded"] = "active"
     contractEnd: AwareDatetime | None = None
     legalHolds: list[LegalHold] = Field(default_factory=list)

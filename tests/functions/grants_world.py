@@ -86,6 +86,7 @@ class World:
         self.access = self.completed_access()
         self.pending = self.erasure()
         self.offboarded = self.exported_tenant()
+        self.webhook = self.new_webhook()
 
     def call(self, name: str, method: str, headers: dict[str, str], params: Params,
              body: Any = None) -> tuple[int, dict[str, str], bytes]:
@@ -188,12 +189,31 @@ class World:
         self.client.run_timer("advance_offboarding")
         return tenant_id
 
+    def new_webhook(self, tenant_id: str | None = None) -> str:
+        body = {"url": "http://127.0.0.1:9/hook", "events": ["dsar.received"]}
+        params = self.at(tenant_id)
+        return str(self.ok("register_webhook", PRIVACY_ADMIN, params, body)["webhookId"])
+
+    def webhook_elsewhere(self) -> Params:
+        """A webhook of a fresh tenant (T would reach its limit of 20 across the matrix)."""
+        tenant_id = self.new_tenant("W")
+        return self.at(tenant_id, webhookId=self.new_webhook(tenant_id))
+
+    def sent_notice(self) -> Params:
+        """A fresh incident whose notice to T was sent: the tenant may acknowledge it."""
+        params = self.at(incidentId=self.report())
+        self.ok("move_incident_notice", PLATFORM, params, {"status": "sent"})
+        return params
+
     def at(self, tenant_id: str | None = None, **ids: str) -> Params:
         return {"tenantId": tenant_id or self.tenant, **ids}
 
     def params(self) -> Params:
         """Route parameters naming existing resources (extra ones are ignored by routes)."""
-        return self.at(requestId=self.access, incidentId=self.incident, changeId=self.change)
+        return self.at(
+            requestId=self.access, incidentId=self.incident, changeId=self.change,
+            webhookId=self.webhook,
+        )
 
 
 def _objection(world: World, params: Params) -> dict[str, str]:
@@ -270,6 +290,18 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                               prepare=lambda w: w.at(w.new_tenant("Rotating")),
                               body=lambda w, p: {"overlapHours": 1}),
     "list_quarantine": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
+    "register_webhook": spec("POST", PRIVACY_ONLY, 201,
+                             prepare=lambda w: w.at(w.new_tenant("W")),
+                             body=lambda w, p: {"url": "http://127.0.0.1:9/hook",
+                                                "events": ["incident.notice"]}),
+    "list_webhooks": spec("GET", PRIVACY_ONLY, 200),
+    "delete_webhook": spec("DELETE", PRIVACY_ONLY, 204, prepare=lambda w: w.webhook_elsewhere()),
+    "rotate_webhook_secret": spec("POST", PRIVACY_ONLY, 201,
+                                  body=lambda w, p: {"overlapHours": 1}),
+    "list_webhook_deliveries": spec("GET", PRIVACY_ONLY, 200),
+    "get_own_incident_notice": spec("GET", PRIVACY_ONLY, 200),
+    "acknowledge_incident_notice": spec("POST", PRIVACY_ONLY, 200,
+                                        prepare=lambda w: w.sent_notice()),
 }
 
 

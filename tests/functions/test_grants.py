@@ -69,7 +69,9 @@ FORMS: dict[str, Form] = {
 def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One world for the whole matrix (building it per cell would take minutes)."""
     data: Path = tmp_path_factory.mktemp("grants") / "data"
-    settings = Settings(data_dir=data, dev_auth=True, widget_rate_burst=10_000)
+    settings = Settings(
+        data_dir=data, dev_auth=True, widget_rate_burst=10_000, webhook_local_urls=True
+    )
     clock = FakeClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     services = compose(settings, clock=clock)
     install_app(services)

@@ -94,14 +94,14 @@ def _assignments() -> list[dict[str, Any]]:
     return [{**a, "name": _access(a["name"]), "roleId": role(a["roleId"])} for a in found]
 
 
-def test_the_app_identity_gets_the_narrow_blob_role_and_owns_only_the_ingest_queue() -> None:
+def test_the_app_identity_gets_the_narrow_blob_role_and_owns_only_its_two_queues() -> None:
     given = {(a["kind"], a["roleId"]) for a in _assignments()}
     assert ("storage", ROLES["storageBlobDataContributor"]) in given
     assert ("serviceBusQueue", ROLES["serviceBusDataOwner"]) in given
     for dropped in ("storageBlobDataOwner", "serviceBusDataSender", "serviceBusDataReceiver"):
         assert ROLES[dropped] not in {role for _, role in given}, dropped
-    [queue] = [a for a in _assignments() if a["kind"] == "serviceBusQueue"]
-    assert queue["name"] == "ingestQueueName"
+    queues = sorted(a["name"] for a in _assignments() if a["kind"] == "serviceBusQueue")
+    assert queues == ["ingestQueueName", "notifyQueueName"]  # ingest, and the notify wake-ups
 
 
 @pytest.mark.parametrize("ignored", ["http20Enabled", "remoteDebuggingEnabled"])

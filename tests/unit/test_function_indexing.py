@@ -101,6 +101,22 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "move_incident_notice": (HTTP, "POST v1/incidents/{incidentId}/notices/{tenantId}", OUT),
     "get_incident_notice": (HTTP, "GET v1/incidents/{incidentId}/notices/{tenantId}", OUT),
     "escalate_incident_notices": (TIMER, "%PRIVACY_INCIDENT_CRON%", NONE),
+    "get_own_incident_notice": (
+        HTTP, "GET v1/tenants/{tenantId}/incident-notices/{incidentId}", OUT
+    ),
+    "acknowledge_incident_notice": (
+        HTTP, "POST v1/tenants/{tenantId}/incident-notices/{incidentId}/acknowledgement", OUT
+    ),
+    # notifications: webhooks, the dispatcher (queue wake-ups, timer backstop)
+    "register_webhook": (HTTP, "POST v1/tenants/{tenantId}/webhooks", OUT),
+    "list_webhooks": (HTTP, "GET v1/tenants/{tenantId}/webhooks", OUT),
+    "delete_webhook": (HTTP, "DELETE v1/tenants/{tenantId}/webhooks/{webhookId}", OUT),
+    "rotate_webhook_secret": (HTTP, "POST v1/tenants/{tenantId}/webhooks/{webhookId}/secret", OUT),
+    "list_webhook_deliveries": (
+        HTTP, "GET v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries", OUT
+    ),
+    "deliver_notifications": (BUS, "%PRIVACY_NOTIFY_QUEUE%", NONE),
+    "dispatch_notifications": (TIMER, "%PRIVACY_NOTIFY_CRON%", NONE),
     # key rotation: data keys re-wrapped to the newest KEK version
     "rotate_data_keys": (TIMER, "%PRIVACY_KEY_ROTATION_CRON%", NONE),
     # accountability: sub-processors, records of processing

@@ -135,6 +135,10 @@ OWNERS = {
     "shared/dsar/requests.py",
     "shared/dsar/views.py",  # copies the request's status into the admin's view
     "shared/dsar/widget_intake.py",  # creates a visitor's request in its first state
+    "shared/notify/deliveries.py",  # creates each delivery in its first state
+    "shared/notify/events.py",  # copies a request's status into its event's data
+    "shared/notify/sending.py",
+    "shared/notify/webhooks.py",  # copies a delivery's status into the delivery log's view
     "shared/retention/jobs.py",
     "shared/retention/offboarding.py",
     "shared/tenancy/directory.py",

@@ -1,0 +1,1 @@
+"""Telling the controller: the outbox, webhooks (Standard Webhooks), e-mail, the dispatcher."""
