@@ -149,11 +149,8 @@ def compose(
     store = store or stores(settings, clock, "region", settings.region)
     directory = directory or stores(settings, clock, "directory", settings.region)
     ensure_containers(store, directory)
-    ports = _Ports(
-        settings,
-        clock,
-        store,
-        directory,
+    return _build(_Ports(
+        settings, clock, store, directory,
         bus or make.BUSES[settings.bus_backend](settings, clock),
         keys or make.KEYS[settings.keys_backend](settings, clock),
         blobs or make.blob_store(settings, clock),
@@ -161,9 +158,7 @@ def compose(
         mailer or make.MAILERS[settings.mail_backend](settings, clock),
         sender or make.webhook_sender(),
         resolve or system_resolve,
-    )
-    return _build(ports)
-
+    ))
 
 
 @dataclass(frozen=True)
@@ -203,10 +198,8 @@ def _audit_and_tenancy(p: _Ports, built: Part) -> Part:
         tenants, p.store, control, p.regions.audit_for, p.regions.store_for, subject_keys,
         p.settings, p.clock
     )
-    return {
-        "control_audit": control, "quarantine": quarantine, "tenants": tenants, "subject_keys":
-        subject_keys, "tenant_admin": admin
-    }
+    return {"control_audit": control, "quarantine": quarantine, "tenants": tenants,
+            "subject_keys": subject_keys, "tenant_admin": admin}
 
 
 def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
