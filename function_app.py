@@ -15,6 +15,7 @@ from functions import (
     key_timers,
     maintenance_timers,
     meta_http,
+    recordings_http,
     retention_http,
     retention_timers,
     widget_http,
@@ -37,5 +38,6 @@ for blueprint in (
     key_timers.bp,
     console_http.bp,
     console_api_http.bp,
+    recordings_http.bp,
 ):
     app.register_functions(blueprint)

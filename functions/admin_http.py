@@ -43,7 +43,7 @@ def _time(req: func.HttpRequest, name: str, alias: str) -> datetime | None:
 @bp.route(route="v1/tenants", methods=["POST"])
 @answers_problems
 def create_tenant(req: func.HttpRequest) -> func.HttpResponse:
-    principal = admin(req, {Role.PLATFORM_ADMIN})
+    principal = admin(req, {Role.PLATFORM_ADMIN}, action="tenant.create")
     cmd = parse_model(req.get_body(), TenantCreate)
     return json_response(services().tenant_admin.create_tenant(principal, cmd), status=201)
 

@@ -28,7 +28,7 @@ NOTICE = ROUTE + "/{incidentId}/notices/{tenantId}"
 @bp.route(route=ROUTE, methods=["POST"])
 @answers_problems
 def report_incident(req: func.HttpRequest) -> func.HttpResponse:
-    principal = admin(req, PLATFORM)
+    principal = admin(req, PLATFORM, action="incident.report")
     cmd = parse_model(req.get_body(), IncidentCreate)
     return json_response(services().incidents.report(principal, cmd), status=201)
 

@@ -1,15 +1,11 @@
 """The composition root: the one place that builds the object graph from settings.
 
-Adapters are chosen by name from settings (``shared.adapters.factories``; Azure SDKs are
-imported inside those factories, so the embedded mode never loads them), then every use case
-is built once, here, with exactly the collaborators it uses: no use case receives the graph.
-The function layer (``functions/``) asks ``get_app()`` for the use case a trigger calls.
-
-Hosts: the Functions host needs nothing (the graph is built on first use, with the system
-clock). A host that serves the app in-process with its own clock or bus (the embedded host)
-calls ``start(clock)`` once before serving and ``stop()`` when it stops: that is its whole
-contact with the app's wiring. Tests build their own graph with ``compose`` (fakes and local
-stores at the ports) and install it with ``install_app``.
+Adapters are chosen by name from settings (``shared.adapters.factories``: Azure SDKs load only
+there), then every use case is built once, here, with exactly the collaborators it uses: no use
+case receives the graph. Functions ask ``get_app()`` for the use case a trigger calls; the
+Functions host builds it on first use. A host serving the app in-process (the embedded host)
+calls ``start(clock)`` and ``stop()``: its whole contact with the wiring. Tests build their own
+graph with ``compose`` (fakes and local stores at the ports) and ``install_app`` it.
 """
 
 from __future__ import annotations
@@ -42,6 +38,9 @@ from shared.ports.clock import Clock, SystemClock
 from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.ports.message_bus import MessageBus
+from shared.recordings.audio import AudioChunks
+from shared.recordings.cleanup import RecordingCleanup
+from shared.recordings.service import Recordings
 from shared.retention.admin import RetentionAdmin
 from shared.retention.holds import LegalHolds
 from shared.retention.jobs import Budget, RetentionJobs
@@ -51,6 +50,7 @@ from shared.retention.sweeps import Sweeps
 from shared.settings import Settings, get_settings
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
+from shared.subjects.linking import IdentifierLinks
 from shared.subjects.visitors import VisitorBinding
 from shared.tenancy.admin import TenantAdmin
 from shared.tenancy.directory import TenantDirectory
@@ -82,6 +82,8 @@ class App:
     gate: WidgetGate
     ingest: WidgetIngest
     processor: IngestProcessor
+    recordings: Recordings
+    recording_cleanup: RecordingCleanup
     # retention
     legal_holds: LegalHolds
     retention_jobs: RetentionJobs
@@ -130,17 +132,11 @@ def compose(
     store = store or stores(settings, clock, "region", settings.region)
     directory = directory or stores(settings, clock, "directory", settings.region)
     ensure_containers(store, directory)
-    ports = _Ports(
-        settings,
-        clock,
-        store,
-        directory,
-        bus or BUSES[settings.bus_backend](settings, clock),
-        keys or KEYS[settings.keys_backend](settings, clock),
-        blobs or blob_store(settings, clock),
-        RegionStores(settings, clock, store),
-    )
-    return _build(ports)
+    bus = bus or BUSES[settings.bus_backend](settings, clock)
+    keys = keys or KEYS[settings.keys_backend](settings, clock)
+    blobs = blobs or blob_store(settings, clock)
+    regions = RegionStores(settings, clock, store)
+    return _build(_Ports(settings, clock, store, directory, bus, keys, blobs, regions))
 
 
 @dataclass(frozen=True)
@@ -191,9 +187,15 @@ def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
         tenants, p.store, p.keys, subject_keys, index, p.regions.audit_for(p.settings.region),
         p.clock, p.settings.dsr_record_days
     )
+    links, audio = IdentifierLinks(tenants, index, subject_keys, p.keys, p.clock), AudioChunks(
+        p.blobs)
+    recordings = Recordings(
+        tenants, p.store, subject_keys, visitors, links, audio, built["control_audit"], p.clock
+    )
     return {
         "visitors": visitors, "index": index, "gate": gate, "ingest": ingest, "processor":
-        processor
+        processor, "recordings": recordings, "recording_cleanup": RecordingCleanup(
+            p.store, audio, p.clock)
     }
 
 
@@ -206,7 +208,7 @@ def _retention(p: _Ports, built: Part) -> Part:
     )
     sweeps = Sweeps(
         tenants, p.store, p.bus, holds, audit_for, p.clock, s.region, [s.ingest_queue],
-        s.dead_letter_days
+        s.dead_letter_days, built["recording_cleanup"]
     )
     return {
         "legal_holds": holds,

@@ -22,7 +22,9 @@ from pydantic import (
 
 from shared.timestamps import Timestamp
 
-IncidentCategory = Literal["behaviour", "technical", "contact", "conversation", "consent"]
+IncidentCategory = Literal[
+    "behaviour", "technical", "contact", "conversation", "recording", "consent"
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TenantId = Annotated[str, StringConstraints(pattern=r"^t-[a-z0-9]{1,40}$")]
@@ -43,7 +45,7 @@ class IncidentCreate(BaseModel):
     endedAt: UtcDatetime | None = None
     nature: Text
     systems: list[Label] = Field(min_length=1, max_length=50)
-    categories: list[IncidentCategory] = Field(min_length=1, max_length=5)
+    categories: list[IncidentCategory] = Field(min_length=1, max_length=6)
     tenantIds: list[TenantId] | None = Field(default=None, min_length=1, max_length=1000)
     """The affected tenants; absent: every tenant of this stamp's region."""
     measures: Measures
@@ -59,7 +61,7 @@ class IncidentPatch(BaseModel):
     endedAt: UtcDatetime | None = None
     nature: Text | None = None
     systems: list[Label] | None = Field(default=None, min_length=1, max_length=50)
-    categories: list[IncidentCategory] | None = Field(default=None, min_length=1, max_length=5)
+    categories: list[IncidentCategory] | None = Field(default=None, min_length=1, max_length=6)
     measures: Measures | None = None
     contact: Text | None = None
 

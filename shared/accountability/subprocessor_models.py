@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.accountability.incident_models import Label, Text
 
-DataCategory = Literal["behaviour", "technical", "contact", "conversation", "consent", "audit"]
+DataCategory = Literal[
+    "behaviour", "technical", "contact", "conversation", "recording", "consent", "audit"
+]
 ChangeKind = Literal["add", "replace", "remove"]
 
 
@@ -23,7 +25,7 @@ class SubprocessorSpec(BaseModel):
     purpose: Text
     location: Label
     """Where it processes data (country or region)."""
-    dataCategories: list[DataCategory] = Field(min_length=1, max_length=6)
+    dataCategories: list[DataCategory] = Field(min_length=1, max_length=7)
     transferSafeguard: Text
     """The transfer basis, e.g. adequacy decision or standard contractual clauses."""
 

@@ -50,9 +50,12 @@ class StoredItems:
         cmd: CollectPayload,
         cipher: FieldCipher,
         events: list[Event],
+        category: Category = Category.BEHAVIOUR,
     ) -> dict[str, Any]:
-        """One document for the events of a message; each event's fields are sealed under its
-        own id, so an event read out of the group decrypts exactly as a lone item would."""
+        """One document for the events of a message in one category; each event's fields are
+        sealed under its own id, so an event read out of the group decrypts exactly as a lone
+        item would. Call events are call metadata (category conversation, as the records of
+        processing say), so a message's call events get a document of their own."""
         allowed = frozenset(tenant.queryAllowlist)
         grouped = []
         for event in events:
@@ -73,10 +76,11 @@ class StoredItems:
             if event.durationMs is not None:
                 record["durationMs"] = event.durationMs
             grouped.append(record)
+        doc_id = events_doc_id(env.requestId)
         return self.item(
             env,
-            events_doc_id(env.requestId),
-            Category.BEHAVIOUR,
+            doc_id if category is Category.BEHAVIOUR else f"{doc_id}-{category.value}",
+            category,
             tenant,
             type=EVENTS_TYPE,
             sessionId=cmd.sessionId,

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.audit.trail import AuditTrail
 from shared.containers import SUBJECTS
-from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
+from shared.crypto.blind_index import IdentifierKind
 from shared.crypto.envelope import FieldCipher
 from shared.crypto.transit import open_message
 from shared.dsar.requests import RECORD_DAYS, record_ttl
@@ -28,16 +28,17 @@ from shared.ingest.models import (
     ContactPayload,
     MessagePayload,
     PrivacyRequestPayload,
+    by_category,
 )
 from shared.ingest.receipts import EventReceipts, receipts_ttl
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.retention import Category
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
-from shared.ports.key_provider import KeyProvider, current_secret
-from shared.retention.holds import adopt_subject
+from shared.ports.key_provider import KeyProvider
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
+from shared.subjects.linking import IdentifierLinks
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
 
@@ -65,6 +66,7 @@ class IngestProcessor:
         self._audit = audit
         self._clock = clock
         self._receipts = EventReceipts(store, clock)
+        self._links = IdentifierLinks(directory, index, subjects, keys, clock)
         self._items = StoredItems(clock, lambda tenant, ip: self._digest(tenant, "ip", ip)[1])
         self._handlers: dict[str, Callable[[IngestEnvelope, Tenant], None]] = {
             "collect": self._collect,
@@ -84,21 +86,16 @@ class IngestProcessor:
 
     def _digest(self, tenant: Tenant, kind: IdentifierKind, value: str) -> tuple[str, str]:
         """(key version, digest) under the current version of the index key."""
-        key = current_secret(self._keys, "blind-index")
-        return key.version, blind_index(key.value, tenant.tenantId, kind, value)
+        return self._links.digest(tenant, kind, value)
 
     def _open_subject(
         self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
     ) -> tuple[FieldCipher, dict[str, Any]] | None:
         """The subject's cipher and document; None when processing is restricted (then nothing
-        is stored).
-        The visitor id is indexed under the current key version once per subject (also for a
-        subject first indexed under an older version: it keeps its id and gains the entry)."""
+        is stored). The visitor id is linked once per subject (``IdentifierLinks``)."""
         assert env.subjectId is not None
         cipher, doc, _ = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
-        _, digest = self._digest(tenant, "visitor", visitor_id)
-        if index_id("visitor", digest) not in doc.get("indexIds", []):
-            self._link(tenant, "visitor", visitor_id, env, doc)
+        self._links.link_visitor(tenant, visitor_id, env.subjectId, env.receivedAt, doc)
         flags = doc.get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             return None
@@ -113,18 +110,7 @@ class IngestProcessor:
         doc: dict[str, Any],
     ) -> None:
         """Bind an identifier to the visitor that sent it (and only to that visitor)."""
-        subject_id = env.subjectId or ""
-        version, digest = self._digest(tenant, kind, value)
-        now = self._clock.now()
-        self._index.link(tenant, kind, digest, version, subject_id, env.receivedAt, now)
-        self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest), doc)
-        held = {h.identifierDigests.get(kind) for h in tenant.legalHolds} - {None}
-        for v in self._keys.secret_versions("blind-index") if held else ():
-            other = blind_index(v.value, tenant.tenantId, kind, value)  # holds of any version
-            if other in held:
-                adopt_subject(
-                    self._directory, self._clock, tenant.tenantId, kind, other, subject_id
-                )
+        self._links.link(tenant, kind, value, env.subjectId or "", env.receivedAt, doc)
 
     def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
         """Create the items (one partition) in transactional batches; on a redelivery the batch
@@ -156,8 +142,11 @@ class IngestProcessor:
             [e.id.hex for e in cmd.events],
             receipts_ttl(tenant.retention),
         )
-        events = [e for e in cmd.events if e.id.hex in claim.owned]
-        items = [self._items.events(env, tenant, cmd, cipher, events)] if events else []
+        owned = [e for e in cmd.events if e.id.hex in claim.owned]
+        items = [
+            self._items.events(env, tenant, cmd, cipher, events, category)
+            for category, events in by_category(owned).items()
+        ]
         if claim.opens_session:  # technical data once per session: no more than analytics needs
             items.append(self._items.technical(env, tenant, cmd, cipher))
         self._write_new(env, items)

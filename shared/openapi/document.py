@@ -19,8 +19,9 @@ from shared.openapi.console import CONSOLE
 from shared.openapi.core import CORE
 from shared.openapi.models import Problem
 from shared.openapi.operation import MARKDOWN, QUERY, Operation
+from shared.openapi.recordings import RECORDINGS
 
-OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *CONSOLE)
+OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *RECORDINGS, *CONSOLE)
 _REF = "#/components/schemas/{}"
 _TITLES = {
     400: "the request is malformed or does not match the schema",
@@ -30,6 +31,7 @@ _TITLES = {
     409: "conflicts with the current state (including a quarantined tenant: type …/quarantined)",
     410: "gone: the export expired or was deleted",
     413: "the body is too large",
+    416: "the range lies outside the content (Content-Range names its size)",
     421: "the tenant is served in another region (the problem names its endpoint)",
     429: "rate limit exceeded (Retry-After says when to retry)",
 }
@@ -63,7 +65,7 @@ WIDGET_403 = (
 
 
 def _error_codes(op: Operation) -> list[int]:
-    codes = set(op.errors)
+    codes = set(op.errors) | ({416} if op.ranges else set())
     if op.roles:
         codes |= {400, 401, 403}
     if "{tenantId}" in op.path and op.roles:
@@ -100,6 +102,11 @@ def _responses(op: Operation) -> dict[str, Any]:
             "description": "See Other: a read-only storage link valid 15 minutes (Azure)",
             "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
         }
+    if op.ranges:
+        responses["206"] = _success(op) | {
+            "description": "Partial Content: the byte range asked for",
+            "headers": {"Content-Range": {"required": True, "schema": {"type": "string"}}},
+        }
     for code in _error_codes(op):
         answer: dict[str, Any] = {
             "description": WIDGET_403
@@ -124,12 +131,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         body["description"] = "Roles: " + ", ".join(op.roles)
         body["security"] = [{"appServiceAuth": []}]
     if op.request is not None:
-        body["requestBody"] = {
-            "required": op.body_required,
-            "content": {
-                "application/json": {"schema": {"$ref": _REF.format(op.request.__name__)}}
-            },
-        }
+        media: dict[str, Any] = {"schema": {"$ref": _REF.format(op.request.__name__)}}
+        if op.multipart:
+            media["encoding"] = {k: {"contentType": v} for k, v in op.multipart.items()}
+        kind = "multipart/form-data" if op.multipart else "application/json"
+        body["requestBody"] = {"required": op.body_required, "content": {kind: media}}
     return body
 
 

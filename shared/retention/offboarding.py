@@ -24,6 +24,8 @@ from shared.policies.stored_records import record_count
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Query
+from shared.recordings.audio import AudioChunks
+from shared.recordings.cleanup import RecordingCleanup
 from shared.retention.jobs import Budget
 from shared.retention.lifecycle import OFFBOARDING, OffboardingPhase
 from shared.retention.models import Offboarding
@@ -59,6 +61,7 @@ class OffboardingService:
         self._region = region
         self._export_days = export_days
         self._consent_years = consent_years
+        self._recordings = RecordingCleanup(store, AudioChunks(blobs), clock)
 
     def start(self, principal: Principal, tenant_id: str, contract_end: datetime) -> Tenant:
         tenant = self._tenants.get(tenant_id)
@@ -138,11 +141,12 @@ class OffboardingService:
             container = STAGES[state["stage"]]
             page = self._store.query(container, (tenant.tenantId,), Query(), 500, state["token"])
             doomed = [
-                (self._pk(container, i), i["id"])
+                i
                 for i in page.items
                 if not self._kept(tenant, container, i, now, keep_consent, counts)
             ]
-            self._store.delete_many(container, doomed)
+            self._store.delete_many(container, [(self._pk(container, i), i["id"]) for i in doomed])
+            self._recordings.items_deleted(doomed)
             budget.used += len(page.items)
             state["token"] = page.continuation
             state["stage"] += 0 if page.continuation else 1

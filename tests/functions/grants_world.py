@@ -14,12 +14,13 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.auth import Role
+from shared.auth import ANY_ROLE, Role
 from shared.composition import App
 from tests.app_client import FUNCTIONS, AppClient, principal
 from tests.conftest import ORIGIN, PLATFORM, PRIVACY_ADMIN
 from tests.fakes import FakeClock
 from tests.functions.test_dsar import OPERATOR, Dsar, RecordingClient
+from tests.recording_upload import metadata, multipart, telephony
 
 PUBLIC_ROUTES = frozenset(
     {
@@ -47,9 +48,17 @@ SUBPROCESSOR = {
     "dataCategories": ["contact"],
     "transferSafeguard": "none needed: processing in the EU",
 }
-ALL, PLATFORM_ONLY, PRIVACY_ONLY = frozenset(Role), {Role.PLATFORM_ADMIN}, {Role.PRIVACY_ADMIN}
+ALL, PLATFORM_ONLY, PRIVACY_ONLY = ANY_ROLE, {Role.PLATFORM_ADMIN}, {Role.PRIVACY_ADMIN}
 OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
 Params = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A body that is not JSON (the multipart upload of a recording)."""
+
+    data: bytes
+    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,14 @@ class World:
         self.access = self.completed_access()
         self.pending = self.erasure()
         self.offboarded = self.exported_tenant()
+        self.recording = self.recorded()
 
     def call(self, name: str, method: str, headers: dict[str, str], params: Params,
              body: Any = None) -> tuple[int, dict[str, str], bytes]:
+        if isinstance(body, Raw):
+            answer = self.client.call(name, method, raw=body.data, route=params,
+                                      headers={**headers, **body.headers})
+            return answer.status, answer.headers, answer.body
         if name not in ("start_dsar", "decide_dsar"):
             answer = self.client.call(name, method, body=body, headers=headers, route=params)
             return answer.status, answer.headers, answer.body
@@ -146,12 +160,24 @@ class World:
         self.client.run_timer("advance_offboarding")
         return tenant_id
 
+    def recorded(self) -> str:
+        """T records calls; one recording of it to listen to."""
+        self.ok("update_tenant", PLATFORM, self.at(), {"recordingEnabled": True})
+        created = self.ok("store_recording", telephony(self.tenant), self.at(), recording())
+        return str(created["recordingId"])
+
     def at(self, tenant_id: str | None = None, **ids: str) -> Params:
         return {"tenantId": tenant_id or self.tenant, **ids}
 
     def params(self) -> Params:
         """Route parameters naming existing resources (extra ones are ignored by routes)."""
-        return self.at(requestId=self.access, incidentId=self.incident, changeId=self.change)
+        return self.at(requestId=self.access, incidentId=self.incident, changeId=self.change,
+                       recordingId=self.recording)
+
+
+def recording(world: World | None = None, params: Params | None = None) -> Raw:
+    data, headers = multipart(metadata(), b"\x00audio\x01" * 50)
+    return Raw(data, headers)
 
 
 def _objection(world: World, params: Params) -> dict[str, str]:
@@ -215,6 +241,8 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                               prepare=lambda w: w.at(w.new_tenant("Rotating")),
                               body=lambda w, p: {"overlapHours": 1}),
     "list_quarantine": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
+    "store_recording": spec("POST", {Role.TELEPHONY_INGEST}, 201, body=recording),
+    "download_recording_audio": spec("GET", PRIVACY_ONLY, 200),
 }
 
 

@@ -105,6 +105,13 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
         OUT,
     ),
     "get_records_of_processing": (HTTP, "GET v1/tenants/{tenantId}/records-of-processing", OUT),
+    # call recordings (the telephony service posts, a privacy admin listens)
+    "store_recording": (HTTP, "POST v1/tenants/{tenantId}/recordings", OUT),
+    "download_recording_audio": (
+        HTTP,
+        "GET v1/tenants/{tenantId}/recordings/{recordingId}/audio",
+        OUT,
+    ),
     # the privacy console: its files, its principal's grants, the tenant list
     "console_page": (HTTP, "GET console", OUT),
     "console_asset": (HTTP, "GET console/{asset}", OUT),
