@@ -152,38 +152,31 @@ class IngestProcessor:
         self._write_new(env, items)
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        """A lead with its consent; a refused consent keeps only the refusal, as proof
+        (seed 003: the consent checkbox decides whether the lead exists at all)."""
         cmd = ContactPayload.model_validate(env.payload)
         opened = self._open_subject(env, tenant, cmd.visitorId)
         if opened is None:
             return
         cipher, doc = opened
+        consent_id = f"{env.requestId}-consent"
+        purposes = {p: cmd.consent.granted for p in cmd.consent.purposes}
+        consent = self._items.consent(
+            env, tenant, consent_id, "contact_form", purposes, cmd.consent.textVersion
+        )
+        at = env.receivedAt.isoformat()
+        if not cmd.consent.granted:
+            self._write_new(env, [consent])
+            self._subjects.record_consents(tenant.tenantId, env.subjectId or "", purposes, at)
+            self._audit_widget(
+                tenant, "consent.recorded", env, consent_id, details={"granted": False}
+            )
+            return
         email = normalise_email(cmd.email) if cmd.email else None
         phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
-        contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
-        contact = self._items.item(
-            env,
-            contact_id,
-            Category.CONTACT,
-            tenant,
-            type="contact",
-            callbackRequested=cmd.callbackRequested,
-            enc=cipher.encrypt_fields(
-                contact_id,
-                {"email": email, "phone": phone, "name": cmd.name, "message": cmd.message},
-            ),
-        )
-        consent = self._items.consent(
-            env,
-            tenant,
-            consent_id,
-            "contact_form",
-            {p: cmd.consent.granted for p in cmd.consent.purposes},
-            cmd.consent.textVersion,
-        )
+        contact = self._items.contact(env, tenant, cipher, cmd, email, phone, consent)
         self._write_new(env, [contact, consent])
-        self._subjects.record_consents(
-            tenant.tenantId, env.subjectId or "", consent["purposes"], env.receivedAt.isoformat()
-        )
+        self._subjects.record_consents(tenant.tenantId, env.subjectId or "", purposes, at)
         identifiers: tuple[tuple[IdentifierKind, str | None], ...] = (
             ("email", email),
             ("phone", phone),
@@ -191,7 +184,7 @@ class IngestProcessor:
         for kind, value in identifiers:
             if value:
                 self._link(tenant, kind, value, env, doc)
-        self._audit_widget(tenant, "contact.created", env, contact_id)
+        self._audit_widget(tenant, "contact.created", env, env.requestId)
         self._audit_widget(tenant, "consent.recorded", env, consent_id)
 
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:

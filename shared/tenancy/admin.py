@@ -185,6 +185,7 @@ class TenantAdmin:
         masked: bool,
         limit: int,
         continuation: str | None,
+        fmt: str = "json",
     ) -> ContactPage:
         tenant = self._tenants.local(tenant_id)
         masks = contact_masks(not masked, tenant.supportSees)
@@ -194,7 +195,7 @@ class TenantAdmin:
             principal,
             "contacts.read",
             tenant_id,
-            details={"count": len(page.items), "masked": masked},
+            details={"count": len(page.items), "masked": masked, "format": fmt},
         )
         return page
 
