@@ -105,6 +105,9 @@ def records_markdown(records: RecordsOfProcessing) -> str:
         f"- Processor: {_line(records.processor)}",
         f"- Region: {records.region} (data, keys and exports stay in this region)",
         f"- Status: {records.status}; contract end: {_when(records.contractEnd, 'not set')}",
+        f"- Contract terms: DPA {_line(records.contractTerms.dpaVersion or 'not recorded')}; "
+        f"{records.contractTerms.objectionWindowDays} days to object to a subprocessor change",
+        f"- Call recording: {'on' if records.recordingEnabled else 'off'}",
         "",
         "## Categories, purposes and retention",
         "| category | examples | purposes | retention |",
