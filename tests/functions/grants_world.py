@@ -223,6 +223,8 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                                  prepare=lambda w: w.at(incidentId=w.report()),
                                  body=lambda w, p: {"status": "sent"}),
     "get_incident_notice": spec("GET", PLATFORM_ONLY, 200),
+    "list_affected_subjects": spec("POST", PLATFORM_ONLY, 200,
+                                   body=lambda w, p: {"instruction": "controller ticket 42"}),
     "list_subprocessors": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
     "register_subprocessor": spec("POST", PLATFORM_ONLY, 201, tenant_scoped=False,
                                   body=lambda w, p: SUBPROCESSOR),

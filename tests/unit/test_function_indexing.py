@@ -85,6 +85,11 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "update_incident": (HTTP, "PATCH v1/incidents/{incidentId}", OUT),
     "move_incident_notice": (HTTP, "POST v1/incidents/{incidentId}/notices/{tenantId}", OUT),
     "get_incident_notice": (HTTP, "GET v1/incidents/{incidentId}/notices/{tenantId}", OUT),
+    "list_affected_subjects": (
+        HTTP,
+        "POST v1/incidents/{incidentId}/notices/{tenantId}/affected-subjects",
+        OUT,
+    ),
     "escalate_incident_notices": (TIMER, "%PRIVACY_INCIDENT_CRON%", NONE),
     # key rotation: data keys re-wrapped to the newest KEK version
     "rotate_data_keys": (TIMER, "%PRIVACY_KEY_ROTATION_CRON%", NONE),

@@ -131,6 +131,7 @@ OWNERS = {
     "shared/accountability/incidents.py",  # creates each notice in its first state
     "shared/accountability/notices.py",
     "shared/accountability/processing_records.py",  # copies the tenant's status into a view
+    "shared/accountability/remediation.py",
     "shared/accountability/subprocessors.py",
     "shared/dsar/requests.py",
     "shared/dsar/widget_intake.py",  # creates a visitor's request in its first state
