@@ -4,13 +4,16 @@ persons, as pseudonymous ids, for the controller on its instruction."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from tests.app_client import AppClient
 from tests.conftest import PLATFORM
 from tests.fakes import FakeClock
-from tests.functions.accountability_helpers import PLANTED, audit_entries, new_tenant
-from tests.functions.test_incidents import planted, report  # noqa: F401 (fixture)
+from tests.functions.accountability_helpers import PLANTED, audit_entries, new_tenant, plant
+from tests.functions.test_incidents import report
 
 FACTS = {
     "subjectCategories": ["website visitors", "callback requesters"],
@@ -21,6 +24,22 @@ FACTS = {
         {"action": "check deployment scripts against the baseline", "status": "planned"},
     ],
 }
+
+
+@pytest.fixture
+def planted(client: AppClient, clock: FakeClock) -> dict[str, Any]:
+    """Tenant A: a visitor before the window, two in it, one after; tenant B: one in it."""
+    a, b = new_tenant(client, "Shop A"), new_tenant(client, "Shop B")
+    plant(client, a, "v-old", 1)
+    clock.advance(timedelta(hours=2))
+    start = clock.now() - timedelta(minutes=30)
+    for visitor in ("v-1", "v-2"):
+        plant(client, a, visitor, 2)
+    plant(client, b, "v-9", 1)
+    end = clock.now() + timedelta(minutes=30)
+    clock.advance(timedelta(hours=1))
+    plant(client, a, "v-late", 1)
+    return {"a": a, "b": b, "start": start, "end": end}
 
 
 def incident(client: AppClient, clock: FakeClock, planted: dict[str, Any], **fields: Any) -> str:
