@@ -5,6 +5,7 @@ import azure.functions as func
 from functions import (
     accountability_http,
     admin_http,
+    authority_http,
     console_api_http,
     console_http,
     dsar_http,
@@ -39,5 +40,6 @@ for blueprint in (
     console_http.bp,
     console_api_http.bp,
     recordings_http.bp,
+    authority_http.bp,
 ):
     app.register_functions(blueprint)

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, fields
 from typing import Any
 
+from shared.accountability.authority import AuthorityRegister
 from shared.accountability.incident_register import IncidentRegister
 from shared.accountability.incidents import Incidents
 from shared.accountability.notices import IncidentNotices
@@ -101,6 +102,7 @@ class App:
     incident_notices: IncidentNotices
     subprocessors: Subprocessors
     processing_records: ProcessingRecords
+    authority: AuthorityRegister
 
     def audit_for(self, region: str) -> AuditTrail:
         """The audit trail kept in ``region`` (a tenant's trail lives with its data)."""
@@ -171,10 +173,8 @@ def _audit_and_tenancy(p: _Ports, built: Part) -> Part:
         tenants, p.store, control, p.regions.audit_for, p.regions.store_for, subject_keys,
         p.settings, p.clock
     )
-    return {
-        "control_audit": control, "quarantine": quarantine, "tenants": tenants, "subject_keys":
-        subject_keys, "tenant_admin": admin
-    }
+    return {"control_audit": control, "quarantine": quarantine, "tenants": tenants,
+            "subject_keys": subject_keys, "tenant_admin": admin}
 
 
 def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
@@ -189,14 +189,11 @@ def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
     )
     links, audio = IdentifierLinks(tenants, index, subject_keys, p.keys, p.clock), AudioChunks(
         p.blobs)
-    recordings = Recordings(
-        tenants, p.store, subject_keys, visitors, links, audio, built["control_audit"], p.clock
-    )
-    return {
-        "visitors": visitors, "index": index, "gate": gate, "ingest": ingest, "processor":
-        processor, "recordings": recordings, "recording_cleanup": RecordingCleanup(
-            p.store, audio, p.clock)
-    }
+    recordings = Recordings(tenants, p.store, subject_keys, visitors, links, audio,
+                            built["control_audit"], p.clock)
+    return {"visitors": visitors, "index": index, "gate": gate, "ingest": ingest,
+            "processor": processor, "recordings": recordings,
+            "recording_cleanup": RecordingCleanup(p.store, audio, p.clock)}
 
 
 def _retention(p: _Ports, built: Part) -> Part:
@@ -252,6 +249,7 @@ def _records(p: _Ports, built: Part) -> Part:
         "processing_records": ProcessingRecords(
             tenants, built["dsar_requests"], subprocessors, control, p.clock
         ),
+        "authority": AuthorityRegister(p.directory, tenants, control, p.clock, s.region),
     }
 
 

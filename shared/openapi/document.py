@@ -15,13 +15,14 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from shared.openapi.accountability import ACCOUNTABILITY
+from shared.openapi.authority import AUTHORITY
 from shared.openapi.console import CONSOLE
 from shared.openapi.core import CORE
 from shared.openapi.models import Problem
 from shared.openapi.operation import MARKDOWN, QUERY, Operation
 from shared.openapi.recordings import RECORDINGS
 
-OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *RECORDINGS, *CONSOLE)
+OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *AUTHORITY, *RECORDINGS, *CONSOLE)
 _REF = "#/components/schemas/{}"
 _TITLES = {
     400: "the request is malformed or does not match the schema",

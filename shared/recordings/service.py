@@ -138,8 +138,9 @@ class Recordings:
             tenant, principal.actor, action, tenant.tenantId, {"reason": why}, outcome="denied"
         )
 
-    def _stored(self, tenant_id: str, subject_id: str, recording_id: str, size: int,
-                chunks: int) -> None:
+    def _stored(
+        self, tenant_id: str, subject_id: str, recording_id: str, size: int, chunks: int
+    ) -> None:
         def complete(doc: dict[str, Any]) -> dict[str, Any]:
             status = advance(RECORDING, doc["status"], RecordingStatus.STORED)
             return {"status": status.value, "bytes": size, "chunks": chunks}

@@ -91,6 +91,8 @@ class World:
         self.pending = self.erasure()
         self.offboarded = self.exported_tenant()
         self.recording = self.recorded()
+        self.authority = str(self.ok("record_authority_request", PLATFORM, {},
+                                     self.authority_body())["requestId"])
 
     def call(self, name: str, method: str, headers: dict[str, str], params: Params,
              body: Any = None) -> tuple[int, dict[str, str], bytes]:
@@ -159,6 +161,11 @@ class World:
         self.clock.advance(timedelta(hours=2))
         self.client.run_timer("advance_offboarding")
         return tenant_id
+
+    def authority_body(self) -> dict[str, Any]:
+        return {"authority": "Public prosecutor", "legalBasis": "Art. 60-1 CPP",
+                "receivedAt": self.clock.now().isoformat(), "tenantIds": [self.tenant],
+                "categories": ["contact"]}
 
     def recorded(self) -> str:
         """T records calls; one recording of it to listen to."""
@@ -243,6 +250,15 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                               prepare=lambda w: w.at(w.new_tenant("Rotating")),
                               body=lambda w, p: {"overlapHours": 1}),
     "list_quarantine": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
+    "record_authority_request": spec("POST", PLATFORM_ONLY, 201, tenant_scoped=False,
+                                     body=lambda w, p: w.authority_body()),
+    "list_authority_requests": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
+    "get_authority_request": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False,
+                                  prepare=lambda w: w.at(requestId=w.authority)),
+    "update_authority_request": spec("PATCH", PLATFORM_ONLY, 200, tenant_scoped=False,
+                                     prepare=lambda w: w.at(requestId=w.authority),
+                                     body=lambda w, p: {"gag": {"ordered": False}}),
+    "list_authority_notices": spec("GET", PRIVACY_ONLY, 200),
     "store_recording": spec("POST", {Role.TELEPHONY_INGEST}, 201, body=recording),
     "download_recording_audio": spec("GET", PRIVACY_ONLY, 200),
 }

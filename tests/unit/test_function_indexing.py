@@ -91,6 +91,13 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
         OUT,
     ),
     "escalate_incident_notices": (TIMER, "%PRIVACY_INCIDENT_CRON%", NONE),
+    # authority requests and the tenants' notices of them
+    "record_authority_request": (HTTP, "POST v1/authority-requests", OUT),
+    "list_authority_requests": (HTTP, "GET v1/authority-requests", OUT),
+    "get_authority_request": (HTTP, "GET v1/authority-requests/{requestId}", OUT),
+    "update_authority_request": (HTTP, "PATCH v1/authority-requests/{requestId}", OUT),
+    "list_authority_notices": (HTTP, "GET v1/tenants/{tenantId}/authority-notices", OUT),
+    "release_authority_notices": (TIMER, "%PRIVACY_INCIDENT_CRON%", NONE),
     # key rotation: data keys re-wrapped to the newest KEK version
     "rotate_data_keys": (TIMER, "%PRIVACY_KEY_ROTATION_CRON%", NONE),
     # accountability: sub-processors, records of processing

@@ -128,6 +128,7 @@ def test_the_stored_models_accept_exactly_the_states_of_their_tables() -> None:
 
 
 OWNERS = {
+    "shared/accountability/authority.py",
     "shared/accountability/incidents.py",  # creates each notice in its first state
     "shared/accountability/notices.py",
     "shared/accountability/processing_records.py",  # copies the tenant's status into a view
