@@ -16,7 +16,7 @@ from shared.containers import SUBJECTS
 from shared.ports.document_store import PatchOp
 from shared.recordings.audio import CHUNK_BYTES, MAX_AUDIO_BYTES
 from tests.app_client import AppClient, principal
-from tests.conftest import PLATFORM, PRIVACY_ADMIN
+from tests.conftest import PLATFORM, PRIVACY_ADMIN, collect_body, widget_headers
 from tests.fakes import FakeClock
 from tests.functions.test_dsar import OPERATOR, Dsar
 from tests.recording_upload import metadata, multipart, planted_audio, telephony
@@ -274,3 +274,22 @@ def test_offboarding_exports_the_audio_then_purges_it(
     status = client.call("get_offboarding", "GET", headers=PRIVACY_ADMIN, route={"tenantId": tid})
     assert status.json()["phase"] == "purged", status.body
     assert nothing_recorded(client, tid)
+
+
+def test_call_events_are_kept_as_call_metadata_as_the_records_say(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    tid = tenant["tenantId"]
+    body = collect_body(2, "v-caller")
+    body["events"][1]["type"] = "call_started"
+    assert client.call("collect", body=body, headers=widget_headers(tenant)).status == 202
+    client.drain()
+    stored = stored_records(client.services.store, tid, "event")
+    by_type = {r["eventType"]: r["category"] for r in stored}
+    assert by_type == {"page_view": "behaviour", "call_started": "conversation"}
+    records = client.call("get_records_of_processing", "GET", headers=PRIVACY_ADMIN,
+                          route={"tenantId": tid}).json()
+    described = {c["category"]: c["examples"] for c in records["categories"]}
+    assert "call_started" in described["conversation"] and "call" not in described["behaviour"]
+    assert described["recording"].startswith("call recordings")
+    assert {c["category"]: c.get("effectiveDays") for c in records["categories"]}["recording"] == 90
