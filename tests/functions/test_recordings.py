@@ -191,6 +191,9 @@ def test_only_the_telephony_role_posts_and_only_a_privacy_admin_listens(
     other = {"X-MS-CLIENT-PRINCIPAL": principal("Telephony.Ingest", tenants=("t-other",))}
     assert post(client, tid, body, headers, who=other).status == 403
     assert audio_of(client, tid, "rec-unknown").status == 404
+    elsewhere = client.call("create_tenant", body={"name": "B", "allowedOrigins": []},
+                            headers=PLATFORM).json()["tenantId"]
+    assert audio_of(client, elsewhere, created["recordingId"]).status == 404  # not B's
 
 
 def test_access_exports_the_audio_file_and_erasure_deletes_it(
@@ -293,3 +296,22 @@ def test_call_events_are_kept_as_call_metadata_as_the_records_say(
     assert "call_started" in described["conversation"] and "call" not in described["behaviour"]
     assert described["recording"].startswith("call recordings")
     assert {c["category"]: c.get("effectiveDays") for c in records["categories"]}["recording"] == 90
+
+
+def test_a_tenant_sets_its_recording_period_within_the_operators_ceiling(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    tid = tenant["tenantId"]
+    client.services.settings.retention_ceilings = {"recording": 120}
+    route = {"tenantId": tid}
+    longer = client.call("update_tenant", "PATCH", body={"retention": {"recording": 200}},
+                         headers=PRIVACY_ADMIN, route=route)
+    assert longer.status == 400 and "recording" in longer.json()["detail"]
+    shorter = client.call("update_tenant", "PATCH",
+                          body={"retention": {"recording": 30}, "recordingEnabled": True},
+                          headers=PLATFORM, route=route)
+    assert shorter.status == 200 and shorter.json()["effectiveRetention"]["recording"] == 30
+    body, headers = multipart(metadata(), planted_audio(100))
+    assert post(client, tid, body, headers).status == 201
+    [doc] = stored_records(client.services.store, tid, "recording")
+    assert doc["ttl"] == 30 * 86400
