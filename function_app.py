@@ -5,6 +5,7 @@ import azure.functions as func
 from functions import (
     accountability_http,
     admin_http,
+    authority_http,
     console_api_http,
     console_http,
     dsar_http,
@@ -19,6 +20,7 @@ from functions import (
     notify_http,
     notify_triggers,
     problems_http,
+    recordings_http,
     retention_http,
     retention_timers,
     widget_http,
@@ -45,5 +47,7 @@ for blueprint in (
     console_api_http.bp,
     notify_http.bp,
     notify_triggers.bp,
+    recordings_http.bp,
+    authority_http.bp,
 ):
     app.register_functions(blueprint)

@@ -56,7 +56,7 @@ export async function tenantChanges({ tenantId }, el) {
   const open = records.pendingSubprocessorChanges;
   const objectable = open.filter((c) => !c.objected && new Date(c.objectBy) > Date.now());
   clear(el, heading('Subprocessor changes', tenantName(tenantId)),
-    h('p', {}, 'You hear of every change 14 days before it takes effect, and may object within 7 days.'),
+    h('p', {}, `You hear of every change 14 days before it takes effect, and may object within ${records.contractTerms.objectionWindowDays} days (your contract's terms).`),
     table('Changes in their notice period', ['Change', 'Kind', 'Subprocessor', 'Takes effect', 'Object by', 'Objected'],
       open.map((c) => [h('code', {}, c.changeId), label(c.kind), c.name, when(c.effectiveFrom, true), h('span', {}, countdown(c.objectBy)), c.objected ? 'Yes' : 'No']),
       'No change is in its notice period.'),

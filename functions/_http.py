@@ -14,7 +14,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from functions._cross_site import refuse_cross_site
-from shared.auth import Principal, Role, principal_from_headers, require
+from shared.auth import Principal, Role, principal_from_headers, require, require_mfa
 from shared.composition import App, get_app
 from shared.errors import ApiError, BadRequest, FieldError
 from shared.ports.document_store import InvalidContinuation
@@ -151,19 +151,37 @@ def admin(
 ) -> Principal:
     """The one authorisation check of every admin route: may this principal act as one of
     ``roles`` in ``tenant_id`` (``None``: a tenant-less action, which needs a ``*`` grant)?
-    Refusals in a tenant are audited in that tenant's trail."""
+    A privileged ``action`` (``shared.auth.MFA_ACTIONS``) also needs a multi-factor sign-in
+    when MFA is enforced. Refusals in a tenant are audited in that tenant's trail."""
     from shared.errors import Forbidden
 
     refuse_cross_site(req)
     principal = principal_from_headers(req.headers, principal_trusted(), _tenant_groups())
     try:
         require(principal, roles, tenant_id)
+        require_mfa(principal, action, services().settings.require_mfa)
     except Forbidden:
-        if tenant_id:  # the refusal stands even where it cannot be recorded
-            with contextlib.suppress(ApiError):
-                services().tenant_admin.record_denial(principal, tenant_id, action or "access")
+        _record_denial(principal, tenant_id, action)
         raise
     return principal
+
+
+def privileged(principal: Principal, tenant_id: str | None, action: str) -> None:
+    """The MFA rule for an action only the body reveals as privileged (an erasure among the
+    request types); refusals are audited like every other."""
+    from shared.errors import Forbidden
+
+    try:
+        require_mfa(principal, action, services().settings.require_mfa)
+    except Forbidden:
+        _record_denial(principal, tenant_id, action)
+        raise
+
+
+def _record_denial(principal: Principal, tenant_id: str | None, action: str) -> None:
+    if tenant_id:  # the refusal stands even where it cannot be recorded
+        with contextlib.suppress(ApiError):
+            services().tenant_admin.record_denial(principal, tenant_id, action or "access")
 
 
 def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:

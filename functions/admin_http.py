@@ -16,6 +16,7 @@ from functions._http import (
 from shared.audit.models import QuarantinePage
 from shared.auth import ANY_ROLE, Role
 from shared.errors import BadRequest, FieldError
+from shared.tenancy.contacts_csv import contacts_csv
 from shared.tenancy.models import TenantCreate, TenantPatch, WidgetKeyRotate
 from shared.validation import parse_model
 
@@ -43,7 +44,7 @@ def _time(req: func.HttpRequest, name: str, alias: str) -> datetime | None:
 @bp.route(route="v1/tenants", methods=["POST"])
 @answers_problems
 def create_tenant(req: func.HttpRequest) -> func.HttpResponse:
-    principal = admin(req, {Role.PLATFORM_ADMIN})
+    principal = admin(req, {Role.PLATFORM_ADMIN}, action="tenant.create")
     cmd = parse_model(req.get_body(), TenantCreate)
     return json_response(services().tenant_admin.create_tenant(principal, cmd), status=201)
 
@@ -92,14 +93,36 @@ def list_contacts(req: func.HttpRequest) -> func.HttpResponse:
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, CONTACT_READERS, tenant_id, "contacts.read")
     masked = not principal.may(Role.PRIVACY_ADMIN, tenant_id)  # the role held IN this tenant
+    as_csv = _contacts_format(req) == "csv"
     page = services().tenant_admin.read_contacts(
         principal,
         tenant_id,
         masked,
         query_int(req, "limit", 50, 1, 500),
         req.params.get("continuation"),
+        "csv" if as_csv else "json",
     )
-    return json_response(page)
+    if not as_csv:
+        return json_response(page)
+    headers = {
+        "Content-Disposition": f'attachment; filename="contacts-{tenant_id}.csv"',
+        "Cache-Control": "no-store",
+        **({"X-Continuation": page.continuation} if page.continuation else {}),
+    }
+    return func.HttpResponse(
+        contacts_csv(page), mimetype="text/csv", charset="utf-8", headers=headers
+    )
+
+
+def _contacts_format(req: func.HttpRequest) -> str:
+    fmt = req.params.get("format") or (
+        "csv" if "text/csv" in (req.headers.get("accept") or "").lower() else "json"
+    )
+    if fmt not in ("json", "csv"):
+        raise BadRequest(
+            "invalid query parameter", errors=[FieldError("?format", "must be json or csv")]
+        )
+    return fmt
 
 
 @bp.route(route="v1/tenants/{tenantId}/audit", methods=["GET"])

@@ -14,12 +14,20 @@ from functions._http import (
     answers_problems,
     answers_problems_async,
     json_response,
+    privileged,
     query_int,
     services,
 )
 from shared.auth import Role
 from shared.dsar.export_package import package_as_json
-from shared.dsar.models import DsarAccepted, DsarCreate, DsarDecision, DsarExtension, DsarPage
+from shared.dsar.models import (
+    DsarAccepted,
+    DsarCreate,
+    DsarDecision,
+    DsarExtension,
+    DsarPage,
+    DsarType,
+)
 from shared.dsar.signals import ORCHESTRATOR, Signal
 from shared.validation import parse_model
 
@@ -61,6 +69,8 @@ async def start_dsar(
     tenant_id = req.route_params["tenantId"]
     principal = admin(req, OPERATORS, tenant_id, "dsar.start")
     cmd = parse_model(req.get_body(), DsarCreate)
+    if cmd.type == DsarType.ERASURE:
+        privileged(principal, tenant_id, "dsar.erasure")
     request_id = services().dsar_admin.submit(principal, tenant_id, cmd)
     await client.start_new(
         ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}

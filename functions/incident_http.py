@@ -10,6 +10,7 @@ import azure.functions as func
 from functions._documents import document_response
 from functions._http import admin, answers_problems, json_response, query_int, services
 from shared.accountability.incident_models import (
+    AffectedSubjectsRequest,
     IncidentCreate,
     IncidentPatch,
     NoticeMove,
@@ -28,7 +29,7 @@ NOTICE = ROUTE + "/{incidentId}/notices/{tenantId}"
 @bp.route(route=ROUTE, methods=["POST"])
 @answers_problems
 def report_incident(req: func.HttpRequest) -> func.HttpResponse:
-    principal = admin(req, PLATFORM)
+    principal = admin(req, PLATFORM, action="incident.report")
     cmd = parse_model(req.get_body(), IncidentCreate)
     return json_response(services().incidents.report(principal, cmd), status=201)
 
@@ -69,6 +70,20 @@ def move_incident_notice(req: func.HttpRequest) -> func.HttpResponse:
         principal, req.route_params["incidentId"], tenant_id, NoticeStatus(cmd.status)
     )
     return json_response(notice)
+
+
+@bp.route(route=NOTICE + "/affected-subjects", methods=["POST"])
+@answers_problems
+def list_affected_subjects(req: func.HttpRequest) -> func.HttpResponse:
+    """The controller asked who exactly was affected: the pseudonymous ids, audited."""
+    tenant_id = req.route_params["tenantId"]
+    principal = admin(req, PLATFORM, tenant_id, "incident.subjects.listed")
+    cmd = parse_model(req.get_body(), AffectedSubjectsRequest)
+    incident_id = req.route_params["incidentId"]
+    found = services().incidents.affected_subjects(
+        principal, incident_id, tenant_id, cmd.instruction
+    )
+    return json_response(found, headers={"Cache-Control": "no-store"})
 
 
 @bp.route(route=NOTICE, methods=["GET"])

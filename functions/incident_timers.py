@@ -1,6 +1,7 @@
-"""Incident timer: escalate breach notices still pending 12 hours before their deadline.
+"""Accountability timers: escalate breach notices still pending 12 hours before their deadline;
+release the tenants' notices of authority requests whose gag order has lapsed.
 
-Run it now with ``POST /admin/functions/escalate_incident_notices``.
+Run one now with ``POST /admin/functions/{name}``.
 """
 
 from __future__ import annotations
@@ -19,3 +20,11 @@ log = logging.getLogger("functions.incidents")
 def escalate_incident_notices(timer: func.TimerRequest) -> None:
     escalated = services().incident_notices.escalate_due()
     log.info("incident notices checked", extra={"escalated": escalated})
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PRIVACY_INCIDENT_CRON%")
+def release_authority_notices(timer: func.TimerRequest) -> None:
+    """On the incident schedule (every 10 min): a lapsed gag is told within minutes even when
+    nobody reads the notices (reads release what is due as well)."""
+    released = services().authority.release_due()
+    log.info("authority notices checked", extra={"released": released})

@@ -26,12 +26,14 @@ def run_retention_jobs(timer: func.TimerRequest) -> None:
 def sweep_expired_items(timer: func.TimerRequest) -> None:
     released = services().sweeps.release_lapsed_holds()
     report = services().sweeps.sweep_expired(services().budget())
+    recordings = services().sweeps.sweep_recordings()
     log.info(
         "expired items swept",
         extra={
             "complete": report["complete"],
             "tenants": len(report["deleted"]),
             "holdsReleased": released,
+            "recordingTenants": len(recordings),
         },
     )
 

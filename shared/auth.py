@@ -15,6 +15,12 @@ Where the pairs come from (``<tenant>`` is a tenant id or ``*``, meaning every t
   each entry counts as if it were a ``tenants`` claim.
 Actions that concern no single tenant (creating tenants, incidents, the subprocessor register)
 need the role granted for ``*``.
+
+Multi-factor authentication (seed 000, TOMs 4.1: "MFA is enforced for all administrative and
+privileged accounts"): the privileged actions are ONE table, ``MFA_ACTIONS``; with
+``PRIVACY_REQUIRE_MFA`` on, ``require_mfa`` refuses a person whose sign-in shows no ``mfa``
+among its authentication methods (``amr``). Applications (client credentials: admin tools, the
+telephony service) have no interactive sign-in and are exempt, explicitly.
 """
 
 from __future__ import annotations
@@ -36,9 +42,12 @@ class Role(StrEnum):
     PRIVACY_OPERATOR = "Privacy.Operator"
     SUPPORT_AGENT = "Support.Agent"
     AUDITOR = "Auditor"
+    TELEPHONY_INGEST = "Telephony.Ingest"
+    """The telephony service's own identity: posts call recordings, reads nothing."""
 
 
-ANY_ROLE = frozenset(Role)
+ANY_ROLE = frozenset(Role) - {Role.TELEPHONY_INGEST}
+"""Every role of the people who administer a tenant ("any role in scope")."""
 EVERY_TENANT = "*"
 _ROLE_CLAIMS = ("roles", "role")
 _TENANT_CLAIMS = ("tenants",)
@@ -51,6 +60,17 @@ _NAME_CLAIMS = (
 )
 _OID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
 _GROUP_CLAIMS = ("groups", "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups")
+_AMR_CLAIMS = ("amr", "http://schemas.microsoft.com/claims/authnmethodsreferences")
+_SCOPE_CLAIMS = ("scp", "http://schemas.microsoft.com/identity/claims/scope")
+_USER_CLAIMS = (
+    *_NAME_CLAIMS,
+    "unique_name",
+    "given_name",
+    "family_name",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+    *_SCOPE_CLAIMS,
+)
+"""Claims only a signed-in person's token carries (a delegated scope, a name, a UPN)."""
 TenantGroups = Mapping[str, Iterable[str]]
 """Entra group object id -> entries, each a tenant id, ``*`` or ``<tenant>:<Role>``."""
 
@@ -70,6 +90,10 @@ class Principal:
     grants: frozenset[Grant]
     identified: bool = True
     """False when the principal carries no identity claim (hand-made dev headers only)."""
+    methods: frozenset[str] = frozenset()
+    """How the person signed in (``amr``: ``pwd``, ``mfa``, ...); empty for applications."""
+    application: bool = False
+    """An application's own identity (client credentials), not a person."""
 
     def roles_in(self, tenant_id: str | None) -> frozenset[str]:
         """The roles held in ``tenant_id``; ``None`` (a tenant-less action) counts ``*`` only."""
@@ -110,6 +134,25 @@ def grants_from_claims(
     return frozenset(grants)
 
 
+def authentication_methods(claims: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """``amr`` values under either claim name, one or several per value (comma or space)."""
+    values = [v for t, v in claims if t in _AMR_CLAIMS]
+    return frozenset(m.strip().lower() for v in values for m in v.replace(",", " ").split())
+
+
+def is_application(claims: Iterable[tuple[str, str]]) -> bool:
+    """An app-only token: ``idtyp: app``, or roles with nothing of a person (no delegated
+    scope, no name, no UPN, no authentication methods). Anything else counts as a person, so
+    an unusual user token is held to the MFA rule rather than let through."""
+    claims = list(claims)
+    if any(t == "idtyp" and v.strip().lower() == "app" for t, v in claims):
+        return True
+    types = {t for t, _ in claims}
+    has_roles = any(t in _ROLE_CLAIMS for t in types)
+    personal = types & {*_USER_CLAIMS, *_AMR_CLAIMS}
+    return has_roles and not personal
+
+
 def _claims(raw: str) -> list[tuple[str, str]]:
     try:
         decoded = json.loads(base64.b64decode(raw, validate=False))
@@ -129,13 +172,14 @@ def principal_from_headers(
     oid = next((v for t, v in claims if t in _OID_CLAIMS), None)
     oid = oid or headers.get("x-ms-client-principal-id")
     name = next((v for t, v in claims if t in _NAME_CLAIMS), None)
+    methods, application = authentication_methods(claims), is_application(claims)
     if oid:
-        return Principal(actor=oid, grants=grants)
+        return Principal(oid, grants, methods=methods, application=application)
     # No object id: a pseudonym of the name (never the name itself), else of the whole claim
     # set; the latter cannot tell two people apart, so it is marked unidentified.
     basis = name or repr(sorted(claims))
     actor = "principal-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
-    return Principal(actor=actor, grants=grants, identified=name is not None)
+    return Principal(actor, grants, name is not None, methods, application)
 
 
 def required_roles_message(allowed: Iterable[Role], tenant_id: str | None) -> str:
@@ -172,3 +216,40 @@ def authorize(
     principal = principal_from_headers(headers, trusted, tenant_groups)
     require(principal, allowed, tenant_id)
     return principal
+
+
+MFA_ACTIONS: dict[str, str] = {
+    "tenant.create": "creating a tenant",
+    "dsar.decide": "approving or rejecting a data-subject request",
+    "dsar.erasure": "starting an erasure",
+    "offboarding.start": "scheduling offboarding",
+    "retention.shorten": "shortening a retention period",
+    "hold.release": "releasing a legal hold",
+    "incident.report": "reporting a breach",
+}
+"""The privileged actions (seed 000, TOMs 4.1): the one table of what needs a multi-factor
+sign-in when ``PRIVACY_REQUIRE_MFA`` is on. Routes name their action; where only the body
+says whether an action is privileged (a shortened period, an erasure), the code that knows it
+asks for that action's entry here."""
+
+
+class MfaRequired(Forbidden):
+    """A person without a multi-factor sign-in attempted a privileged action."""
+
+    @property
+    def type(self) -> str:
+        return "https://errors.widget-privacy.example/mfa-required"
+
+
+def require_mfa(principal: Principal, action: str, enforced: bool) -> None:
+    """403 (type ``…/mfa-required``) when ``action`` is privileged, MFA is enforced and the
+    principal is a person whose sign-in shows no ``mfa``. The refusal says what is needed,
+    never which methods the caller used."""
+    if not enforced or action not in MFA_ACTIONS or principal.application:
+        return
+    if "mfa" in principal.methods:
+        return
+    raise MfaRequired(
+        f"{MFA_ACTIONS[action]} requires a multi-factor sign-in: sign in again with MFA",
+        extra={"mfaRequired": True, "action": action},
+    )

@@ -1,15 +1,11 @@
 """The composition root: the one place that builds the object graph from settings.
 
-Adapters are chosen by name from settings (``shared.adapters.factories``; Azure SDKs are
-imported inside those factories, so the embedded mode never loads them), then every use case
-is built once, here, with exactly the collaborators it uses: no use case receives the graph.
-The function layer (``functions/``) asks ``get_app()`` for the use case a trigger calls.
-
-Hosts: the Functions host needs nothing (the graph is built on first use, with the system
-clock). A host that serves the app in-process with its own clock or bus (the embedded host)
-calls ``start(clock)`` once before serving and ``stop()`` when it stops: that is its whole
-contact with the app's wiring. Tests build their own graph with ``compose`` (fakes and local
-stores at the ports) and install it with ``install_app``.
+Adapters are chosen by name from settings (``shared.adapters.factories``: Azure SDKs load only
+there), then every use case is built once, here, with exactly the collaborators it uses: no use
+case receives the graph. Functions ask ``get_app()`` for the use case a trigger calls; the
+Functions host builds it on first use. A host serving the app in-process (the embedded host)
+calls ``start(clock)`` and ``stop()``: its whole contact with the wiring. Tests build their own
+graph with ``compose`` (fakes and local stores at the ports) and ``install_app`` it.
 """
 
 from __future__ import annotations
@@ -17,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from shared.accountability.authority import AuthorityRegister
 from shared.accountability.incident_register import IncidentRegister
 from shared.accountability.incidents import Incidents
 from shared.accountability.notices import IncidentNotices
@@ -51,6 +48,9 @@ from shared.ports.key_provider import KeyProvider
 from shared.ports.mailer import Mailer
 from shared.ports.message_bus import MessageBus
 from shared.ports.webhook_sender import WebhookSender
+from shared.recordings.audio import AudioChunks
+from shared.recordings.cleanup import RecordingCleanup
+from shared.recordings.service import Recordings
 from shared.retention.admin import RetentionAdmin
 from shared.retention.holds import LegalHolds
 from shared.retention.jobs import Budget, RetentionJobs
@@ -60,6 +60,7 @@ from shared.retention.sweeps import Sweeps
 from shared.settings import Settings
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
+from shared.subjects.linking import IdentifierLinks
 from shared.subjects.visitors import VisitorBinding
 from shared.tenancy.admin import TenantAdmin
 from shared.tenancy.directory import TenantDirectory
@@ -91,6 +92,8 @@ class App:
     gate: WidgetGate
     ingest: WidgetIngest
     processor: IngestProcessor
+    recordings: Recordings
+    recording_cleanup: RecordingCleanup
     # retention
     legal_holds: LegalHolds
     retention_jobs: RetentionJobs
@@ -115,6 +118,7 @@ class App:
     outbox: Outbox
     webhooks: Webhooks
     dispatcher: Dispatcher
+    authority: AuthorityRegister
 
     def audit_for(self, region: str) -> AuditTrail:
         """The audit trail kept in ``region`` (a tenant's trail lives with its data)."""
@@ -208,18 +212,19 @@ def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
     index = BlindIndexEntries(p.store)
     gate = WidgetGate(tenants, RateLimiter(p.clock), p.clock, p.settings)
     ingest = WidgetIngest(gate, p.store, p.bus, p.keys, visitors, p.clock, p.settings.ingest_queue)
-    requests = DsarRequests(
-        p.store, p.keys, p.clock, p.settings.dsr_record_days, built["quarantine"],
-        built["outbox"]
-    )
+    requests = DsarRequests(p.store, p.keys, p.clock, p.settings.dsr_record_days,
+                            built["quarantine"], built["outbox"])
     processor = IngestProcessor(
         tenants, p.store, p.keys, subject_keys, index, p.regions.audit_for(p.settings.region),
         p.clock, p.settings.dsr_record_days, requests
     )
-    return {
-        "visitors": visitors, "index": index, "gate": gate, "ingest": ingest, "processor":
-        processor, "dsar_requests": requests
-    }
+    links = IdentifierLinks(tenants, index, subject_keys, p.keys, p.clock)
+    audio = AudioChunks(p.blobs)
+    recordings = Recordings(tenants, p.store, subject_keys, visitors, links, audio,
+                            built["control_audit"], p.clock)
+    return {"visitors": visitors, "index": index, "gate": gate, "ingest": ingest,
+            "processor": processor, "dsar_requests": requests, "recordings": recordings,
+            "recording_cleanup": RecordingCleanup(p.store, audio, p.clock)}
 
 
 def _retention(p: _Ports, built: Part) -> Part:
@@ -231,7 +236,7 @@ def _retention(p: _Ports, built: Part) -> Part:
     )
     sweeps = Sweeps(
         tenants, p.store, p.bus, holds, audit_for, p.clock, s.region, [s.ingest_queue],
-        s.dead_letter_days
+        s.dead_letter_days, built["recording_cleanup"]
     )
     return {
         "legal_holds": holds,
@@ -267,9 +272,7 @@ def _records(p: _Ports, built: Part) -> Part:
     s, tenants, control = p.settings, built["tenants"], built["control_audit"]
     register = IncidentRegister(p.directory, control, p.clock)
     outbox = built["outbox"]
-    subprocessors = Subprocessors(
-        p.directory, tenants, control, p.clock, s.region_list, outbox
-    )
+    subprocessors = Subprocessors(p.directory, tenants, control, p.clock, s.region_list, outbox)
     return {
         "incident_register": register,
         "incidents": Incidents(
@@ -282,6 +285,7 @@ def _records(p: _Ports, built: Part) -> Part:
         "processing_records": ProcessingRecords(
             tenants, built["dsar_requests"], subprocessors, control, p.clock
         ),
+        "authority": AuthorityRegister(p.directory, tenants, control, p.clock, s.region),
     }
 
 

@@ -31,6 +31,8 @@ INCIDENTS = ContainerSpec("incidents", ("/incidentId",), default_ttl=None)
 SUBPROCESSORS = ContainerSpec("subprocessors", ("/subprocessorId",), default_ttl=None)
 SUBPROCESSOR_CHANGES = ContainerSpec("subprocessor_changes", ("/changeId",), default_ttl=None)
 """Proposed register changes with their notice period and the tenants' objections."""
+AUTHORITY_REQUESTS = ContainerSpec("authority_requests", ("/requestId",), default_ttl=None)
+"""Requests of public authorities: legal basis, tenants concerned, gag order, answer."""
 
 REGION_CONTAINERS = (SUBJECTS, INDEX, AUDIT, REQUESTS, MAINTENANCE, NOTIFICATIONS)
 DIRECTORY_CONTAINERS = (
@@ -40,6 +42,7 @@ DIRECTORY_CONTAINERS = (
     INCIDENTS,
     SUBPROCESSORS,
     SUBPROCESSOR_CHANGES,
+    AUTHORITY_REQUESTS,
 )
 
 

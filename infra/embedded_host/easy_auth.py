@@ -87,6 +87,7 @@ class Sessions:
         claims = [("name", form.name), (OID_CLAIM, oid)]
         claims += [("roles", role) for role in form.roles]
         claims += [("tenants", grant) for grant in form.tenants]
+        claims += [("amr", "pwd")] + ([("amr", "mfa")] if form.mfa else [])
         token = secrets.token_urlsafe(32)
         session = Session(form.name, oid, tuple(claims), time.monotonic() + SESSION_SECONDS)
         with self._lock:

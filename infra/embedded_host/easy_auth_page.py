@@ -40,6 +40,9 @@ class SignIn:
     name: str = ""
     roles: list[str] = field(default_factory=list)
     tenants: list[str] = field(default_factory=lambda: ["*"])
+    mfa: bool = False
+    """Signed in with a second factor: the principal's ``amr`` lists ``mfa`` (what Entra ID
+    puts there after MFA), so privileged actions pass ``PRIVACY_REQUIRE_MFA``."""
     errors: dict[str, str] = field(default_factory=dict)
     """Field id -> message."""
 
@@ -51,6 +54,7 @@ class SignIn:
             name=(fields.get("name") or [""])[0].strip(),
             roles=_split(fields.get("roles", [])),
             tenants=_split(fields.get("tenants", [])),
+            mfa=(fields.get("mfa") or [""])[0] == "on",
         )
         form.validate()
         return form
@@ -118,6 +122,20 @@ def _roles(form: SignIn) -> str:
     )
 
 
+def _mfa(form: SignIn) -> str:
+    checked = " checked" if form.mfa else ""
+    return (
+        '<div class="form-group"><div class="checkbox">'
+        f'<input type="checkbox" id="mfa" name="mfa" value="on"{checked}'
+        ' aria-describedby="mfa-hint">'
+        '<label for="mfa">Signed in with MFA</label></div>'
+        '<p class="hint" id="mfa-hint">Adds <code>amr: mfa</code> to the principal, as Entra ID '
+        "does after a second factor. With PRIVACY_REQUIRE_MFA on, approvals, erasure, "
+        "offboarding, shortening retention, releasing a legal hold, creating a tenant and "
+        "reporting a breach need it.</p></div>"
+    )
+
+
 def _text(form: SignIn, fid: str, label: str, hint: str, value: str) -> str:
     group_class = "form-group form-group--error" if fid in form.errors else "form-group"
     return (
@@ -156,6 +174,7 @@ with your organisation's account; here you choose who you are.</p>
             ", ".join(form.tenants),
         )
     }
+{_mfa(form)}
 <button class="button" type="submit">Sign in</button>
 </form></main></body></html>"""
     return HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)

@@ -57,3 +57,28 @@ def count_exposure(
         windowEnd=end,
         countedAt=now,
     )
+
+
+def affected_subject_ids(
+    store: DocumentStore,
+    tenant_id: str,
+    categories: Sequence[str],
+    start: datetime,
+    end: datetime,
+) -> list[str]:
+    """The distinct subjects with items of ``categories`` created in the window, sorted."""
+    query = Query(
+        filters=[
+            Filter("category", "in", list(categories)),
+            Filter("createdAt", ">=", start.isoformat()),
+            Filter("createdAt", "<=", end.isoformat()),
+        ]
+    )
+    found: set[str] = set()
+    continuation: str | None = None
+    while True:
+        page = store.query(SUBJECTS.name, (tenant_id,), query, PAGE, continuation)
+        found.update(item["subjectId"] for item in page.items)
+        continuation = page.continuation
+        if not continuation:
+            return sorted(found)

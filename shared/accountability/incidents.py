@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.accountability import documents as docs
-from shared.accountability.exposure import count_exposure
+from shared.accountability.exposure import affected_subject_ids, count_exposure
 from shared.accountability.incident_models import (
+    AffectedSubjects,
     IncidentCreate,
     IncidentCreated,
     IncidentPatch,
@@ -28,6 +29,7 @@ from shared.accountability.incident_register import (
     notice_id,
 )
 from shared.accountability.lifecycle import NOTICE
+from shared.accountability.remediation import new_action, with_changes
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
@@ -74,6 +76,7 @@ class Incidents:
         incident_id = f"inc-{uuid.uuid4().hex[:20]}"
         notify_by = cmd.detectedAt + NOTIFY_WITHIN
         doc = cmd.model_dump(mode="json", exclude={"tenantIds"}) | {
+            "remediation": [new_action(r, now) for r in cmd.remediation],
             "id": incident_id,
             "incidentId": incident_id,
             "type": "incident",
@@ -197,8 +200,13 @@ class Incidents:
         )
 
         def revise(doc: Item) -> Item:
-            now = self._clock.now().isoformat()
-            return changes | {"revision": doc["revision"] + 1, "updatedAt": now}
+            now = self._clock.now()
+            fields = changes | {"revision": doc["revision"] + 1, "updatedAt": now.isoformat()}
+            if patch.remediation is not None:
+                fields["remediation"] = with_changes(
+                    doc.get("remediation", []), patch.remediation, now
+                )
+            return fields
 
         doc = docs.mutate(
             self._directory, INCIDENTS.name, (incident_id,), incident_id, "incident", revise
@@ -222,6 +230,38 @@ class Incidents:
                 counts(notice) | {"fields": fields, "revision": doc["revision"]},
             )
         return self._register.view(principal, incident_id)
+
+    # -- the specific persons, on the controller's instruction ---------------------------
+
+    def affected_subjects(
+        self, principal: Principal, incident_id: str, tenant_id: str, instruction: str
+    ) -> AffectedSubjects:
+        """Seed 001, 9.2.2: "if possible, an indication of the specific persons". The ids of
+        the tenant's subjects with data of the incident's categories in its window (metadata
+        only, nothing decrypted), for the controller, who asked for them."""
+        doc = self._register.incident(incident_id)
+        self._register.notice(incident_id, tenant_id)  # 404 unless the tenant is affected
+        tenant = self._tenants.local(tenant_id)
+        now = self._clock.now()
+        start = datetime.fromisoformat(doc["startedAt"])
+        end = datetime.fromisoformat(doc["endedAt"]) if doc.get("endedAt") else now
+        ids = affected_subject_ids(self._store, tenant_id, doc["categories"], start, end)
+        details = {"tenantId": tenant_id, "subjects": len(ids)}
+        self._audit.platform(principal.actor, "incident.subjects.listed", incident_id, details)
+        self._audit.tenant(
+            tenant, principal.actor, "incident.subjects.listed", incident_id, {"subjects": len(ids)}
+        )
+        return AffectedSubjects(
+            incidentId=incident_id,
+            tenantId=tenant_id,
+            instruction=instruction,
+            categories=doc["categories"],
+            windowStart=start,
+            windowEnd=end,
+            count=len(ids),
+            subjectIds=ids,
+            generatedAt=now,
+        )
 
     def _recount(self, notice: Item, doc: Item) -> Item:
         """A new window or category list changes the scale each tenant is told."""

@@ -44,3 +44,22 @@ SUBPROCESSOR = Lifecycle(
 )
 """A register entry is active until a removal change takes effect (a replacement keeps it
 active under its new terms)."""
+
+
+class RemediationState(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+REMEDIATION = Lifecycle(
+    "remediation action",
+    RemediationState.PLANNED,
+    {
+        RemediationState.PLANNED: frozenset({RemediationState.IN_PROGRESS, RemediationState.DONE}),
+        RemediationState.IN_PROGRESS: frozenset({RemediationState.DONE}),
+        RemediationState.DONE: frozenset(),
+    },
+)
+"""An incident's remediation action goes forward to done and stays there (tracked, never
+reopened: a new finding is a new action)."""

@@ -57,14 +57,26 @@ def notice_markdown(notice: BreachNotice) -> str:
         "|---|---|---|",
         *counts,
         "",
+        "## Data subjects affected",
+        *_bullets(notice.subjectCategories, "categories still being established"),
+        "",
+        "## Known or suspected consequences",
+        _line(notice.consequences or "still being assessed"),
+        "",
         "## Systems concerned",
         *_bullets(notice.systems),
+        "",
+        "## Root cause",
+        _line(notice.rootCause or "under analysis"),
         "",
         "## Measures taken",
         *_bullets(notice.measures.taken),
         "",
         "## Measures proposed",
         *_bullets(notice.measures.proposed),
+        "",
+        "## Remediation",
+        *_remediation(notice),
         "",
         "## Contact point",
         _line(notice.contact),
@@ -73,6 +85,16 @@ def notice_markdown(notice: BreachNotice) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _remediation(notice: BreachNotice) -> list[str]:
+    if not notice.remediation:
+        return ["- none recorded yet"]
+    rows = [
+        f"| {_line(r.action)} | {r.status} | {_when(r.updatedAt)} | {_when(r.doneAt)} |"
+        for r in notice.remediation
+    ]
+    return ["| action | status | updated | done |", "|---|---|---|---|", *rows]
 
 
 def records_markdown(records: RecordsOfProcessing) -> str:
@@ -105,6 +127,9 @@ def records_markdown(records: RecordsOfProcessing) -> str:
         f"- Processor: {_line(records.processor)}",
         f"- Region: {records.region} (data, keys and exports stay in this region)",
         f"- Status: {records.status}; contract end: {_when(records.contractEnd, 'not set')}",
+        f"- Contract terms: DPA {_line(records.contractTerms.dpaVersion or 'not recorded')}; "
+        f"{records.contractTerms.objectionWindowDays} days to object to a subprocessor change",
+        f"- Call recording: {'on' if records.recordingEnabled else 'off'}",
         "",
         "## Categories, purposes and retention",
         "| category | examples | purposes | retention |",

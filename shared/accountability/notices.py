@@ -180,6 +180,10 @@ class IncidentNotices:
             systems=incident["systems"],
             measures=incident["measures"],
             contact=incident["contact"],
+            subjectCategories=incident.get("subjectCategories", []),
+            consequences=incident.get("consequences"),
+            rootCause=incident.get("rootCause"),
+            remediation=incident.get("remediation", []),
             countedAt=exposure.countedAt,
             note=NOTE,
         )

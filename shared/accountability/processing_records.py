@@ -12,6 +12,7 @@ from datetime import datetime
 
 from shared.accountability.records_models import (
     CategoryRecord,
+    ContractTerms,
     DsarCounts,
     HoldRecord,
     PendingChange,
@@ -101,6 +102,9 @@ class ProcessingRecords:
             categories=category_records(tenant),
             ipPolicy=tenant.ipPolicy,
             recordingEnabled=tenant.recordingEnabled,
+            contractTerms=ContractTerms(
+                dpaVersion=tenant.dpaVersion, objectionWindowDays=tenant.objectionWindowDays
+            ),
             subprocessors=self._subprocessors.entries(active_only=True),
             pendingSubprocessorChanges=self._pending(tenant),
             securityMeasures=[

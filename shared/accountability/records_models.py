@@ -40,6 +40,14 @@ class PendingChange(BaseModel):
     objected: bool
 
 
+class ContractTerms(BaseModel):
+    """The DPA terms the tenant signed that the system enforces."""
+
+    dpaVersion: str | None = None
+    objectionWindowDays: int
+    """Days to object to a subprocessor change (the objection check uses it)."""
+
+
 class DsarCounts(BaseModel):
     open: int
     overdue: int
@@ -60,6 +68,7 @@ class RecordsOfProcessing(BaseModel):
     categories: list[CategoryRecord]
     ipPolicy: str
     recordingEnabled: bool
+    contractTerms: ContractTerms
     subprocessors: list[Subprocessor]
     pendingSubprocessorChanges: list[PendingChange]
     securityMeasures: list[str]

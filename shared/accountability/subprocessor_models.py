@@ -1,7 +1,8 @@
 """The subprocessor register and its changes (DPA 6.2).
 
-Tenants get at least 14 days' notice of a change to the register and may object within 7 days
-of learning of it; a change takes effect only once its notice period has run.
+Tenants get at least 14 days' notice of a change to the register and may object within the
+window of their DPA (14 days by default) from learning of it; a change takes effect only once
+its notice period has run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.accountability.incident_models import Label, Text
 
-DataCategory = Literal["behaviour", "technical", "contact", "conversation", "consent", "audit"]
+DataCategory = Literal[
+    "behaviour", "technical", "contact", "conversation", "recording", "consent", "audit"
+]
 ChangeKind = Literal["add", "replace", "remove"]
 
 
@@ -23,7 +26,7 @@ class SubprocessorSpec(BaseModel):
     purpose: Text
     location: Label
     """Where it processes data (country or region)."""
-    dataCategories: list[DataCategory] = Field(min_length=1, max_length=6)
+    dataCategories: list[DataCategory] = Field(min_length=1, max_length=7)
     transferSafeguard: Text
     """The transfer basis, e.g. adequacy decision or standard contractual clauses."""
 
@@ -91,8 +94,11 @@ class SubprocessorChange(BaseModel):
     proposedBy: str
     effectiveFrom: datetime
     objectionWindowDays: int
+    """Under the default contract terms (14 days); each tenant's own window is its
+    ``objectionWindowDays`` (its records of processing show the date that applies to it)."""
     objectionsCloseAt: datetime
-    """For tenants that existed when it was proposed; a newer tenant has 7 days from onboarding."""
+    """For tenants on the default terms that existed when it was proposed; a newer tenant
+    counts from onboarding."""
     tenantsNotified: int
     objections: list[Objection] = Field(default_factory=list)
     activatedAt: datetime | None = None

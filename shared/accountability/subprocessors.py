@@ -1,9 +1,11 @@
 """The subprocessor register and its changes: notice period, objections, activation.
 
-DPA 6.2: tenants hear of a change at least 14 days before it takes effect and may object within
-7 days of learning of it (from the proposal, or from onboarding for a newer tenant); silence is
-consent. A change is applied only by an explicit activation once the 14 days have run; an
-objection does not block it (the vendor follows up with the tenant) but stays on the record.
+Tenants hear of a change at least 14 days before it takes effect (seed 000, DPA 6.2) and may
+object within the window of the DPA they signed (``objectionWindowDays`` on the tenant: 14 days
+under the current DPA, seed 001 6.3; 7 under the older appendix D, seed 000 6.2), counted from
+learning of it (the proposal, or onboarding for a newer tenant); silence is consent. A change
+is applied only by an explicit activation once the 14 days have run; an objection does not
+block it (the vendor follows up with the tenant) but stays on the record.
 The register is global (directory store), so every step is audited in the platform's trail and
 in the trail of every tenant of every region (counts and ids, never the free texts).
 """
@@ -39,7 +41,7 @@ from shared.notify.outbox import NO_WAKE, Outbox, event_doc, write_with_events
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, Query
 from shared.tenancy.directory import TenantDirectory
-from shared.tenancy.models import Tenant
+from shared.tenancy.models import DEFAULT_OBJECTION_WINDOW_DAYS, Tenant
 
 CHANGE_EVENT_FIELDS = (
     "changeId", "subprocessorId", "kind", "proposedAt", "effectiveFrom", "objectionsCloseAt"
@@ -47,13 +49,14 @@ CHANGE_EVENT_FIELDS = (
 """What tenants are told of a proposed change: ids and dates (the console shows the rest)."""
 
 NOTICE_PERIOD = timedelta(days=14)
-OBJECTION_WINDOW = timedelta(days=7)
+DEFAULT_WINDOW = timedelta(days=DEFAULT_OBJECTION_WINDOW_DAYS)
 
 
 def object_by(change: Item, tenant: Tenant) -> datetime:
-    """A tenant learns of a change when it is proposed, or when it joins if that is later."""
+    """The end of this tenant's window: it learns of a change when it is proposed, or when it
+    joins if that is later, and has the days its contract gives it."""
     proposed = datetime.fromisoformat(change["proposedAt"])
-    return max(proposed, tenant.createdAt) + OBJECTION_WINDOW
+    return max(proposed, tenant.createdAt) + timedelta(days=tenant.objectionWindowDays)
 
 
 class Subprocessors:
@@ -144,8 +147,8 @@ class Subprocessors:
             "proposedAt": now.isoformat(),
             "proposedBy": principal.actor,
             "effectiveFrom": (now + NOTICE_PERIOD).isoformat(),
-            "objectionWindowDays": OBJECTION_WINDOW.days,
-            "objectionsCloseAt": (now + OBJECTION_WINDOW).isoformat(),
+            "objectionWindowDays": DEFAULT_WINDOW.days,
+            "objectionsCloseAt": (now + DEFAULT_WINDOW).isoformat(),
             "tenantsNotified": len(tenants),
             "objections": [],
         }
@@ -203,7 +206,7 @@ class Subprocessors:
                 principal.actor,
                 "subprocessor.objection.refused",
                 cmd.changeId,
-                {"status": change["status"]},
+                {"status": change["status"], "windowDays": tenant.objectionWindowDays},
                 outcome="denied",
             )
             raise Conflict(f"the objection window closed at {deadline.isoformat()}")

@@ -56,6 +56,20 @@ class FieldCipher:
             raise DecryptionFailed("ciphertext did not authenticate") from exc
         return plain.decode()
 
+    def seal_bytes(self, item_id: str, field: str, data: bytes | memoryview) -> bytes:
+        """Binary AES-GCM under the subject's key (nonce prepended), bound like a field: a
+        chunk of audio is bound to its recording and its place (``field`` names both)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        aad = associated_data(self.tenant_id, self.subject_id, item_id, field)
+        return nonce + self._aead.encrypt(nonce, bytes(data), aad)
+
+    def open_bytes(self, item_id: str, field: str, sealed: bytes) -> bytes:
+        aad = associated_data(self.tenant_id, self.subject_id, item_id, field)
+        try:
+            return self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
+        except (InvalidTag, ValueError) as exc:
+            raise DecryptionFailed("ciphertext did not authenticate") from exc
+
     def encrypt_fields(self, item_id: str, fields: dict[str, str | None]) -> dict[str, str]:
         return {k: self.encrypt(item_id, k, v) for k, v in fields.items() if v is not None}
 

@@ -11,9 +11,11 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from shared.ports.blob_store import BlobNotFound, BlobStore
+from shared.recordings.exports import chunk_file
 
 CONTAINER = "exports"
 
@@ -44,6 +46,13 @@ def stage_category(
     base = staging(request_id)
     blobs.put(CONTAINER, f"{base}/{category}.json", json.dumps(records, indent=2).encode())
     blobs.put(CONTAINER, f"{base}/{category}.csv", _csv(records))
+
+
+def stage_file(blobs: BlobStore, request_id: str, name: str, chunks: Iterator[bytes]) -> str:
+    """Stage one file beside the category files (a recording's audio), streamed; returns its
+    name in the package."""
+    blobs.put(CONTAINER, f"{staging(request_id)}/{name}", chunk_file(chunks))
+    return name
 
 
 def build_package(blobs: BlobStore, request_id: str, meta: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
-from shared.dsar.export_package import stage_category
+from shared.dsar.export_package import stage_category, stage_file
 from shared.dsar.models import DsarType
 from shared.policies.holds import is_held
 from shared.policies.identifiers import normalise_email, normalise_phone
@@ -20,6 +20,8 @@ from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, PatchOp, Query
 from shared.ports.key_provider import KeyProvider, current_secret
+from shared.recordings.audio import AudioChunks, subject_prefix
+from shared.recordings.exports import audio_chunks, audio_file, has_audio
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SUBJECT_DOC_ID, SubjectKeys
 from shared.tenancy.models import Tenant
@@ -55,6 +57,7 @@ class Strategies:
         self._blobs = blobs
         self._keys = keys
         self._clock = clock
+        self._audio = AudioChunks(blobs)
         self.by_type: dict[DsarType, Callable[[Step], dict[str, Any]]] = {
             DsarType.ACCESS: self.export,
             DsarType.PORTABILITY: self.export,
@@ -90,7 +93,12 @@ class Strategies:
         for sid in step.subject_ids:
             cipher = self._subjects.cipher(step.tenant.tenantId, sid)
             for item in self._items(step.tenant.tenantId, sid, step.category):
-                exported += [opened(stored, cipher) for stored in records(item)]
+                shown = [opened(stored, cipher) for stored in records(item)]
+                if cipher is not None and has_audio(item):  # the recording itself, as a file
+                    chunks = audio_chunks(self._audio, cipher, item)
+                    name = stage_file(self._blobs, step.request["id"], audio_file(item), chunks)
+                    shown[0]["audioFile"] = name
+                exported += shown
         stage_category(self._blobs, step.request["id"], step.category, exported)
         return {"category": step.category, "records": len(exported)}
 
@@ -104,6 +112,8 @@ class Strategies:
                 continue
             refs = [((step.tenant.tenantId, sid), i["id"]) for i in items]
             self._store.delete_many(SUBJECTS.name, refs)
+            if step.category == Category.RECORDING.value:  # the audio goes with its record
+                self._audio.delete_prefix(subject_prefix(step.tenant.tenantId, sid))
             deleted += count  # an item TTL removed meanwhile is gone all the same
         result: dict[str, Any] = {"category": step.category, "deleted": deleted}
         if kept:

@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.crypto.envelope import FieldCipher
 from shared.ingest.envelope import IngestEnvelope
-from shared.ingest.models import CollectPayload, Event
+from shared.ingest.models import CollectPayload, ContactPayload, Event
 from shared.ingest.receipts import session_key
 from shared.policies.holds import is_held
 from shared.policies.minimisation import minimise_url, truncate_ip, user_agent_families
@@ -50,9 +50,12 @@ class StoredItems:
         cmd: CollectPayload,
         cipher: FieldCipher,
         events: list[Event],
+        category: Category = Category.BEHAVIOUR,
     ) -> dict[str, Any]:
-        """One document for the events of a message; each event's fields are sealed under its
-        own id, so an event read out of the group decrypts exactly as a lone item would."""
+        """One document for the events of a message in one category; each event's fields are
+        sealed under its own id, so an event read out of the group decrypts exactly as a lone
+        item would. Call events are call metadata (category conversation, as the records of
+        processing say), so a message's call events get a document of their own."""
         allowed = frozenset(tenant.queryAllowlist)
         grouped = []
         for event in events:
@@ -73,10 +76,11 @@ class StoredItems:
             if event.durationMs is not None:
                 record["durationMs"] = event.durationMs
             grouped.append(record)
+        doc_id = events_doc_id(env.requestId)
         return self.item(
             env,
-            events_doc_id(env.requestId),
-            Category.BEHAVIOUR,
+            doc_id if category is Category.BEHAVIOUR else f"{doc_id}-{category.value}",
+            category,
             tenant,
             type=EVENTS_TYPE,
             sessionId=cmd.sessionId,
@@ -107,6 +111,38 @@ class StoredItems:
             screen=cmd.context.screen.model_dump(),
             timezone=cmd.context.timezone,
             enc=cipher.encrypt_fields(item_id, {"ip": ip}),
+        )
+
+    def contact(
+        self,
+        env: IngestEnvelope,
+        tenant: Tenant,
+        cipher: FieldCipher,
+        cmd: ContactPayload,
+        email: str | None,
+        phone: str | None,
+        consent: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A lead: its identifiers sealed, and the consent given with it (which purposes,
+        which text), so reports show which lead consented to what (seed 003)."""
+        contact_id = env.requestId
+        return self.item(
+            env,
+            contact_id,
+            Category.CONTACT,
+            tenant,
+            type="contact",
+            callbackRequested=cmd.callbackRequested,
+            consent={
+                "consentId": consent["id"],
+                "granted": cmd.consent.granted,
+                "purposes": list(cmd.consent.purposes),
+                "textVersion": cmd.consent.textVersion,
+            },
+            enc=cipher.encrypt_fields(
+                contact_id,
+                {"email": email, "phone": phone, "name": cmd.name, "message": cmd.message},
+            ),
         )
 
     def consent(

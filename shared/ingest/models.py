@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.dsar.models import DsarType
+from shared.policies.retention import Category
 from shared.timestamps import Timestamp
 
 PseudoId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
@@ -56,6 +57,10 @@ class EventType(StrEnum):
     CALL_ENDED = "call_ended"
 
 
+CALL_EVENTS = frozenset({EventType.CALL_STARTED, EventType.CALL_ENDED})
+"""Call metadata: stored in the conversation category (90 days), not with behaviour."""
+
+
 class Screen(Strict):
     width: int = Field(ge=0, le=100_000)
     height: int = Field(ge=0, le=100_000)
@@ -76,6 +81,15 @@ class Event(Strict):
     referrer: HttpUrlText | None = None
     durationMs: int | None = Field(default=None, ge=0, le=86_400_000)
     target: ShortText | None = None
+
+
+def by_category(events: list[Event]) -> dict[Category, list[Event]]:
+    """The events of a message split by the category they are stored in (empty ones left out)."""
+    split: dict[Category, list[Event]] = {}
+    for event in events:
+        category = Category.CONVERSATION if event.type in CALL_EVENTS else Category.BEHAVIOUR
+        split.setdefault(category, []).append(event)
+    return split
 
 
 class CollectPayload(Strict):

@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.audit.trail import AuditTrail
 from shared.containers import SUBJECTS
-from shared.crypto.blind_index import IdentifierKind, blind_index, index_id
+from shared.crypto.blind_index import IdentifierKind
 from shared.crypto.envelope import FieldCipher
 from shared.crypto.transit import open_message
 from shared.dsar.requests import RECORD_DAYS, DsarRequests, record_ttl
@@ -28,16 +28,17 @@ from shared.ingest.models import (
     ContactPayload,
     MessagePayload,
     PrivacyRequestPayload,
+    by_category,
 )
 from shared.ingest.receipts import EventReceipts, receipts_ttl
 from shared.policies.identifiers import normalise_email, normalise_phone
 from shared.policies.retention import Category
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchFailed, BatchOp, Conflict, DocumentStore
-from shared.ports.key_provider import KeyProvider, current_secret
-from shared.retention.holds import adopt_subject
+from shared.ports.key_provider import KeyProvider
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
+from shared.subjects.linking import IdentifierLinks
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
 
@@ -67,6 +68,7 @@ class IngestProcessor:
         self._audit = audit
         self._clock = clock
         self._receipts = EventReceipts(store, clock)
+        self._links = IdentifierLinks(directory, index, subjects, keys, clock)
         self._items = StoredItems(clock, lambda tenant, ip: self._digest(tenant, "ip", ip)[1])
         self._handlers: dict[str, Callable[[IngestEnvelope, Tenant], None]] = {
             "collect": self._collect,
@@ -86,21 +88,16 @@ class IngestProcessor:
 
     def _digest(self, tenant: Tenant, kind: IdentifierKind, value: str) -> tuple[str, str]:
         """(key version, digest) under the current version of the index key."""
-        key = current_secret(self._keys, "blind-index")
-        return key.version, blind_index(key.value, tenant.tenantId, kind, value)
+        return self._links.digest(tenant, kind, value)
 
     def _open_subject(
         self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
     ) -> tuple[FieldCipher, dict[str, Any]] | None:
         """The subject's cipher and document; None when processing is restricted (then nothing
-        is stored).
-        The visitor id is indexed under the current key version once per subject (also for a
-        subject first indexed under an older version: it keeps its id and gains the entry)."""
+        is stored). The visitor id is linked once per subject (``IdentifierLinks``)."""
         assert env.subjectId is not None
         cipher, doc, _ = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
-        _, digest = self._digest(tenant, "visitor", visitor_id)
-        if index_id("visitor", digest) not in doc.get("indexIds", []):
-            self._link(tenant, "visitor", visitor_id, env, doc)
+        self._links.link_visitor(tenant, visitor_id, env.subjectId, env.receivedAt, doc)
         flags = doc.get("flags", {})
         if flags.get("restricted") or flags.get("objected"):
             return None
@@ -115,18 +112,7 @@ class IngestProcessor:
         doc: dict[str, Any],
     ) -> None:
         """Bind an identifier to the visitor that sent it (and only to that visitor)."""
-        subject_id = env.subjectId or ""
-        version, digest = self._digest(tenant, kind, value)
-        now = self._clock.now()
-        self._index.link(tenant, kind, digest, version, subject_id, env.receivedAt, now)
-        self._subjects.remember_index(tenant.tenantId, subject_id, index_id(kind, digest), doc)
-        held = {h.identifierDigests.get(kind) for h in tenant.legalHolds} - {None}
-        for v in self._keys.secret_versions("blind-index") if held else ():
-            other = blind_index(v.value, tenant.tenantId, kind, value)  # holds of any version
-            if other in held:
-                adopt_subject(
-                    self._directory, self._clock, tenant.tenantId, kind, other, subject_id
-                )
+        self._links.link(tenant, kind, value, env.subjectId or "", env.receivedAt, doc)
 
     def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
         """Create the items (one partition) in transactional batches; on a redelivery the batch
@@ -158,45 +144,41 @@ class IngestProcessor:
             [e.id.hex for e in cmd.events],
             receipts_ttl(tenant.retention),
         )
-        events = [e for e in cmd.events if e.id.hex in claim.owned]
-        items = [self._items.events(env, tenant, cmd, cipher, events)] if events else []
+        owned = [e for e in cmd.events if e.id.hex in claim.owned]
+        items = [
+            self._items.events(env, tenant, cmd, cipher, events, category)
+            for category, events in by_category(owned).items()
+        ]
         if claim.opens_session:  # technical data once per session: no more than analytics needs
             items.append(self._items.technical(env, tenant, cmd, cipher))
         self._write_new(env, items)
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
+        """A lead with its consent; a refused consent keeps only the refusal, as proof
+        (seed 003: the consent checkbox decides whether the lead exists at all)."""
         cmd = ContactPayload.model_validate(env.payload)
         opened = self._open_subject(env, tenant, cmd.visitorId)
         if opened is None:
             return
         cipher, doc = opened
+        consent_id = f"{env.requestId}-consent"
+        purposes = {p: cmd.consent.granted for p in cmd.consent.purposes}
+        consent = self._items.consent(
+            env, tenant, consent_id, "contact_form", purposes, cmd.consent.textVersion
+        )
+        at = env.receivedAt.isoformat()
+        if not cmd.consent.granted:
+            self._write_new(env, [consent])
+            self._subjects.record_consents(tenant.tenantId, env.subjectId or "", purposes, at)
+            self._audit_widget(
+                tenant, "consent.recorded", env, consent_id, details={"granted": False}
+            )
+            return
         email = normalise_email(cmd.email) if cmd.email else None
         phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
-        contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
-        contact = self._items.item(
-            env,
-            contact_id,
-            Category.CONTACT,
-            tenant,
-            type="contact",
-            callbackRequested=cmd.callbackRequested,
-            enc=cipher.encrypt_fields(
-                contact_id,
-                {"email": email, "phone": phone, "name": cmd.name, "message": cmd.message},
-            ),
-        )
-        consent = self._items.consent(
-            env,
-            tenant,
-            consent_id,
-            "contact_form",
-            {p: cmd.consent.granted for p in cmd.consent.purposes},
-            cmd.consent.textVersion,
-        )
+        contact = self._items.contact(env, tenant, cipher, cmd, email, phone, consent)
         self._write_new(env, [contact, consent])
-        self._subjects.record_consents(
-            tenant.tenantId, env.subjectId or "", consent["purposes"], env.receivedAt.isoformat()
-        )
+        self._subjects.record_consents(tenant.tenantId, env.subjectId or "", purposes, at)
         identifiers: tuple[tuple[IdentifierKind, str | None], ...] = (
             ("email", email),
             ("phone", phone),
@@ -204,7 +186,7 @@ class IngestProcessor:
         for kind, value in identifiers:
             if value:
                 self._link(tenant, kind, value, env, doc)
-        self._audit_widget(tenant, "contact.created", env, contact_id)
+        self._audit_widget(tenant, "contact.created", env, env.requestId)
         self._audit_widget(tenant, "consent.recorded", env, consent_id)
 
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:

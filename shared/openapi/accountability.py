@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from shared.accountability.incident_models import (
+    AffectedSubjects,
+    AffectedSubjectsRequest,
     BreachNotice,
     IncidentCreate,
     IncidentCreated,
@@ -99,6 +101,18 @@ ACCOUNTABILITY: tuple[Operation, ...] = (
         roles=PLATFORM,
         query=("format",),
         markdown=True,
+    ),
+    Operation(
+        "post",
+        _N + "/affected-subjects",
+        "list_affected_subjects",
+        "On the controller's instruction: the ids of its data subjects whose data the breach "
+        "window covers (pseudonymous ids only, nothing decrypted), audited",
+        200,
+        AffectedSubjects,
+        AffectedSubjectsRequest,
+        PLATFORM,
+        errors=(*ADMIN_ERRORS, 421),
     ),
     Operation(
         "get",

@@ -148,11 +148,15 @@ CORE: tuple[Operation, ...] = (
         "get",
         f"{_T}/contacts",
         "list_contacts",
-        "Contacts (masked for Support.Agent)",
+        "Contacts (masked for Support.Agent) with the consent each lead gave; format=csv "
+        "(or Accept: text/csv) gives the same page as CSV, the next page's token in "
+        "X-Continuation",
         200,
         ContactPage,
         roles=("Support.Agent", "Privacy.Admin"),
-        query=("limit", "continuation"),
+        query=("limit", "continuation", "format"),
+        query_schemas={"format": {"type": "string", "enum": ["json", "csv"]}},
+        also=("text/csv",),
     ),
     Operation(
         "get",

@@ -15,14 +15,18 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from shared.openapi.accountability import ACCOUNTABILITY
+from shared.openapi.authority import AUTHORITY
 from shared.openapi.console import CONSOLE
 from shared.openapi.core import CORE
 from shared.openapi.models import Problem
 from shared.openapi.notify import NOTIFY
 from shared.openapi.operation import MARKDOWN, QUERY, Operation
+from shared.openapi.recordings import RECORDINGS
 from shared.version import VERSION
 
-OPERATIONS: tuple[Operation, ...] = (*CORE, *ACCOUNTABILITY, *NOTIFY, *CONSOLE)
+OPERATIONS: tuple[Operation, ...] = (
+    *CORE, *ACCOUNTABILITY, *AUTHORITY, *RECORDINGS, *NOTIFY, *CONSOLE
+)
 _REF = "#/components/schemas/{}"
 _TITLES = {
     400: "the request is malformed or does not match the schema",
@@ -32,6 +36,7 @@ _TITLES = {
     409: "conflicts with the current state (including a quarantined tenant: type …/quarantined)",
     410: "gone: the export expired or was deleted",
     413: "the body is too large",
+    416: "the range lies outside the content (Content-Range names its size)",
     421: "the tenant is served in another region (the problem names its endpoint)",
     429: "rate limit exceeded (Retry-After says when to retry)",
 }
@@ -65,7 +70,7 @@ WIDGET_403 = (
 
 
 def _error_codes(op: Operation) -> list[int]:
-    codes = set(op.errors)
+    codes = set(op.errors) | ({416} if op.ranges else set())
     if op.roles:
         codes |= {400, 401, 403}
     if "{tenantId}" in op.path and op.roles:
@@ -105,6 +110,11 @@ def _responses(op: Operation) -> dict[str, Any]:
             "description": "See Other: a read-only storage link valid 15 minutes (Azure)",
             "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
         }
+    if op.ranges:
+        responses["206"] = _success(op) | {
+            "description": "Partial Content: the byte range asked for",
+            "headers": {"Content-Range": {"required": True, "schema": {"type": "string"}}},
+        }
     for code in _error_codes(op):
         answer: dict[str, Any] = {
             "description": WIDGET_403
@@ -129,12 +139,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         body["description"] = "Roles: " + ", ".join(op.roles)
         body["security"] = [{"appServiceAuth": []}]
     if op.request is not None:
-        body["requestBody"] = {
-            "required": op.body_required,
-            "content": {
-                "application/json": {"schema": {"$ref": _REF.format(op.request.__name__)}}
-            },
-        }
+        media: dict[str, Any] = {"schema": {"$ref": _REF.format(op.request.__name__)}}
+        if op.multipart:
+            media["encoding"] = {k: {"contentType": v} for k, v in op.multipart.items()}
+        kind = "multipart/form-data" if op.multipart else "application/json"
+        body["requestBody"] = {"required": op.body_required, "content": {kind: media}}
     return body
 
 

@@ -61,3 +61,7 @@ class Operation:
     """May answer 303 See Other with a ``Location`` (a short-lived storage link on Azure)."""
     body_required: bool = True
     links: tuple[Link, ...] = ()
+    ranges: bool = False
+    """Answers a ``Range`` request with 206 Partial Content (and 416 outside the content)."""
+    multipart: dict[str, str] | None = None
+    """The request is ``multipart/form-data`` (schema: ``request``): part -> its media type."""

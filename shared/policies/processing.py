@@ -12,7 +12,10 @@ EXAMPLES: dict[Category, str] = {
     Category.BEHAVIOUR: "page views, navigation, clicks, time on page, widget interactions",
     Category.TECHNICAL: "IP address (minimised), browser/OS/device family, language, screen size",
     Category.CONTACT: "email, phone, name, free-text message of a contact or callback request",
-    Category.CONVERSATION: "chat messages and call metadata",
+    Category.CONVERSATION: "chat messages and call events (call_started, call_ended: times "
+    "and durations only)",
+    Category.RECORDING: "call recordings (audio, encrypted in chunks) and their metadata: "
+    "call id, start, duration",
     Category.CONSENT: "purposes granted or withdrawn, consent text version, time",
     Category.AUDIT: "who did what and when, to which pseudonymous target",
 }
@@ -21,6 +24,7 @@ PURPOSES: dict[Category, tuple[str, ...]] = {
     Category.TECHNICAL: ("delivering the widget", "security and abuse prevention"),
     Category.CONTACT: ("answering contact and callback requests",),
     Category.CONVERSATION: ("live chat and call handling",),
+    Category.RECORDING: ("call recording, where the controller switched it on",),
     Category.CONSENT: ("proof of consent",),
     Category.AUDIT: ("accountability: logs of administrative and user actions",),
 }
@@ -55,6 +59,9 @@ SECURITY_MEASURES = (
     "Retention enforced by per-item TTL stamped at write time, with audited backstop sweeps",
     "Data, keys, queues and exports pinned to the tenant's region",
     "Per-widget-key rate limits and origin allow-lists",
+    "Multi-factor sign-in required for privileged administrative actions (approvals, "
+    "erasure, offboarding, retention shortening, legal-hold release, tenant creation, "
+    "breach reports)",
 )
 
 

@@ -13,6 +13,8 @@ class Category(StrEnum):
     TECHNICAL = "technical"
     CONTACT = "contact"
     CONVERSATION = "conversation"
+    RECORDING = "recording"
+    """Call recordings: the encrypted audio and its metadata (seed 003)."""
     CONSENT = "consent"
     AUDIT = "audit"
 
@@ -22,6 +24,7 @@ DEFAULT_RETENTION_DAYS: dict[Category, int | None] = {
     Category.TECHNICAL: 30,
     Category.CONTACT: None,  # until contract end, then export window and purge
     Category.CONVERSATION: 90,
+    Category.RECORDING: 90,
     Category.CONSENT: None,  # contract end + 3 years, purged by sweep
     Category.AUDIT: 365,
 }
@@ -54,6 +57,16 @@ def validate_overrides(overrides: Mapping[str, int], ceilings: Mapping[str, int]
             )
         if name == Category.AUDIT and days < MIN_AUDIT_DAYS:
             raise RetentionRejected(name, f"audit retention cannot be below {MIN_AUDIT_DAYS} days")
+
+
+def shortens(before: Mapping[str, int], after: Mapping[str, int]) -> bool:
+    """True when replacing the overrides ``before`` with ``after`` shortens any category's
+    effective period (an unlimited one becoming limited included): data would go sooner."""
+    for category in Category:
+        old, new = effective_days(category, before), effective_days(category, after)
+        if new is not None and (old is None or new < old):
+            return True
+    return False
 
 
 def item_ttl(

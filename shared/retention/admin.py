@@ -50,13 +50,15 @@ class RetentionAdmin:
         self, principal: Principal, tenant_id: str, cmd: OffboardingCreate
     ) -> Offboarding:
         self._tenants.local(tenant_id)
-        tenant = self._offboarding.start(principal, tenant_id, cmd.contractEnd)
+        tenant = self._offboarding.start(principal, tenant_id, cmd.contractEnd, cmd.mode)
         assert tenant.offboarding is not None
         return tenant.offboarding
 
     def _export_window_open(self, tenant_id: str) -> Tenant:
         tenant = self._tenants.local(tenant_id)
         plan = tenant.offboarding
+        if plan is not None and plan.mode == "delete_now":
+            raise Gone("no export: the tenant chose deletion at contract end without export")
         if plan is None or plan.phase == "scheduled":
             raise Conflict("the export package is built at contract end")
         if plan.phase != "export_available" or self._clock.now() >= plan.exportAvailableUntil:

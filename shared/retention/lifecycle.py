@@ -19,15 +19,19 @@ OFFBOARDING = Lifecycle(
     "offboarding",
     OffboardingPhase.SCHEDULED,
     {
-        OffboardingPhase.SCHEDULED: frozenset({OffboardingPhase.EXPORT_AVAILABLE}),
+        OffboardingPhase.SCHEDULED: frozenset(
+            {OffboardingPhase.EXPORT_AVAILABLE, OffboardingPhase.PURGING}
+        ),
         OffboardingPhase.EXPORT_AVAILABLE: frozenset({OffboardingPhase.PURGING}),
-        OffboardingPhase.PURGING: frozenset({OffboardingPhase.PURGED}),
+        OffboardingPhase.PURGING: frozenset({OffboardingPhase.PURGED, OffboardingPhase.CLOSED}),
         OffboardingPhase.PURGED: frozenset({OffboardingPhase.CLOSED}),
         OffboardingPhase.CLOSED: frozenset(),
     },
 )
 """Contract end builds the export; the 30-day window closes into the purge; consent proof goes
-at contract end + 3 years (closed). A scheduled plan may be replaced by a new one (new date)."""
+at contract end + 3 years (closed). With ``delete_now`` contract end goes straight to a purge
+of everything, consent proof included, which closes the plan. A scheduled plan may be replaced
+by a new one (new date or mode)."""
 
 
 class JobStatus(StrEnum):

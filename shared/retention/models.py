@@ -56,13 +56,20 @@ class RetentionJob(BaseModel):
     completedAt: AwareDatetime | None = None
 
 
+OffboardingMode = Literal["export_then_delete", "delete_now"]
+"""Return or delete, as the customer chooses (seed 000 DPA 11.1.2, seed 002 6.1): the export
+window first, or deletion at contract end with no export."""
+
+
 class OffboardingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contractEnd: Timestamp
+    mode: OffboardingMode = "export_then_delete"
 
 
 class Offboarding(BaseModel):
     phase: Literal["scheduled", "export_available", "purging", "purged", "closed"]
+    mode: OffboardingMode = "export_then_delete"
     contractEnd: AwareDatetime
     exportAvailableUntil: AwareDatetime
     consentPurgeAt: AwareDatetime

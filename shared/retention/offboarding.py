@@ -26,9 +26,11 @@ from shared.policies.stored_records import record_count
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Item, Query
+from shared.recordings.audio import AudioChunks
+from shared.recordings.cleanup import RecordingCleanup
 from shared.retention.jobs import Budget
 from shared.retention.lifecycle import OFFBOARDING, OffboardingPhase
-from shared.retention.models import Offboarding
+from shared.retention.models import Offboarding, OffboardingMode
 from shared.retention.offboarding_export import build_export, delete_export
 from shared.subjects.keys import SubjectKeys
 from shared.tenancy.directory import TenantDirectory
@@ -63,17 +65,30 @@ class OffboardingService:
         self._region = region
         self._export_days = export_days
         self._consent_years = consent_years
+        self._recordings = RecordingCleanup(store, AudioChunks(blobs), clock)
 
-    def start(self, principal: Principal, tenant_id: str, contract_end: datetime) -> Tenant:
+    def start(
+        self,
+        principal: Principal,
+        tenant_id: str,
+        contract_end: datetime,
+        mode: OffboardingMode = "export_then_delete",
+    ) -> Tenant:
         tenant = self._tenants.get(tenant_id)
         if tenant.offboarding and tenant.offboarding.phase != OffboardingPhase.SCHEDULED.value:
             raise Conflict("offboarding is already under way for this tenant")
         window_opens = max(contract_end, self._clock.now())  # late notice still gets 30 days
+        keep = mode == "export_then_delete"  # delete_now: nothing is kept past contract end
         plan = Offboarding(
             phase=OFFBOARDING.initial.value,
+            mode=mode,
             contractEnd=contract_end,
-            exportAvailableUntil=window_opens + timedelta(days=self._export_days),
-            consentPurgeAt=contract_end + timedelta(days=365 * self._consent_years + 1),
+            exportAvailableUntil=window_opens + timedelta(days=self._export_days)
+            if keep
+            else contract_end,
+            consentPurgeAt=contract_end + timedelta(days=365 * self._consent_years + 1)
+            if keep
+            else contract_end,
         )
         updated = self._tenants.update_fields(
             tenant_id,
@@ -89,7 +104,7 @@ class OffboardingService:
             actor=principal.actor,
             action="offboarding.scheduled",
             target=tenant_id,
-            details={"contractEnd": contract_end.isoformat()},
+            details={"contractEnd": contract_end.isoformat(), "mode": mode},
         )
         return updated
 
@@ -106,7 +121,13 @@ class OffboardingService:
 
     def _step(self, tenant: Tenant, plan: Offboarding, budget: Budget) -> str:
         now = self._clock.now()
-        if plan.phase == OffboardingPhase.SCHEDULED.value and now >= plan.contractEnd:
+        due = plan.phase == OffboardingPhase.SCHEDULED.value and now >= plan.contractEnd
+        if due and plan.mode == "delete_now":  # no export: purge everything at contract end
+            self._set(tenant, {"continuation": None}, "offboarding.deleting", {"mode": plan.mode},
+                      phase=OffboardingPhase.PURGING)
+            plan = plan.model_copy(update={"phase": OffboardingPhase.PURGING.value})
+            return self._purge(tenant, plan, budget, keep_consent=False)
+        if due:
             manifest = build_export(self._store, self._subjects, self._blobs, tenant.tenantId, now)
             self._set(
                 tenant,
@@ -127,7 +148,7 @@ class OffboardingService:
             self._set(tenant, {"continuation": None}, None, None, OffboardingPhase.PURGING)
             return OffboardingPhase.PURGING
         if plan.phase == OffboardingPhase.PURGING.value:
-            return self._purge(tenant, plan, budget, keep_consent=True)
+            return self._purge(tenant, plan, budget, keep_consent=plan.mode != "delete_now")
         if plan.phase == OffboardingPhase.PURGED.value and now >= plan.consentPurgeAt:
             return self._purge(tenant, plan, budget, keep_consent=False)
         return plan.phase
@@ -144,11 +165,12 @@ class OffboardingService:
             container = STAGES[state["stage"]]
             page = self._store.query(container, (tenant.tenantId,), Query(), 500, state["token"])
             doomed = [
-                (self._pk(container, i), i["id"])
+                i
                 for i in page.items
                 if not self._kept(tenant, container, i, now, keep_consent, counts)
             ]
-            self._store.delete_many(container, doomed)
+            self._store.delete_many(container, [(self._pk(container, i), i["id"]) for i in doomed])
+            self._recordings.items_deleted(doomed)
             budget.used += len(page.items)
             state["token"] = page.continuation
             state["stage"] += 0 if page.continuation else 1
@@ -204,11 +226,15 @@ class OffboardingService:
     ) -> str:
         now = self._clock.now().isoformat()
         certificate = dict(plan.certificate or {})
-        stage = "purge" if keep_consent else "consentPurge"
+        delete_now = plan.mode == "delete_now"
+        stage = "purge" if keep_consent or delete_now else "consentPurge"
         certificate[stage] = {"completedAt": now, "counts": dict(sorted(counts.items()))}
         certificate.update(
-            {"tenantId": tenant.tenantId, "contractEnd": plan.contractEnd.isoformat()}
+            {"tenantId": tenant.tenantId, "contractEnd": plan.contractEnd.isoformat(),
+             "mode": plan.mode}
         )
+        if delete_now:
+            certificate["export"] = "none: the controller chose deletion without export"
         phase = OffboardingPhase.PURGED if keep_consent else OffboardingPhase.CLOSED
         self._set(
             tenant,

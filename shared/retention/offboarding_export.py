@@ -17,6 +17,8 @@ from shared.policies.retention import Category
 from shared.policies.stored_records import opened, records
 from shared.ports.blob_store import BlobStore
 from shared.ports.document_store import DocumentStore, Filter, Query
+from shared.recordings.audio import AudioChunks
+from shared.recordings.exports import audio_chunks, audio_file, has_audio
 from shared.subjects.keys import SubjectKeys
 
 EXPORTS = "exports"
@@ -67,7 +69,10 @@ def build_export(
                 written = _write_category(store, subjects, ciphers, archive, tenant_id, category)
                 if written is not None:
                     files.append(written)
+            audio = _write_audio(store, AudioChunks(blobs), ciphers, archive, tenant_id)
             manifest = {"tenantId": tenant_id, "generatedAt": now.isoformat(), "files": files}
+            if audio:
+                manifest["audio"] = audio
             archive.writestr("manifest.json", json.dumps(manifest, indent=2))
         spool.seek(0)
         blobs.put(EXPORTS, export_name(tenant_id), spool)
@@ -113,6 +118,36 @@ def _write_category(
         "bytes": size,
         "sha256": digest.hexdigest(),
     }
+
+
+def _write_audio(
+    store: DocumentStore,
+    audio: AudioChunks,
+    ciphers: _Ciphers,
+    archive: zipfile.ZipFile,
+    tenant_id: str,
+) -> list[dict[str, Any]]:
+    """Each stored recording's audio as its own entry, opened chunk by chunk into the zip."""
+    files = []
+    query = Query(filters=[Filter("category", "=", Category.RECORDING.value)])
+    continuation: str | None = None
+    while True:
+        page = store.query(SUBJECTS.name, (tenant_id,), query, PAGE, continuation)
+        for item in page.items:
+            cipher = ciphers.of(item["subjectId"])
+            if cipher is None or not has_audio(item):
+                continue
+            name, digest, size = audio_file(item), hashlib.sha256(), 0
+            with archive.open(name, "w", force_zip64=True) as entry:
+                for chunk in audio_chunks(audio, cipher, item):
+                    entry.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            files.append({"name": name, "recordingId": item["id"], "bytes": size,
+                          "sha256": digest.hexdigest()})
+        continuation = page.continuation
+        if not continuation:
+            return files
 
 
 def export_package(blobs: BlobStore, tenant_id: str) -> bytes:

@@ -21,13 +21,14 @@ from shared.policies.stored_records import record_count
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, NotFound, Query
 from shared.ports.message_bus import MessageBus
+from shared.recordings.cleanup import RecordingCleanup
 from shared.retention.holds import LegalHolds
 from shared.retention.jobs import Budget
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
 
 SYSTEM_ACTOR = "system:sweep"
-SWEPT = (Category.BEHAVIOUR, Category.TECHNICAL, Category.CONVERSATION)
+SWEPT = (Category.BEHAVIOUR, Category.TECHNICAL, Category.CONVERSATION, Category.RECORDING)
 STAMP = "_stamp"
 
 
@@ -43,6 +44,7 @@ class Sweeps:
         region: str,
         queues: list[str],
         dead_letter_days: int,
+        recordings: RecordingCleanup,
     ) -> None:
         self._tenants = tenants
         self._store = store
@@ -53,6 +55,7 @@ class Sweeps:
         self._region = region
         self._queues = queues
         self._dead_letter_days = dead_letter_days
+        self._recordings = recordings
 
     # -- positions ---------------------------------------------------------------------------
 
@@ -129,6 +132,7 @@ class Sweeps:
         refs = [((i["tenantId"], i["subjectId"]), i["id"]) for i in doomed]
         if self._store.delete_many(SUBJECTS.name, refs):
             counts[category.value] += sum(record_count(i) for i in doomed)
+            self._recordings.items_deleted(doomed)
         counts["_scanned"] += len(page.items)
         return page.continuation
 
@@ -166,6 +170,24 @@ class Sweeps:
     def sweep_dead_letters(self) -> dict[str, int]:
         cutoff = self._clock.now() - timedelta(days=self._dead_letter_days)
         return {q: self._bus.purge_dead_letters(q, cutoff) for q in self._queues}
+
+    def sweep_recordings(self) -> dict[str, dict[str, int]]:
+        """Audio no recording document accounts for (its document expired by TTL, an upload
+        cut short): deleted, and counted in each tenant's trail."""
+        found = {}
+        for tenant in self._tenants.in_region(self._region):
+            counted = self._recordings.sweep(tenant.tenantId)
+            if counted:
+                found[tenant.tenantId] = counted
+                self._audit_for(tenant.region).append(
+                    tenant.tenantId,
+                    tenant.retention,
+                    actor=SYSTEM_ACTOR,
+                    action="retention.sweep-recordings",
+                    target=tenant.tenantId,
+                    details={"deleted": counted},
+                )
+        return found
 
     def release_lapsed_holds(self) -> int:
         return sum(self._holds.release_lapsed(t) for t in self._tenants.in_region(self._region))

@@ -60,6 +60,10 @@ class SubjectKeys:
         doc = self.subject(tenant_id, subject_id)
         return self._cipher_from(doc) if doc else None
 
+    def cipher_for(self, doc: dict[str, Any]) -> FieldCipher:
+        """The cipher of a subject document already read (saves the second read)."""
+        return self._cipher_from(doc)
+
     def create(self, tenant_id: str, subject_id: str, **fields: Any) -> dict[str, Any]:
         """Create the subject document with a fresh wrapped data key (Conflict if it exists).
         ``fields`` adds what the creator knows (the visitor-secret hash, the id's key version).

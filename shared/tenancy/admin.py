@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from shared.audit.control import ControlAudit
 from shared.audit.trail import AuditTrail, Verification
-from shared.auth import Principal
-from shared.errors import BadRequest, FieldError, Forbidden
+from shared.auth import Principal, require_mfa
+from shared.errors import BadRequest, FieldError, Forbidden, Quarantined
 from shared.policies.masking import contact_masks
+from shared.policies.retention import shortens
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Page
 from shared.retention.jobs import request_restamp
@@ -124,11 +125,44 @@ class TenantAdmin:
         """``platform_admin``: the principal holds Platform.Admin for this tenant."""
         self._check_rate_limit(patch, platform_admin)
         self._check_record_days(patch.dsrRecordDays)
+        self._check_contract_terms(patch, platform_admin)
+        self._check_shortening(principal, tenant_id, patch)
         tenant, changed = self._tenants.update(tenant_id, patch)
         self._audit(tenant, principal, "tenant.updated", tenant_id, details={"fields": changed})
         if "retention" in changed:
             tenant = request_restamp(self._tenants, tenant_id, "retention.changed", self._clock)
         return tenant
+
+    @staticmethod
+    def _check_contract_terms(patch: TenantPatch, platform_admin: bool) -> None:
+        """The DPA's terms (its version, the objection window) are agreed between the vendor
+        and the customer: the customer's own admins cannot rewrite them."""
+        terms = {"dpaVersion", "objectionWindowDays"} & patch.model_fields_set
+        if terms and not platform_admin:
+            raise Forbidden(
+                "only a Platform.Admin may change the contract terms",
+                errors=[FieldError(f"/{name}", "contract term") for name in sorted(terms)],
+            )
+
+    def _check_shortening(self, principal: Principal, tenant_id: str, patch: TenantPatch) -> None:
+        """Shortening a period deletes data sooner: a privileged action (MFA)."""
+        if "retention" not in patch.model_fields_set or not self._settings.require_mfa:
+            return
+        try:
+            current = self._tenants.get(tenant_id)
+        except Quarantined:  # the current periods are unreadable: taken as a shortening
+            require_mfa(principal, "retention.shorten", True)
+            return
+        if shortens(current.retention, patch.changes()["retention"]):
+            self._privileged(principal, current, "retention.shorten")
+
+    def _privileged(self, principal: Principal, tenant: Tenant, action: str) -> None:
+        """The MFA rule where the change itself is privileged; a refusal is audited."""
+        try:
+            require_mfa(principal, action, self._settings.require_mfa)
+        except Forbidden:
+            self._audit(tenant, principal, action, tenant.tenantId, outcome="denied")
+            raise
 
     def rotate_widget_key(
         self, principal: Principal, tenant_id: str, cmd: WidgetKeyRotate
@@ -163,6 +197,7 @@ class TenantAdmin:
         masked: bool,
         limit: int,
         continuation: str | None,
+        fmt: str = "json",
     ) -> ContactPage:
         tenant = self._tenants.local(tenant_id)
         masks = contact_masks(not masked, tenant.supportSees)
@@ -172,7 +207,7 @@ class TenantAdmin:
             principal,
             "contacts.read",
             tenant_id,
-            details={"count": len(page.items), "masked": masked},
+            details={"count": len(page.items), "masked": masked, "format": fmt},
         )
         return page
 

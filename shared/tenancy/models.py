@@ -32,8 +32,16 @@ Region = Annotated[
     Field(min_length=2, max_length=32, pattern=r"^[a-z0-9\-]+$"),
 ]
 RetentionDays = dict[
-    Literal["behaviour", "technical", "contact", "conversation", "consent", "audit"], int
+    Literal[
+        "behaviour", "technical", "contact", "conversation", "recording", "consent", "audit"
+    ],
+    int,
 ]
+DEFAULT_OBJECTION_WINDOW_DAYS = 14
+"""The current DPA (seed 001, 6.3): 14 days to object to a new subprocessor; the older
+appendix D (seed 000, 6.2) said 7. A tenant's contract says which it signed."""
+ObjectionWindowDays = Annotated[int, Field(ge=1, le=90)]
+DpaVersion = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\- ]+$")]
 QueryParam = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 DSR_RECORD_DAYS = 90
 ErasureWaitingDays = Annotated[int, Field(ge=0, le=14, description=(
@@ -62,7 +70,8 @@ class SupportSees(BaseModel):
 class TenantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    region: Region
+    region: Region = "eu"
+    """EU by default (seed 000, DPA 7.1; seed 004): another region only when asked for."""
     allowedOrigins: list[Origin] = Field(max_length=100)
     retention: RetentionDays = Field(default_factory=dict)
     recordingEnabled: bool = False
@@ -79,6 +88,10 @@ class TenantCreate(BaseModel):
         description="The controller's staff mailed on the events each lists (webhooks aside); "
         "they also hear of webhook deliveries that failed for 24 hours.",
     )
+    dpaVersion: DpaVersion | None = None
+    """The data-processing agreement the customer signed (a label, e.g. "2026-01")."""
+    objectionWindowDays: ObjectionWindowDays = DEFAULT_OBJECTION_WINDOW_DAYS
+    """Days the customer has to object to a subprocessor change, per its DPA."""
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -87,15 +100,18 @@ def _no_default(schema: dict[str, Any]) -> None:
 
 
 RESET_BY_NULL: dict[str, Any] = {"retention": {}, "queryAllowlist": [], "rateLimit": None,
-                                 "defaultCountry": None, "privacyContacts": []}
+                                 "defaultCountry": None, "privacyContacts": [], "dpaVersion": None,
+                                 "objectionWindowDays": DEFAULT_OBJECTION_WINDOW_DAYS}
 """Fields a PATCH may set to null: back to their default (no overrides, none, operator's)."""
 
 
 class TenantPatch(BaseModel):
     """Every field optional; the region cannot change (data never moves between regions).
 
-    ``null`` resets ``retention``, ``queryAllowlist``, ``rateLimit`` and ``defaultCountry`` to
-    their defaults; the other fields have no "unset" state, so null is a 400 for them."""
+    ``null`` resets ``retention``, ``queryAllowlist``, ``rateLimit``, ``defaultCountry`` and the
+    contract terms to their defaults; the other fields have no "unset" state, so null is a 400
+    for them. The contract terms (``dpaVersion``, ``objectionWindowDays``) are the vendor's:
+    only a Platform.Admin changes them."""
 
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
@@ -122,6 +138,8 @@ class TenantPatch(BaseModel):
         default=None, json_schema_extra=_no_default
     )
     privacyContacts: Annotated[list[PrivacyContact], Field(max_length=20)] | None = None
+    dpaVersion: DpaVersion | None = None
+    objectionWindowDays: ObjectionWindowDays | None = None
 
     @field_validator(
         "name", "allowedOrigins", "recordingEnabled", "ipPolicy", "supportSees",
@@ -170,6 +188,8 @@ class Tenant(BaseModel):
     erasureWaitingDays: int = 0
     dsrRecordDays: int = DSR_RECORD_DAYS
     privacyContacts: list[PrivacyContact] = Field(default_factory=list)
+    dpaVersion: str | None = None
+    objectionWindowDays: int = DEFAULT_OBJECTION_WINDOW_DAYS
     status: Literal["active", "offboarding", "offboarded"] = "active"
     contractEnd: AwareDatetime | None = None
     legalHolds: list[LegalHold] = Field(default_factory=list)

@@ -14,12 +14,13 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.auth import Role
+from shared.auth import ANY_ROLE, Role
 from shared.composition import App
 from tests.app_client import FUNCTIONS, AppClient, principal
 from tests.conftest import ORIGIN, PLATFORM, PRIVACY_ADMIN
 from tests.fakes import FakeClock
 from tests.functions.test_dsar import OPERATOR, Dsar, RecordingClient
+from tests.recording_upload import metadata, multipart, telephony
 
 PUBLIC_ROUTES = frozenset(
     {
@@ -48,11 +49,19 @@ SUBPROCESSOR = {
     "dataCategories": ["contact"],
     "transferSafeguard": "none needed: processing in the EU",
 }
-ALL, PLATFORM_ONLY, PRIVACY_ONLY = frozenset(Role), {Role.PLATFORM_ADMIN}, {Role.PRIVACY_ADMIN}
+ALL, PLATFORM_ONLY, PRIVACY_ONLY = ANY_ROLE, {Role.PLATFORM_ADMIN}, {Role.PRIVACY_ADMIN}
 OPERATORS = {Role.PRIVACY_OPERATOR, Role.PRIVACY_ADMIN}
 Params = dict[str, str]
 ASYNC_ROUTES = {"start_dsar", "decide_dsar", "resume_dsar", "cancel_dsar", "retry_dsar"}
 """Routes holding a Durable client (called with a recording one)."""
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A body that is not JSON (the multipart upload of a recording)."""
+
+    data: bytes
+    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -87,9 +96,16 @@ class World:
         self.pending = self.erasure()
         self.offboarded = self.exported_tenant()
         self.webhook = self.new_webhook()
+        self.recording = self.recorded()
+        self.authority = str(self.ok("record_authority_request", PLATFORM, {},
+                                     self.authority_body())["requestId"])
 
     def call(self, name: str, method: str, headers: dict[str, str], params: Params,
              body: Any = None) -> tuple[int, dict[str, str], bytes]:
+        if isinstance(body, Raw):
+            answer = self.client.call(name, method, raw=body.data, route=params,
+                                      headers={**headers, **body.headers})
+            return answer.status, answer.headers, answer.body
         if name not in ASYNC_ROUTES:
             answer = self.client.call(name, method, body=body, headers=headers, route=params)
             return answer.status, answer.headers, answer.body
@@ -205,15 +221,29 @@ class World:
         self.ok("move_incident_notice", PLATFORM, params, {"status": "sent"})
         return params
 
+    def authority_body(self) -> dict[str, Any]:
+        return {"authority": "Public prosecutor", "legalBasis": "Art. 60-1 CPP",
+                "receivedAt": self.clock.now().isoformat(), "tenantIds": [self.tenant],
+                "categories": ["contact"]}
+
+    def recorded(self) -> str:
+        """T records calls; one recording of it to listen to."""
+        self.ok("update_tenant", PLATFORM, self.at(), {"recordingEnabled": True})
+        created = self.ok("store_recording", telephony(self.tenant), self.at(), recording())
+        return str(created["recordingId"])
+
     def at(self, tenant_id: str | None = None, **ids: str) -> Params:
         return {"tenantId": tenant_id or self.tenant, **ids}
 
     def params(self) -> Params:
         """Route parameters naming existing resources (extra ones are ignored by routes)."""
-        return self.at(
-            requestId=self.access, incidentId=self.incident, changeId=self.change,
-            webhookId=self.webhook,
-        )
+        return self.at(requestId=self.access, incidentId=self.incident, changeId=self.change,
+                       recordingId=self.recording, webhookId=self.webhook)
+
+
+def recording(world: World | None = None, params: Params | None = None) -> Raw:
+    data, headers = multipart(metadata(), b"\x00audio\x01" * 50)
+    return Raw(data, headers)
 
 
 def _objection(world: World, params: Params) -> dict[str, str]:
@@ -272,6 +302,8 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                                  prepare=lambda w: w.at(incidentId=w.report()),
                                  body=lambda w, p: {"status": "sent"}),
     "get_incident_notice": spec("GET", PLATFORM_ONLY, 200),
+    "list_affected_subjects": spec("POST", PLATFORM_ONLY, 200,
+                                   body=lambda w, p: {"instruction": "controller ticket 42"}),
     "list_subprocessors": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
     "register_subprocessor": spec("POST", PLATFORM_ONLY, 201, tenant_scoped=False,
                                   body=lambda w, p: SUBPROCESSOR),
@@ -302,6 +334,17 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
     "get_own_incident_notice": spec("GET", PRIVACY_ONLY, 200),
     "acknowledge_incident_notice": spec("POST", PRIVACY_ONLY, 200,
                                         prepare=lambda w: w.sent_notice()),
+    "record_authority_request": spec("POST", PLATFORM_ONLY, 201, tenant_scoped=False,
+                                     body=lambda w, p: w.authority_body()),
+    "list_authority_requests": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
+    "get_authority_request": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False,
+                                  prepare=lambda w: w.at(requestId=w.authority)),
+    "update_authority_request": spec("PATCH", PLATFORM_ONLY, 200, tenant_scoped=False,
+                                     prepare=lambda w: w.at(requestId=w.authority),
+                                     body=lambda w, p: {"gag": {"ordered": False}}),
+    "list_authority_notices": spec("GET", PRIVACY_ONLY, 200),
+    "store_recording": spec("POST", {Role.TELEPHONY_INGEST}, 201, body=recording),
+    "download_recording_audio": spec("GET", PRIVACY_ONLY, 200),
 }
 
 

@@ -164,7 +164,14 @@ def test_access_request_completes_with_a_downloadable_package(dsar: Dsar) -> Non
     status = dsar.status(accepted["requestId"])
     assert status["status"] == "completed", status
     counts = {c["category"]: c["records"] for c in status["result"]["categories"]}
-    assert counts == {"behaviour": 3, "technical": 1, "contact": 1, "conversation": 0, "consent": 1}
+    assert counts == {
+        "behaviour": 3,
+        "technical": 1,
+        "contact": 1,
+        "conversation": 0,
+        "recording": 0,
+        "consent": 1,
+    }
     route = {"tenantId": dsar.tenant["tenantId"], "requestId": accepted["requestId"]}
     as_json = dsar.client.call("download_dsar_export", "GET", headers=OPERATOR, route=route)
     assert as_json.status == 200 and as_json.headers["Content-Type"] == "application/json"

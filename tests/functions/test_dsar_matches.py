@@ -84,7 +84,7 @@ def test_an_identifier_shared_by_too_many_visitors_says_the_list_is_incomplete(
     status = start(Dsar(client, tenant, clock), access)
     assert len(status["matches"]) == MAX_SUBJECTS
     assert status["matchesIncompleteFor"] == ["email"]
-    assert len(status["result"]["categories"]) == 5 and status["status"] == "completed"
+    assert len(status["result"]["categories"]) == 6 and status["status"] == "completed"
 
 
 def test_an_erasure_that_resolves_nobody_reports_nothing_found(

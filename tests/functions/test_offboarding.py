@@ -127,3 +127,48 @@ def test_offboarding_exports_then_purges_only_that_tenant(
     client.run_timer("advance_offboarding")
     assert rows(client, tid, SUBJECTS.name) == []
     assert client.services.tenants.get(tid).offboarding.phase == "closed"  # type: ignore[union-attr]
+
+
+def test_delete_now_purges_at_contract_end_with_a_certificate_and_no_export(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock
+) -> None:
+    tid = tenant["tenantId"]
+    seed(client, tenant, "v-leaving")
+    end = (clock.now() + timedelta(hours=1)).isoformat()
+    route = {"tenantId": tid}
+    body = {"contractEnd": end, "mode": "delete_now"}
+    started = client.call("start_offboarding", body=body, headers=PRIVACY_ADMIN, route=route)
+    assert started.status == 202 and started.json()["mode"] == "delete_now"
+    assert started.json()["exportAvailableUntil"] == started.json()["contractEnd"]
+    client.run_timer("advance_offboarding")
+    assert client.call("get_offboarding", "GET", headers=PRIVACY_ADMIN,
+                       route=route).json()["phase"] == "scheduled"  # not before contract end
+    clock.advance(timedelta(hours=2))
+    client.run_timer("advance_offboarding")
+    plan = client.call("get_offboarding", "GET", headers=PRIVACY_ADMIN, route=route).json()
+    assert plan["phase"] == "closed" and "export" not in plan
+    certificate = plan["certificate"]
+    assert certificate["mode"] == "delete_now" and certificate["export"].startswith("none")
+    counts = certificate["purge"]["counts"]
+    assert counts["deleted.contact"] == 1 and counts["deleted.consent"] == 1
+    assert not any(k.startswith("kept.") for k in counts)
+    for container in (SUBJECTS.name, INDEX.name, REQUESTS.name):
+        assert rows(client, tid, container) == [], container  # only the certificate is left
+    assert client.services.blobs.list("exports", f"offboarding/{tid}") == []
+    download = client.call("download_offboarding_export", "GET", headers=PRIVACY_ADMIN,
+                           route=route)
+    assert download.status == 410 and "without export" in download.json()["detail"]
+    actions = [e["action"] for e in rows(client, tid, AUDIT.name) if e.get("type") == "entry"]
+    assert "offboarding.deleting" in actions and "offboarding.closed" in actions
+    assert "offboarding.exported" not in actions
+    assert client.call("get_tenant", "GET", headers=PLATFORM, route=route).json()[
+        "status"] == "offboarded"
+
+
+def test_an_unknown_offboarding_mode_is_a_400(
+    client: AppClient, tenant: dict[str, Any]
+) -> None:
+    body = {"contractEnd": "2031-01-01T00:00:00Z", "mode": "keep_forever"}
+    answer = client.call("start_offboarding", body=body, headers=PRIVACY_ADMIN,
+                         route={"tenantId": tenant["tenantId"]})
+    assert answer.status == 400 and answer.json()["errors"][0]["path"] == "/mode"

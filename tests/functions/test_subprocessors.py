@@ -1,4 +1,5 @@
-"""The subprocessor register: 14 days' notice, 7 days to object, activation after the notice."""
+"""The subprocessor register: 14 days' notice, the contract's window to object (14 days by
+default, 7 under the older DPA), activation after the notice."""
 
 from __future__ import annotations
 
@@ -46,7 +47,13 @@ def register(client: AppClient) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def tenants(client: AppClient) -> tuple[str, str]:
-    return new_tenant(client, "Shop A")["tenantId"], new_tenant(client, "Shop B")["tenantId"]
+    """A on the default terms (14 days to object), B on the older DPA (7 days)."""
+    b = new_tenant(client, "Shop B")["tenantId"]
+    terms = {"dpaVersion": "2025-05 appendix D", "objectionWindowDays": 7}
+    changed = client.call("update_tenant", "PATCH", body=terms, headers=PLATFORM,
+                          route={"tenantId": b})
+    assert changed.status == 200 and changed.json()["objectionWindowDays"] == 7
+    return new_tenant(client, "Shop A")["tenantId"], b
 
 
 def test_register_records_an_agreed_entry(client: AppClient, tenants: tuple[str, str]) -> None:
@@ -57,7 +64,7 @@ def test_register_records_an_agreed_entry(client: AppClient, tenants: tuple[str,
         assert "subprocessor.registered" in {e["action"] for e in audit_entries(client, tenant_id)}
 
 
-def test_a_change_waits_14_days_and_objections_close_after_7(
+def test_a_change_waits_14_days_and_objections_close_with_each_contracts_window(
     client: AppClient, clock: FakeClock, tenants: tuple[str, str]
 ) -> None:
     a, b = tenants
@@ -65,14 +72,18 @@ def test_a_change_waits_14_days_and_objections_close_after_7(
     assert proposed.status == 201, proposed.body
     change = proposed.json()
     assert change["effectiveFrom"] > change["proposedAt"] and change["tenantsNotified"] == 2
+    assert change["objectionWindowDays"] == 14 and change["objectionsCloseAt"] == (
+        change["effectiveFrom"]
+    )
     assert activate(client, change["changeId"]).status == 409
-    clock.advance(timedelta(days=6))
-    assert objection(client, a, change["changeId"]).status == 201
+    clock.advance(timedelta(days=8))
+    assert objection(client, b, change["changeId"]).status == 409  # day 8: B's 7 days are over
+    recorded = objection(client, a, change["changeId"])  # A's 14 days still run
+    assert recorded.status == 201 and recorded.json()["objectBy"] == change["effectiveFrom"]
     assert objection(client, a, change["changeId"]).status == 409  # once per tenant
-    clock.advance(timedelta(days=2))
-    assert objection(client, b, change["changeId"]).status == 409  # day 8: refused
     refused = [e for e in audit_entries(client, b) if e["action"].endswith("objection.refused")]
     assert refused and refused[0]["outcome"] == "denied"
+    assert refused[0]["details"] == {"status": "proposed", "windowDays": 7}
     clock.advance(timedelta(days=5, hours=23))
     assert activate(client, change["changeId"]).status == 409  # day 13: notice still running
     viewed = client.call(
@@ -93,14 +104,14 @@ def test_a_change_waits_14_days_and_objections_close_after_7(
     assert entry["details"] == {"kind": "add", "objections": 1}
 
 
-def test_a_tenant_that_joins_later_has_7_days_from_onboarding(
+def test_a_tenant_that_joins_later_has_its_window_from_onboarding(
     client: AppClient, clock: FakeClock, tenants: tuple[str, str]
 ) -> None:
     change = propose(client, {"kind": "add", "subprocessor": MAILER}).json()
     clock.advance(timedelta(days=10))
     late = new_tenant(client, "Shop Late")["tenantId"]
-    clock.advance(timedelta(days=2))
-    assert objection(client, tenants[0], change["changeId"]).status == 409
+    clock.advance(timedelta(days=5))
+    assert objection(client, tenants[0], change["changeId"]).status == 409  # day 15
     recorded = objection(client, late, change["changeId"])
     assert recorded.status == 201 and recorded.json()["objectBy"] > change["effectiveFrom"]
 
@@ -122,6 +133,24 @@ def test_replace_and_remove_apply_after_the_notice(
     assert register(client)[0]["status"] == "removed"
     again = propose(client, {"kind": "remove", "subprocessorId": sp_id})
     assert again.status == 409
+
+
+def test_only_a_platform_admin_changes_the_contract_terms(
+    client: AppClient, tenants: tuple[str, str]
+) -> None:
+    a, _ = tenants
+    own = as_role("Privacy.Admin", a)
+    for terms in ({"objectionWindowDays": 30}, {"dpaVersion": "mine"}):
+        refused = client.call("update_tenant", "PATCH", body=terms, headers=own,
+                              route={"tenantId": a})
+        assert refused.status == 403 and "contract terms" in refused.json()["detail"]
+    for days in (0, 91):
+        bad = client.call("update_tenant", "PATCH", body={"objectionWindowDays": days},
+                          headers=PLATFORM, route={"tenantId": a})
+        assert bad.status == 400
+    reset = client.call("update_tenant", "PATCH", body={"objectionWindowDays": None},
+                        headers=PLATFORM, route={"tenantId": a})
+    assert reset.status == 200 and reset.json()["objectionWindowDays"] == 14
 
 
 def test_change_shapes_are_validated(client: AppClient) -> None:

@@ -204,3 +204,17 @@ def test_a_role_granted_in_one_tenant_needs_no_roles_claim(browser: TestClient) 
 def test_unknown_auth_paths_are_not_found(browser: TestClient) -> None:
     assert browser.get("/.auth/login/google").status_code == 404
     assert browser.post("/.auth/me").status_code == 404
+
+
+def test_the_mfa_box_adds_mfa_to_the_principals_authentication_methods(
+    browser: TestClient,
+) -> None:
+    page = browser.get("/.auth/login/aad")
+    assert 'name="mfa"' in page.text and "Signed in with MFA" in page.text
+    sign_in(browser, mfa="on")
+    with_mfa = claims(browser.get("/api/echo").json()["principal"])
+    assert ("amr", "pwd") in with_mfa and ("amr", "mfa") in with_mfa
+    browser.get("/.auth/logout")
+    sign_in(browser)
+    without = claims(browser.get("/api/echo").json()["principal"])
+    assert ("amr", "pwd") in without and ("amr", "mfa") not in without

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from shared.auth import Grant, Principal, Role, grants_from_claims, require
+from shared.auth import (
+    MFA_ACTIONS,
+    Grant,
+    MfaRequired,
+    Principal,
+    Role,
+    authentication_methods,
+    grants_from_claims,
+    is_application,
+    require,
+    require_mfa,
+)
 from shared.errors import Forbidden
 from shared.settings import Settings, UnsafeSettings
 
@@ -83,3 +94,58 @@ def test_dev_auth_refuses_to_start_on_an_azure_instance(monkeypatch: pytest.Monk
     assert Settings(dev_auth=False).dev_auth is False
     monkeypatch.delenv("WEBSITE_INSTANCE_ID")
     assert Settings(dev_auth=True).dev_auth is True
+
+
+AMR_MAPPED = "http://schemas.microsoft.com/claims/authnmethodsreferences"
+
+
+@pytest.mark.parametrize(
+    ("claims", "methods"),
+    [
+        ([("amr", "pwd"), ("amr", "mfa")], {"pwd", "mfa"}),
+        ([(AMR_MAPPED, "pwd,mfa")], {"pwd", "mfa"}),
+        ([(AMR_MAPPED, "rsa mfa"), ("amr", " MFA ")], {"rsa", "mfa"}),
+        ([("name", "Ada")], set()),
+    ],
+)
+def test_authentication_methods_are_read_under_both_names_and_split(
+    claims: list[tuple[str, str]], methods: set[str]
+) -> None:
+    assert authentication_methods(claims) == methods
+
+
+@pytest.mark.parametrize(
+    ("claims", "application"),
+    [
+        ([("idtyp", "app"), ("roles", "Telephony.Ingest"), ("name", "odd")], True),
+        ([("roles", "Telephony.Ingest"), ("oid", "o")], True),
+        ([("roles", PA), ("name", "Ada")], False),
+        ([("roles", PA), ("http://schemas.microsoft.com/identity/claims/scope", "user")], False),
+        ([("roles", PA), ("amr", "pwd")], False),
+        ([("oid", "o")], False),  # nothing of an app either: held to the rule
+    ],
+)
+def test_only_an_app_only_token_counts_as_an_application(
+    claims: list[tuple[str, str]], application: bool
+) -> None:
+    assert is_application(claims) is application
+
+
+def test_mfa_is_required_of_people_for_privileged_actions_when_enforced() -> None:
+    person = Principal("oid-1", frozenset(), methods=frozenset({"pwd"}))
+    with pytest.raises(MfaRequired) as refused:
+        require_mfa(person, "dsar.decide", enforced=True)
+    assert refused.value.status == 403 and refused.value.type.endswith("/mfa-required")
+    assert "multi-factor" in refused.value.detail and "pwd" not in repr(refused.value.__dict__)
+    require_mfa(person, "dsar.decide", enforced=False)  # not enforced (local default)
+    require_mfa(person, "tenant.read", enforced=True)  # not a privileged action
+    require_mfa(Principal("oid-1", frozenset(), methods=frozenset({"pwd", "mfa"})),
+                "dsar.decide", enforced=True)
+    require_mfa(Principal("oid-app", frozenset(), application=True), "dsar.decide", True)
+
+
+def test_the_privileged_actions_are_the_ones_the_policy_names() -> None:
+    assert set(MFA_ACTIONS) == {
+        "tenant.create", "dsar.decide", "dsar.erasure", "offboarding.start",
+        "retention.shorten", "hold.release", "incident.report",
+    }

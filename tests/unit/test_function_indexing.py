@@ -100,6 +100,11 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "update_incident": (HTTP, "PATCH v1/incidents/{incidentId}", OUT),
     "move_incident_notice": (HTTP, "POST v1/incidents/{incidentId}/notices/{tenantId}", OUT),
     "get_incident_notice": (HTTP, "GET v1/incidents/{incidentId}/notices/{tenantId}", OUT),
+    "list_affected_subjects": (
+        HTTP,
+        "POST v1/incidents/{incidentId}/notices/{tenantId}/affected-subjects",
+        OUT,
+    ),
     "escalate_incident_notices": (TIMER, "%PRIVACY_INCIDENT_CRON%", NONE),
     "get_own_incident_notice": (
         HTTP, "GET v1/tenants/{tenantId}/incident-notices/{incidentId}", OUT
@@ -117,6 +122,13 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     ),
     "deliver_notifications": (BUS, "%PRIVACY_NOTIFY_QUEUE%", NONE),
     "dispatch_notifications": (TIMER, "%PRIVACY_NOTIFY_CRON%", NONE),
+    # authority requests and the tenants' notices of them
+    "record_authority_request": (HTTP, "POST v1/authority-requests", OUT),
+    "list_authority_requests": (HTTP, "GET v1/authority-requests", OUT),
+    "get_authority_request": (HTTP, "GET v1/authority-requests/{requestId}", OUT),
+    "update_authority_request": (HTTP, "PATCH v1/authority-requests/{requestId}", OUT),
+    "list_authority_notices": (HTTP, "GET v1/tenants/{tenantId}/authority-notices", OUT),
+    "release_authority_notices": (TIMER, "%PRIVACY_INCIDENT_CRON%", NONE),
     # key rotation: data keys re-wrapped to the newest KEK version
     "rotate_data_keys": (TIMER, "%PRIVACY_KEY_ROTATION_CRON%", NONE),
     # accountability: sub-processors, records of processing
@@ -136,6 +148,13 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
         OUT,
     ),
     "get_records_of_processing": (HTTP, "GET v1/tenants/{tenantId}/records-of-processing", OUT),
+    # call recordings (the telephony service posts, a privacy admin listens)
+    "store_recording": (HTTP, "POST v1/tenants/{tenantId}/recordings", OUT),
+    "download_recording_audio": (
+        HTTP,
+        "GET v1/tenants/{tenantId}/recordings/{recordingId}/audio",
+        OUT,
+    ),
     # the privacy console: its files, its principal's grants, the tenant list
     "console_page": (HTTP, "GET console", OUT),
     "console_asset": (HTTP, "GET console/{asset}", OUT),

@@ -128,9 +128,11 @@ def test_the_stored_models_accept_exactly_the_states_of_their_tables() -> None:
 
 
 OWNERS = {
+    "shared/accountability/authority.py",
     "shared/accountability/incidents.py",  # creates each notice in its first state
     "shared/accountability/notices.py",
     "shared/accountability/processing_records.py",  # copies the tenant's status into a view
+    "shared/accountability/remediation.py",
     "shared/accountability/subprocessors.py",
     "shared/dsar/requests.py",
     "shared/dsar/views.py",  # copies the request's status into the admin's view
@@ -139,6 +141,7 @@ OWNERS = {
     "shared/notify/events.py",  # copies a request's status into its event's data
     "shared/notify/sending.py",
     "shared/notify/webhooks.py",  # copies a delivery's status into the delivery log's view
+    "shared/recordings/service.py",
     "shared/retention/jobs.py",
     "shared/retention/offboarding.py",
     "shared/tenancy/directory.py",

@@ -9,6 +9,7 @@ from shared.policies.retention import (
     Category,
     RetentionRejected,
     remaining_ttl,
+    shortens,
     validate_overrides,
 )
 
@@ -21,9 +22,27 @@ def test_defaults_match_the_published_retention_table() -> None:
         Category.TECHNICAL: 30,
         Category.CONTACT: None,
         Category.CONVERSATION: 90,
+        Category.RECORDING: 90,
         Category.CONSENT: None,
         Category.AUDIT: 365,
     }
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "shorter"),
+    [
+        ({}, {"behaviour": 10}, True),
+        ({"behaviour": 10}, {}, False),
+        ({}, {"contact": 400}, True),  # until contract end becomes a period
+        ({"recording": 30}, {"recording": 60}, False),
+        ({"recording": 60}, {"recording": 30}, True),
+        ({"behaviour": 10}, {"behaviour": 10}, False),
+    ],
+)
+def test_shortening_is_any_category_whose_data_would_go_sooner(
+    before: dict[str, int], after: dict[str, int], shorter: bool
+) -> None:
+    assert shortens(before, after) is shorter
 
 
 def test_a_fresh_item_gets_its_full_period() -> None:

@@ -73,3 +73,20 @@ def test_a_contact_whose_key_was_shredded_is_not_listed(
     region_store.delete(SUBJECTS.name, ("t-1", "s-2"), SUBJECT_DOC_ID)  # erasure's last step
     page = list_contacts(region_store, subjects, "t-1", contact_masks(True, SupportSees()))
     assert [c.subjectId for c in page.items] == ["s-1"]
+
+
+def test_a_contact_stored_before_leads_carried_their_consent_shows_its_consent_record(
+    region_store: SqliteDocumentStore, subjects: SubjectKeys
+) -> None:
+    plant(region_store, subjects, "s-1", "2026-11-01T09:00:00+00:00")
+    assert list_contacts(region_store, subjects, "t-1", {}).items[0].consent is None
+    region_store.create(
+        SUBJECTS.name,
+        {"id": "c-s-1-consent", "tenantId": "t-1", "subjectId": "s-1", "type": "consent",
+         "category": "consent", "purposes": {"callback": True}, "textVersion": "v7",
+         "createdAt": "2026-11-01T09:00:00+00:00"},
+    )
+    [contact] = list_contacts(region_store, subjects, "t-1", {}).items
+    assert contact.consent is not None
+    assert (contact.consent.granted, contact.consent.purposes) == (True, ["callback"])
+    assert contact.consent.textVersion == "v7" and contact.consent.withdrawn == []
