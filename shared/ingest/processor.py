@@ -1,9 +1,11 @@
 """The queue half of ingest: minimise, encrypt, stamp TTL and write, idempotently.
 
-Every item id derives from the message id, so a redelivered message finds its items already
-there and writes nothing twice; events are stored only by the message that owns them in the
-visitor's receipts, so overlapping messages store each event once. Failures raise: the bus
-retries, then dead-letters.
+It stores what HTTP admitted (HTTP checked the visitor's secret, restriction and consent: the
+processor does not decide again). Every item id derives from the message id, so a redelivered
+message finds its items already there and writes nothing twice; events are stored only by the
+message that owns them in the visitor's receipts (one read, then one transactional batch that
+also claims any id no message owns yet), so overlapping messages store each event once.
+Failures raise: the bus retries, then dead-letters.
 """
 
 from __future__ import annotations
@@ -89,9 +91,9 @@ class IngestProcessor:
 
     def _open_subject(
         self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
-    ) -> tuple[FieldCipher, dict[str, Any]] | None:
-        """The subject's cipher and document; None when processing is restricted (then nothing
-        is stored).
+    ) -> tuple[FieldCipher, dict[str, Any]]:
+        """The subject's cipher and document (created if the subject was erased meanwhile).
+        Whether to store at all was decided at HTTP (binding, restriction, consent), once.
         The visitor id is indexed under the current key version once per subject (also for a
         subject first indexed under an older version: it keeps its id and gains the entry)."""
         assert env.subjectId is not None
@@ -99,9 +101,6 @@ class IngestProcessor:
         _, digest = self._digest(tenant, "visitor", visitor_id)
         if index_id("visitor", digest) not in doc.get("indexIds", []):
             self._link(tenant, "visitor", visitor_id, env, doc)
-        flags = doc.get("flags", {})
-        if flags.get("restricted") or flags.get("objected"):
-            return None
         return cipher, doc
 
     def _link(
@@ -126,48 +125,61 @@ class IngestProcessor:
                     self._directory, self._clock, tenant.tenantId, kind, other, subject_id
                 )
 
-    def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
-        """Create the items (one partition) in transactional batches; on a redelivery the batch
-        fails on the first item already there and each item is created alone, skipping those."""
+    def _write_new(
+        self, env: IngestEnvelope, items: list[dict[str, Any]], claim: BatchOp | None = None
+    ) -> None:
+        """Create the items (one partition) in transactional batches, the receipts ``claim``
+        first in the first batch: a lost race on the receipts raises ``PreconditionFailed``
+        (or ``Conflict``) for the caller to read again. On a redelivery the batch fails on the
+        first item already there, and each item is created alone, skipping those."""
         pk = (env.tenantId, env.subjectId or "")
-        fresh = [i for i in items if i["ttl"] != 0]
-        for start in range(0, len(fresh), 100):
-            chunk = fresh[start : start + 100]
+        ops = [BatchOp("create", item=i) for i in items if i["ttl"] != 0]
+        if claim is not None:
+            ops.insert(0, claim)
+        for start in range(0, len(ops), 100):
+            chunk = ops[start : start + 100]
             try:
-                self._store.batch(SUBJECTS.name, pk, [BatchOp("create", item=i) for i in chunk])
-            except BatchFailed:
-                for item in chunk:
-                    with contextlib.suppress(Conflict):
-                        self._store.create(SUBJECTS.name, item)
+                self._store.batch(SUBJECTS.name, pk, chunk)
+            except BatchFailed as failed:
+                if claim is not None and start == 0 and failed.index == 0:
+                    raise failed.cause from failed  # the receipts moved on: plan again
+                if not isinstance(failed.cause, Conflict):
+                    raise  # nothing was written: the bus redelivers
+                for op in chunk:  # the claim alone first (its races raise), then each item
+                    assert op.item is not None
+                    if op is claim and op.if_match:
+                        self._store.replace(SUBJECTS.name, op.item, if_match=op.if_match)
+                    elif op is claim:
+                        self._store.create(SUBJECTS.name, op.item)
+                    else:
+                        with contextlib.suppress(Conflict):
+                            self._store.create(SUBJECTS.name, op.item)
 
     # handlers ------------------------------------------------------------------------------
 
     def _collect(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = CollectPayload.model_validate(env.payload)
-        opened = self._open_subject(env, tenant, cmd.visitorId)
-        if opened is None:
-            return
-        cipher = opened[0]
+        cipher, _ = self._open_subject(env, tenant, cmd.visitorId)
         pk = (env.tenantId, env.subjectId or "")
-        claim = self._receipts.claim(
-            pk,
-            cmd.sessionId,
-            env.requestId,
-            [e.id.hex for e in cmd.events],
-            receipts_ttl(tenant.retention),
-        )
-        events = [e for e in cmd.events if e.id.hex in claim.owned]
-        items = [self._items.events(env, tenant, cmd, cipher, events)] if events else []
-        if claim.opens_session:  # technical data once per session: no more than analytics needs
-            items.append(self._items.technical(env, tenant, cmd, cipher))
-        self._write_new(env, items)
+        ids, ttl = [e.id.hex for e in cmd.events], receipts_ttl(tenant.retention)
+
+        def attempt() -> None:
+            """One read of the receipts, then one transactional batch: the events this message
+            owns (and the claim on any id no message owns yet, written with them)."""
+            plan = self._receipts.plan(
+                pk, self._receipts.read(pk), cmd.sessionId, env.requestId, ids, ttl
+            )
+            events = [e for e in cmd.events if e.id.hex in plan.claim.owned]
+            items = [self._items.events(env, tenant, cmd, cipher, events)] if events else []
+            if plan.claim.opens_session:  # technical data once per session
+                items.append(self._items.technical(env, tenant, cmd, cipher))
+            self._write_new(env, items, plan.op())
+
+        self._receipts.serialised(pk, attempt)
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ContactPayload.model_validate(env.payload)
-        opened = self._open_subject(env, tenant, cmd.visitorId)
-        if opened is None:
-            return
-        cipher, doc = opened
+        cipher, doc = self._open_subject(env, tenant, cmd.visitorId)
         email = normalise_email(cmd.email) if cmd.email else None
         phone = normalise_phone(cmd.phone, tenant.defaultCountry) if cmd.phone else None
         contact_id, consent_id = env.requestId, f"{env.requestId}-consent"
@@ -207,8 +219,7 @@ class IngestProcessor:
 
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ConsentPayload.model_validate(env.payload)
-        if self._open_subject(env, tenant, cmd.visitorId) is None:
-            return
+        self._open_subject(env, tenant, cmd.visitorId)
         item = self._items.consent(
             env, tenant, env.requestId, "widget", dict(cmd.purposes), cmd.textVersion
         )
@@ -220,10 +231,7 @@ class IngestProcessor:
 
     def _message(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = MessagePayload.model_validate(env.payload)
-        opened = self._open_subject(env, tenant, cmd.visitorId)
-        if opened is None:
-            return
-        cipher = opened[0]
+        cipher, _ = self._open_subject(env, tenant, cmd.visitorId)
         item = self._items.item(
             env,
             env.requestId,
