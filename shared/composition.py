@@ -36,6 +36,7 @@ from shared.dsar.strategies import Strategies
 from shared.ingest.accept import WidgetIngest
 from shared.ingest.gate import WidgetGate
 from shared.ingest.processor import IngestProcessor
+from shared.operations.readiness import Operations, operations_for
 from shared.policies.rate_limit import RateLimiter
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock, SystemClock
@@ -52,6 +53,8 @@ from shared.settings import Settings, get_settings
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
 from shared.subjects.visitors import VisitorBinding
+from shared.telemetry import exporters
+from shared.telemetry.proxies import traced
 from shared.tenancy.admin import TenantAdmin
 from shared.tenancy.directory import TenantDirectory
 
@@ -99,6 +102,7 @@ class App:
     incident_notices: IncidentNotices
     subprocessors: Subprocessors
     processing_records: ProcessingRecords
+    operations: Operations
 
     def audit_for(self, region: str) -> AuditTrail:
         """The audit trail kept in ``region`` (a tenant's trail lives with its data)."""
@@ -109,38 +113,28 @@ class App:
         return Budget(self.settings.sweep_max_items, self.settings.sweep_max_seconds)
 
     def close(self) -> None:
+        self.operations.close()
         self.bus.close()
         self.directory.close()
         self.regions.close()
 
 
 def compose(
-    settings: Settings,
-    clock: Clock | None = None,
-    *,
-    store: DocumentStore | None = None,
-    directory: DocumentStore | None = None,
-    bus: MessageBus | None = None,
-    keys: KeyProvider | None = None,
-    blobs: BlobStore | None = None,
+    settings: Settings, clock: Clock | None = None, *, store: DocumentStore | None = None,
+    directory: DocumentStore | None = None, bus: MessageBus | None = None,
+    keys: KeyProvider | None = None, blobs: BlobStore | None = None,
 ) -> App:
     """Build the whole graph from settings; a port given here replaces its adapter (tests)."""
     clock = clock or SystemClock()
     stores = STORES[settings.store_backend]
-    store = store or stores(settings, clock, "region", settings.region)
-    directory = directory or stores(settings, clock, "directory", settings.region)
-    ensure_containers(store, directory)
-    ports = _Ports(
-        settings,
-        clock,
-        store,
-        directory,
-        bus or BUSES[settings.bus_backend](settings, clock),
-        keys or KEYS[settings.keys_backend](settings, clock),
-        blobs or blob_store(settings, clock),
-        RegionStores(settings, clock, store),
-    )
-    return _build(ports)
+    region = store or stores(settings, clock, "region", settings.region)
+    control = directory or stores(settings, clock, "directory", settings.region)
+    ensure_containers(region, control)
+    queue = bus or BUSES[settings.bus_backend](settings, clock)
+    vault = keys or KEYS[settings.keys_backend](settings, clock)
+    region, control, queue, vault = traced(region, control, queue, vault)  # spans, when on
+    ports = (settings, clock, region, control, queue, vault, blobs or blob_store(settings, clock))
+    return _build(_Ports(*ports, RegionStores(settings, clock, region)))
 
 
 @dataclass(frozen=True)
@@ -163,6 +157,7 @@ def _build(p: _Ports) -> App:
     part: Part = {f.name: getattr(p, f.name) for f in fields(_Ports)}
     for capability in (_audit_and_tenancy, _subjects_and_ingest, _retention, _dsar, _records):
         part |= capability(p, part)
+    part["operations"] = operations_for(part, p.settings, p.clock)
     return App(**part)
 
 
@@ -264,7 +259,7 @@ def get_app() -> App:
     global _app
     with _lock:
         if _app is None:
-            _app = compose(get_settings())
+            _app = _process_app()
         return _app
 
 
@@ -288,9 +283,14 @@ def start(clock: Clock) -> MessageBus:
     """The hook for a host serving this app in-process (``infra/embedded_host``): build the
     graph once from settings with the host's clock (keys are checked now, so a lost key file
     refuses the start) and return the bus whose queues the host's triggers pull from."""
-    app = compose(get_settings(), clock)
+    app = _process_app(clock)
     install_app(app)
     return app.bus
+
+
+def _process_app(clock: Clock | None = None) -> App:
+    exporters.configure(get_settings().otel_exporter)  # first, so that its ports are traced
+    return compose(get_settings(), clock)
 
 
 def stop() -> None:

@@ -25,6 +25,7 @@ from shared.ports.message_bus import (
     DeadLetteredMessage,
     LockLost,
     OutgoingMessage,
+    QueueStats,
     ReceivedMessage,
 )
 
@@ -240,6 +241,17 @@ class SqliteBus:
                 "SELECT COUNT(*) FROM messages WHERE queue = ? AND dead_us IS NULL", (queue,)
             ).fetchone()
         return int(row[0])
+
+    def stats(self, queue: str) -> QueueStats:
+        """One statement over the queue's index: active, dead-lettered, oldest active."""
+        with self._lock:
+            active, dead, oldest = self._db.execute(
+                "SELECT COALESCE(SUM(dead_us IS NULL), 0), COALESCE(SUM(dead_us IS NOT NULL), 0),"
+                " MIN(CASE WHEN dead_us IS NULL THEN enqueued_us END) FROM messages"
+                " WHERE queue = ?",
+                (queue,),
+            ).fetchone()
+        return QueueStats(int(active), int(dead), None if oldest is None else from_us(oldest))
 
     def _has_ready(self, queue: str) -> bool:
         with self._lock:

@@ -25,6 +25,7 @@ from shared.ports.document_store import DocumentStore, Query
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
 from shared.subjects.resolution import match_subjects
+from shared.telemetry import core as telemetry
 from shared.tenancy.directory import TenantDirectory
 
 SYSTEM_ACTOR = "system:dsar"
@@ -110,6 +111,7 @@ class OrchestrationSteps:
             return {"decided": True, "next": None}
         if now >= deadline - ESCALATE_BEFORE and not doc.get("escalated"):
             self._requests.update(tenant_id, request_id, {"escalated": True})
+            telemetry.count("privacy.dsar.escalated")
             self._audit(doc, "dsar.escalated", {"deadline": doc["deadline"]})
         if now >= deadline and not doc.get("overdue"):
             self._requests.update(tenant_id, request_id, {"overdue": True})

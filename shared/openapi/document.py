@@ -100,6 +100,11 @@ def _responses(op: Operation) -> dict[str, Any]:
             "description": "See Other: a read-only storage link valid 15 minutes (Azure)",
             "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
         }
+    if op.degraded and op.response is not None:
+        responses["503"] = {
+            "description": "degraded: at least one backend failed its probe (same body)",
+            "content": {op.media: {"schema": {"$ref": _REF.format(op.response.__name__)}}},
+        }
     for code in _error_codes(op):
         answer: dict[str, Any] = {
             "description": WIDGET_403

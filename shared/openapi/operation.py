@@ -60,4 +60,6 @@ class Operation:
     redirect: bool = False
     """May answer 303 See Other with a ``Location`` (a short-lived storage link on Azure)."""
     body_required: bool = True
+    degraded: bool = False
+    """Also answers 503 with the success schema (health: a backend's probe failed)."""
     links: tuple[Link, ...] = ()

@@ -215,6 +215,7 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
                               prepare=lambda w: w.at(w.new_tenant("Rotating")),
                               body=lambda w, p: {"overlapHours": 1}),
     "list_quarantine": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
+    "readiness": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
 }
 
 

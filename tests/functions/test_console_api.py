@@ -94,7 +94,8 @@ def test_a_scoped_principal_sees_only_its_own_tenants(client: AppClient) -> None
 def test_listing_tenants_is_in_the_platform_trail(client: AppClient, services: Services) -> None:
     create(client, "Shop")
     tenant_names(client, PLATFORM)
-    entries = services.audit_for("eu").entries(PLATFORM_TRAIL, None, None, "tenant.listed", 10, None)
+    trail = services.audit_for("eu")
+    entries = trail.entries(PLATFORM_TRAIL, None, None, "tenant.listed", 10, None)
     assert [e["details"] for e in entries.items] == [{"count": 1}]
 
 

@@ -134,6 +134,7 @@ OWNERS = {
     "shared/accountability/subprocessors.py",
     "shared/dsar/requests.py",
     "shared/dsar/widget_intake.py",  # creates a visitor's request in its first state
+    "shared/operations/health.py",  # up/down of a probe and ok/degraded: no lifecycle, no store
     "shared/retention/jobs.py",
     "shared/retention/offboarding.py",
     "shared/tenancy/directory.py",
