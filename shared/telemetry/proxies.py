@@ -26,7 +26,9 @@ _BUS_OPS = frozenset({
     "send", "receive", "complete", "abandon", "dead_letter", "dead_letters",
     "purge_dead_letters", "active_count", "stats",
 })
-_KEY_OPS = frozenset({"wrap_key", "unwrap_key", "secret_versions", "secret_version"})
+_KEY_OPS = frozenset({"wrap_key", "unwrap_key"})
+"""Calls that reach the key store (Key Vault's wrap and unwrap). Secret look-ups are served
+from the adapter's memory several times per message: as spans they were noise and cost."""
 
 
 def _store_attributes(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -82,10 +84,14 @@ class _Traced:
         return {}
 
     def __getattr__(self, name: str) -> Any:
+        """Only reached for names not yet wrapped: a wrapped operation is kept on the
+        instance, so later calls pay for their span and nothing else."""
         value = getattr(self._inner, name)
         if name not in self._ops or not callable(value):
             return value
-        return self._wrap(name, value)
+        wrapped = self._wrap(name, value)
+        setattr(self, name, wrapped)
+        return wrapped
 
     def _wrap(self, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         label, attributes = f"{self._prefix}.{name}", self._attributes
