@@ -1,11 +1,12 @@
 """Health that means something: each backend answers a cheap probe, within a bound.
 
-``GET /api/v1/health`` is anonymous and polled (availability tests, load balancers), so a
-report is computed at most every few seconds per instance and every probe runs in parallel
-under one timeout: a hung backend makes the answer ``degraded`` (503), never a hung request.
-Probes read nothing that exists (a point read of an id no document has, a blob listing under
-a prefix nothing uses), so they cost one cheap call each and return no data. A failure is
-reported by exception type only: messages may name hosts or quote input.
+``GET /api/v1/health`` is anonymous and polled (availability tests, load balancers), so the
+backends are probed at most every few seconds per instance, every probe in parallel under one
+timeout: a hung backend makes the answer ``degraded`` (503), never a hung request. Probes read
+nothing that exists (a point read of an id no document has, a blob listing under a prefix
+nothing uses), so they cost one cheap call each and return no data; the quarantine count is
+read on each call, as before. A failure is reported by exception type only: messages may name
+hosts or quote input.
 """
 
 from __future__ import annotations
@@ -75,13 +76,15 @@ class HealthProbe:
         self._cached: tuple[float, Health] | None = None
 
     def report(self) -> Health:
-        """The last report if it is recent, else a fresh one."""
+        """The probes' last answers if recent, else fresh ones; the quarantine count is read
+        each time (an operator repairing a document wants to see it leave at once)."""
         with self._lock:
-            if self._cached and time.monotonic() - self._cached[0] < self._cache_seconds:
-                return self._cached[1]
-            report = self._probe()
-            self._cached = (time.monotonic(), report)
+            if not self._cached or time.monotonic() - self._cached[0] >= self._cache_seconds:
+                self._cached = (time.monotonic(), self._probe())
+            report = self._cached[1]
+        if report.checks["store"].status != "up":
             return report
+        return report.model_copy(update={"quarantined": self._quarantined()})
 
     def _probe(self) -> Health:
         started = time.perf_counter()
@@ -100,11 +103,9 @@ class HealthProbe:
                 latencyMs=round(elapsed * 1000, 1), error=error,
             )
         up = all(c.status == "up" for c in checks.values())
-        quarantined = self._quarantined() if checks["store"].status == "up" else 0
         return Health(
             status="ok" if up else "degraded", region=self._region,
             backends={k: self._kinds[k] for k in ("store", "bus", "keys")}, checks=checks,
-            quarantined=quarantined,
         )
 
     @staticmethod
