@@ -19,6 +19,7 @@ from shared.composition import App, get_app
 from shared.errors import ApiError, BadRequest, FieldError
 from shared.ports.document_store import InvalidContinuation
 from shared.settings import UnsafeSettings
+from shared.telemetry import core as telemetry
 
 log = logging.getLogger("functions.http")
 PROBLEM = "application/problem+json"
@@ -60,14 +61,18 @@ def problem(error: ApiError, headers: dict[str, str] | None = None) -> func.Http
 
 
 def answers_problems(handler: Handler) -> Handler:
-    """ApiError -> its problem+json; anything else -> a 500 that names no detail."""
+    """ApiError -> its problem+json; anything else -> a 500 that names no detail. Each run is
+    one span named after the function (its store, bus and key calls nest inside)."""
 
     @functools.wraps(handler)
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
-        try:
-            return handler(req)
-        except Exception as exc:
-            return _answer_failure(handler.__name__, exc)
+        with run_span(handler.__name__, "http") as span:
+            try:
+                answer = handler(req)
+            except Exception as exc:
+                answer = _answer_failure(handler.__name__, exc)
+            span.set_attribute("http.status_code", answer.status_code)
+            return answer
 
     return wrapper
 
@@ -87,6 +92,12 @@ def _answer_failure(function: str, exc: Exception) -> func.HttpResponse:
         )
     log.error("unhandled error", extra={"function": function, "error": type(exc).__name__})
     return problem(ApiError("an unexpected error occurred; it has been logged"))
+
+
+def run_span(function: str, trigger: str) -> Any:
+    """The span of one function run (``faas.trigger``: http, pubsub, timer)."""
+    attributes = {"faas.name": function, "faas.trigger": trigger}
+    return telemetry.span(f"function {function}", **attributes)
 
 
 def limits_body(max_bytes: int) -> Callable[[Handler], Handler]:
@@ -119,10 +130,13 @@ def answers_problems_async(handler: AsyncHandler) -> AsyncHandler:
 
     @functools.wraps(handler)
     async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
-        try:
-            return await handler(*args, **kwargs)
-        except Exception as exc:
-            return _answer_failure(handler.__name__, exc)
+        with run_span(handler.__name__, "http") as span:
+            try:
+                answer = await handler(*args, **kwargs)
+            except Exception as exc:
+                answer = _answer_failure(handler.__name__, exc)
+            span.set_attribute("http.status_code", answer.status_code)
+            return answer
 
     return wrapper
 
@@ -161,6 +175,7 @@ def admin(
         require(principal, roles, tenant_id)
         require_mfa(principal, action, services().settings.require_mfa)
     except Forbidden:
+        telemetry.count("privacy.access.denied")
         _record_denial(principal, tenant_id, action)
         raise
     return principal

@@ -6,7 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions._http import services
+from functions._http import run_span, services
 
 bp = func.Blueprint()
 log = logging.getLogger("functions.ingest")
@@ -17,7 +17,9 @@ log = logging.getLogger("functions.ingest")
 )
 def process_ingest(msg: func.ServiceBusMessage) -> None:
     try:
-        services().processor.process(msg.get_body(), msg.message_id or "")
+        with run_span("process_ingest", "pubsub") as span:
+            span.set_attribute("message.id", msg.message_id or "")
+            services().processor.process(msg.get_body(), msg.message_id or "")
     except Exception as exc:
         log.warning(
             "ingest message failed",

@@ -1,12 +1,12 @@
-"""Health and the OpenAPI document: anonymous, no personal data, no tenant data."""
+"""Health, readiness and the OpenAPI document: no personal data, no tenant data."""
 
 from __future__ import annotations
 
 import azure.functions as func
 
-from functions._http import answers_problems, json_response, services
+from functions._http import admin, answers_problems, json_response, services
+from shared.auth import Role
 from shared.openapi.document import build_openapi
-from shared.openapi.models import Health
 
 bp = func.Blueprint()
 
@@ -14,16 +14,21 @@ bp = func.Blueprint()
 @bp.route(route="v1/health", methods=["GET"])
 @answers_problems
 def health(req: func.HttpRequest) -> func.HttpResponse:
-    settings = services().settings
-    backends = {
-        "store": settings.store_backend,
-        "bus": settings.bus_backend,
-        "keys": settings.keys_backend,
-    }
-    quarantined = len(services().quarantine.listing())
+    """Anonymous: each backend's probe (cached a few seconds); 503 when one fails, so an
+    availability test or a load balancer sees a broken instance."""
+    report = services().operations.health()
+    degraded = report.status != "ok"
     return json_response(
-        Health(status="ok", region=settings.region, backends=backends, quarantined=quarantined)
+        report, status=503 if degraded else 200, headers={"Cache-Control": "no-store"}
     )
+
+
+@bp.route(route="v1/readiness", methods=["GET"])
+@answers_problems
+def readiness(req: func.HttpRequest) -> func.HttpResponse:
+    """What operators watch (Platform.Admin): health, the ingest queue, deadlines, keys."""
+    admin(req, {Role.PLATFORM_ADMIN})
+    return json_response(services().operations.readiness(), headers={"Cache-Control": "no-store"})
 
 
 @bp.route(route="v1/openapi.json", methods=["GET"])

@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from functions._http import answers_problems, json_response, limits_body, problem, services
 from shared.errors import ApiError, Forbidden
 from shared.ingest.gate import MAX_BODY_BYTES, WidgetCall
+from shared.ingest.models import CollectAccepted
+from shared.telemetry.core import ingest_events
 
 bp = func.Blueprint()
 ALLOWED_HEADERS = "Content-Type, X-Widget-Key"
@@ -59,10 +61,16 @@ def _answer(req: func.HttpRequest, accept: Callable[[WidgetCall], BaseModel]) ->
         return _preflight(req)
     call = _call(req)
     try:
-        return json_response(accept(call), status=202, headers=_cors(call.origin))
+        accepted = accept(call)
     except ApiError as error:
+        ingest_events("refused", 1, error.type.rsplit("/", 1)[-1])
         allowed = services().gate.cors_allowed(call)
         return problem(error, headers=_cors(call.origin) if allowed else None)
+    if isinstance(accepted, CollectAccepted):
+        ingest_events("accepted", accepted.accepted)
+        ingest_events("duplicate", accepted.duplicates)
+        ingest_events("refused", accepted.ignored or 0, "consent-withdrawn")
+    return json_response(accepted, status=202, headers=_cors(call.origin))
 
 
 @bp.route(route="v1/collect", methods=["POST", "OPTIONS"])

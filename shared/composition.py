@@ -1,17 +1,17 @@
 """The composition root: the one place that builds the object graph from settings.
 
 Adapters are chosen by name from settings (``shared.adapters.factories``: Azure SDKs load only
-there), then every use case is built once, here, with exactly the collaborators it uses: no use
-case receives the graph. Functions ask ``get_app()`` for the use case a trigger calls; the
-Functions host builds it on first use. A host serving the app in-process (the embedded host)
-calls ``start(clock)`` and ``stop()``: its whole contact with the wiring. Tests build their own
-graph with ``compose`` (fakes and local stores at the ports) and ``install_app`` it.
+there), then every use case is built once (``shared.wiring``, capability by capability) with
+exactly the collaborators it uses: no use case receives the graph. Functions ask ``get_app()``
+for the use case a trigger calls; the Functions host builds it on first use. A host serving the
+app in-process (the embedded host) calls ``start(clock)`` and ``stop()``: its whole contact
+with the wiring. Tests build their own graph with ``compose`` (fakes and local stores at the
+ports) and ``install_app`` it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
 
 from shared.accountability.authority import AuthorityRegister
 from shared.accountability.incident_register import IncidentRegister
@@ -25,22 +25,18 @@ from shared.audit.quarantine import Quarantine
 from shared.audit.trail import AuditTrail
 from shared.containers import ensure_containers
 from shared.dsar.admin import DsarAdmin
-from shared.dsar.erasure_check import ErasureCheck
 from shared.dsar.housekeeping import DsarHousekeeping
-from shared.dsar.matches import DsarMatches
 from shared.dsar.orchestration_steps import OrchestrationSteps
 from shared.dsar.requests import DsarRequests
-from shared.dsar.strategies import Strategies
 from shared.dsar.workflow import DsarWorkflow
 from shared.ingest.accept import WidgetIngest
 from shared.ingest.gate import WidgetGate
 from shared.ingest.processor import IngestProcessor
-from shared.notify.assembly import build_notify
 from shared.notify.dispatcher import Dispatcher
 from shared.notify.outbox import Outbox
 from shared.notify.ssrf import Resolver, system_resolve
 from shared.notify.webhooks import Webhooks
-from shared.policies.rate_limit import RateLimiter
+from shared.operations.readiness import Operations, operations_for
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.document_store import DocumentStore
@@ -48,7 +44,6 @@ from shared.ports.key_provider import KeyProvider
 from shared.ports.mailer import Mailer
 from shared.ports.message_bus import MessageBus
 from shared.ports.webhook_sender import WebhookSender
-from shared.recordings.audio import AudioChunks
 from shared.recordings.cleanup import RecordingCleanup
 from shared.recordings.service import Recordings
 from shared.retention.admin import RetentionAdmin
@@ -60,10 +55,11 @@ from shared.retention.sweeps import Sweeps
 from shared.settings import Settings
 from shared.subjects.index_entries import BlindIndexEntries
 from shared.subjects.keys import SubjectKeys
-from shared.subjects.linking import IdentifierLinks
 from shared.subjects.visitors import VisitorBinding
+from shared.telemetry.proxies import traced
 from shared.tenancy.admin import TenantAdmin
 from shared.tenancy.directory import TenantDirectory
+from shared.wiring import CAPABILITIES, Part, Ports
 
 
 @dataclass(frozen=True)
@@ -80,12 +76,14 @@ class App:
     keys: KeyProvider
     blobs: BlobStore
     regions: make.RegionStores
+    mailer: Mailer
+    outbox: Outbox
     # audit and tenancy
     control_audit: ControlAudit
     quarantine: Quarantine
     tenants: TenantDirectory
     tenant_admin: TenantAdmin
-    # subjects and ingest
+    # subjects, ingest and recordings
     subject_keys: SubjectKeys
     index: BlindIndexEntries
     visitors: VisitorBinding
@@ -113,12 +111,11 @@ class App:
     incident_notices: IncidentNotices
     subprocessors: Subprocessors
     processing_records: ProcessingRecords
-    # notifications
-    mailer: Mailer
-    outbox: Outbox
+    authority: AuthorityRegister
+    # notifications and operations
     webhooks: Webhooks
     dispatcher: Dispatcher
-    authority: AuthorityRegister
+    operations: Operations
 
     def audit_for(self, region: str) -> AuditTrail:
         """The audit trail kept in ``region`` (a tenant's trail lives with its data)."""
@@ -129,6 +126,7 @@ class App:
         return Budget(self.settings.sweep_max_items, self.settings.sweep_max_seconds)
 
     def close(self) -> None:
+        self.operations.close()
         self.bus.close()
         self.directory.close()
         self.regions.close()
@@ -150,151 +148,30 @@ def compose(
     """Build the whole graph from settings; a port given here replaces its adapter (tests)."""
     clock = clock or SystemClock()
     stores = make.STORES[settings.store_backend]
-    store = store or stores(settings, clock, "region", settings.region)
-    directory = directory or stores(settings, clock, "directory", settings.region)
-    ensure_containers(store, directory)
-    return _build(_Ports(
-        settings, clock, store, directory,
-        bus or make.BUSES[settings.bus_backend](settings, clock),
-        keys or make.KEYS[settings.keys_backend](settings, clock),
+    region = store or stores(settings, clock, "region", settings.region)
+    control = directory or stores(settings, clock, "directory", settings.region)
+    ensure_containers(region, control)
+    queue = bus or make.BUSES[settings.bus_backend](settings, clock)
+    vault = keys or make.KEYS[settings.keys_backend](settings, clock)
+    region, control, queue, vault = traced(region, control, queue, vault)  # spans, when on
+    return _build(Ports(
+        settings, clock, region, control, queue, vault,
         blobs or make.blob_store(settings, clock),
-        make.RegionStores(settings, clock, store),
+        make.RegionStores(settings, clock, region),
         mailer or make.MAILERS[settings.mail_backend](settings, clock),
         sender or make.webhook_sender(),
         resolve or system_resolve,
     ))
 
 
-@dataclass(frozen=True)
-class _Ports:
-    settings: Settings
-    clock: Clock
-    store: DocumentStore
-    directory: DocumentStore
-    bus: MessageBus
-    keys: KeyProvider
-    blobs: BlobStore
-    regions: make.RegionStores
-    mailer: Mailer
-    sender: WebhookSender
-    resolve: Resolver
-
-
-Part = dict[str, Any]
-"""The use cases one capability contributes to ``App``, by field name."""
-
-
-def _build(p: _Ports) -> App:
-    part: Part = {f.name: getattr(p, f.name) for f in fields(_Ports)}
+def _build(p: Ports) -> App:
+    part: Part = {f.name: getattr(p, f.name) for f in fields(Ports)}
     del part["sender"], part["resolve"]
     part["outbox"] = Outbox(p.bus, p.settings.notify_queue)
-    for build in (_audit_and_tenancy, _subjects_and_ingest, _retention, _dsar, _records, _notify):
-        part |= build(p, part)
+    for capability in CAPABILITIES:
+        part |= capability(p, part)
+    part["operations"] = operations_for(part, p.settings, p.clock)
     return App(**part)
-
-
-def _audit_and_tenancy(p: _Ports, built: Part) -> Part:
-    control = ControlAudit(p.regions.audit_for, p.settings.region)
-    quarantine = Quarantine(p.store, p.clock, control)
-    tenants = TenantDirectory(p.directory, p.clock, p.settings, quarantine)
-    subject_keys = SubjectKeys(p.store, p.keys, p.clock)
-    admin = TenantAdmin(
-        tenants, p.store, control, p.regions.audit_for, p.regions.store_for, subject_keys,
-        p.settings, p.clock
-    )
-    return {"control_audit": control, "quarantine": quarantine, "tenants": tenants,
-            "subject_keys": subject_keys, "tenant_admin": admin}
-
-
-def _subjects_and_ingest(p: _Ports, built: Part) -> Part:
-    tenants, subject_keys = built["tenants"], built["subject_keys"]
-    visitors = VisitorBinding(p.store, p.keys, subject_keys)
-    index = BlindIndexEntries(p.store)
-    gate = WidgetGate(tenants, RateLimiter(p.clock), p.clock, p.settings)
-    ingest = WidgetIngest(gate, p.store, p.bus, p.keys, visitors, p.clock, p.settings.ingest_queue)
-    requests = DsarRequests(p.store, p.keys, p.clock, p.settings.dsr_record_days,
-                            built["quarantine"], built["outbox"])
-    processor = IngestProcessor(
-        tenants, p.store, p.keys, subject_keys, index, p.regions.audit_for(p.settings.region),
-        p.clock, p.settings.dsr_record_days, requests
-    )
-    links = IdentifierLinks(tenants, index, subject_keys, p.keys, p.clock)
-    audio = AudioChunks(p.blobs)
-    recordings = Recordings(tenants, p.store, subject_keys, visitors, links, audio,
-                            built["control_audit"], p.clock)
-    return {"visitors": visitors, "index": index, "gate": gate, "ingest": ingest,
-            "processor": processor, "dsar_requests": requests, "recordings": recordings,
-            "recording_cleanup": RecordingCleanup(p.store, audio, p.clock)}
-
-
-def _retention(p: _Ports, built: Part) -> Part:
-    s, tenants, audit_for = p.settings, built["tenants"], p.regions.audit_for
-    holds = LegalHolds(tenants, built["index"], p.keys, built["visitors"], audit_for, p.clock)
-    offboarding = OffboardingService(
-        tenants, p.store, built["subject_keys"], p.blobs, audit_for, p.clock, s.region,
-        s.export_window_days, s.consent_proof_years, built["outbox"]
-    )
-    sweeps = Sweeps(
-        tenants, p.store, p.bus, holds, audit_for, p.clock, s.region, [s.ingest_queue],
-        s.dead_letter_days, built["recording_cleanup"]
-    )
-    return {
-        "legal_holds": holds,
-        "offboarding": offboarding,
-        "sweeps": sweeps,
-        "retention_jobs": RetentionJobs(tenants, p.store, audit_for(s.region), p.clock, s.region),
-        "key_rotation": KeyRotation(tenants, p.store, p.keys, p.clock, s.region),
-        "retention_admin": RetentionAdmin(
-            tenants, holds, offboarding, p.blobs, built["control_audit"], p.clock, s.export_links
-        ),
-    }
-
-
-def _dsar(p: _Ports, built: Part) -> Part:
-    s, tenants, index = p.settings, built["tenants"], built["index"]
-    control = built["control_audit"]
-    subject_keys, visitors = built["subject_keys"], built["visitors"]
-    requests = built["dsar_requests"]
-    strategies = Strategies(p.store, subject_keys, index, p.blobs, p.keys, p.clock)
-    matches = DsarMatches(requests, p.store, p.keys, index, visitors)
-    erasure = ErasureCheck(p.store, subject_keys, index, p.clock)
-    steps = OrchestrationSteps(
-        requests, tenants, strategies, matches, erasure, p.blobs, p.regions.audit_for, p.clock
-    )
-    admin = DsarAdmin(requests, steps, tenants, p.keys, p.blobs, control, p.clock, s.export_links)
-    workflow = DsarWorkflow(requests, matches, tenants, p.store, control, p.clock)
-    house = DsarHousekeeping(requests, tenants, p.blobs, p.regions.audit_for, p.clock, s.region)
-    return {"dsar_requests": requests, "dsar_steps": steps, "dsar_admin": admin,
-            "dsar_workflow": workflow, "dsar_housekeeping": house}
-
-
-def _records(p: _Ports, built: Part) -> Part:
-    s, tenants, control = p.settings, built["tenants"], built["control_audit"]
-    register = IncidentRegister(p.directory, control, p.clock)
-    outbox = built["outbox"]
-    subprocessors = Subprocessors(p.directory, tenants, control, p.clock, s.region_list, outbox)
-    return {
-        "incident_register": register,
-        "incidents": Incidents(
-            register, p.directory, p.store, tenants, control, p.clock, s, outbox
-        ),
-        "incident_notices": IncidentNotices(
-            register, p.directory, tenants, control, p.clock, s.region, outbox
-        ),
-        "subprocessors": subprocessors,
-        "processing_records": ProcessingRecords(
-            tenants, built["dsar_requests"], subprocessors, control, p.clock
-        ),
-        "authority": AuthorityRegister(p.directory, tenants, control, p.clock, s.region),
-    }
-
-
-def _notify(p: _Ports, built: Part) -> Part:
-    ports = (p.store, p.directory, p.keys, p.mailer, p.sender, p.resolve)
-    return build_notify(
-        p.settings, p.clock, ports, built["tenants"], built["control_audit"], built["outbox"],
-        built["incident_notices"]
-    )
 
 
 # The process-wide graph lives in ``shared.process_app``; hosts and tests import it from here.

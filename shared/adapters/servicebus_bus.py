@@ -25,8 +25,8 @@ Mapping, port to SDK, and the reasons for the non-obvious parts:
 - ``purge_dead_letters``: peek-lock receive from the dead-letter queue, complete those enqueued
   before the cut-off, hold the others until the pass ends and then abandon them (so one pass
   does not see them twice); at most ``purge_budget`` messages per call.
-- ``active_count``: ``ServiceBusAdministrationClient.get_queue_runtime_properties`` (a management
-  operation: the identity needs *Azure Service Bus Data Owner* on the queue for it).
+- ``active_count``, ``stats``: ``get_queue_runtime_properties`` (management: the identity needs
+  *Azure Service Bus Data Owner* on the queue); ``stats`` peeks one message for its enqueue time.
 Bodies are never logged or put in exceptions.
 
 **Verified** (``tests/adapters/test_servicebus_bus.py``): against fakes of ``ServiceBusClient``,
@@ -64,6 +64,7 @@ from shared.ports.message_bus import (
     DEFAULT_MAX_DELIVERY_COUNT,
     DeadLetteredMessage,
     LockLost,
+    QueueStats,
     ReceivedMessage,
 )
 from shared.ports.message_bus import OutgoingMessage as Outgoing
@@ -268,6 +269,14 @@ class ServiceBusBus:
     def active_count(self, queue: str) -> int:
         with self._lock:
             return self._admin.get_queue_runtime_properties(queue).active_message_count or 0
+
+    def stats(self, queue: str) -> QueueStats:
+        """Runtime properties (counts) and a peek from sequence 1 (the oldest's enqueue time)."""
+        with self._lock:
+            props = self._admin.get_queue_runtime_properties(queue)
+            oldest = self._receiver(queue).peek_messages(max_message_count=1, sequence_number=1)
+        counts = (props.active_message_count or 0, props.dead_letter_message_count or 0)
+        return QueueStats(*counts, oldest[0].enqueued_time_utc if oldest else None)
 
     def verify_queue(self, queue: str) -> None:
         """Fail fast when the queue's max delivery count differs from this adapter's, since

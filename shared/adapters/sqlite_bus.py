@@ -25,6 +25,7 @@ from shared.ports.message_bus import (
     DeadLetteredMessage,
     LockLost,
     OutgoingMessage,
+    QueueStats,
     ReceivedMessage,
 )
 
@@ -50,14 +51,15 @@ CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, dead_us, locked_un
 CREATE UNIQUE INDEX IF NOT EXISTS messages_lock ON messages (lock_token);
 """
 
-# One condition per database file, so a send in this process wakes receivers waiting on it.
-_conditions: dict[Path, threading.Condition] = {}
+# One condition per queue of a database file, so a send in this process wakes receivers
+# waiting on that queue (whichever bus object of the process they use).
+_conditions: dict[tuple[Path, str], threading.Condition] = {}
 _conditions_lock = threading.Lock()
 
 
-def _condition_for(path: Path) -> threading.Condition:
+def _condition_for(path: Path, queue: str) -> threading.Condition:
     with _conditions_lock:
-        return _conditions.setdefault(path, threading.Condition())
+        return _conditions.setdefault((path, queue), threading.Condition())
 
 
 class SqliteBus:
@@ -71,13 +73,23 @@ class SqliteBus:
         self._path = path.resolve()
         self._clock = clock
         self._max = max_delivery_count
-        self._cond = _condition_for(self._path)
         self._file = SqliteFile(self._path, _SCHEMA)
         self._db, self._lock, self._write = self._file.db, self._file.lock, self._file.write
 
-    def _notify(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
+    def _notify(self, queue: str | None, count: int = 1) -> None:
+        """Wake ``count`` receivers waiting on ``queue`` (every queue's, all: ``None``). A send
+        wakes as many as it sent messages: waking every receiver for one message made them all
+        query the queue and all but one sleep again, GIL time the HTTP side needed."""
+        if queue is not None:
+            condition = _condition_for(self._path, queue)
+            with condition:
+                condition.notify(count)
+            return
+        with _conditions_lock:
+            conditions = [c for (path, _), c in _conditions.items() if path == self._path]
+        for condition in conditions:
+            with condition:
+                condition.notify_all()
 
     def send(self, queue: str, messages: Sequence[OutgoingMessage]) -> None:
         now = to_us(self._clock.now())
@@ -91,7 +103,7 @@ class SqliteBus:
                 " enqueued_us) VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
-        self._notify()
+        self._notify(queue, len(rows))
 
     def receive(
         self, queue: str, max_messages: int = 1, lock_duration: timedelta = DEFAULT_LOCK_DURATION
@@ -185,7 +197,7 @@ class SqliteBus:
                 "UPDATE messages SET lock_token = NULL, locked_until_us = NULL WHERE seq = ?",
                 (seq,),
             )
-        self._notify()
+        self._notify(queue)
 
     def release_locks(self) -> int:
         """Embedded only: a host restarting on its data dir is the sole receiver, so locks the
@@ -195,7 +207,7 @@ class SqliteBus:
                 "UPDATE messages SET lock_token = NULL, locked_until_us = NULL"
                 " WHERE dead_us IS NULL AND lock_token IS NOT NULL"
             )
-        self._notify()
+        self._notify(None)
         return cursor.rowcount
 
     def dead_letter(self, queue: str, lock_token: str, reason: str, description: str = "") -> None:
@@ -241,6 +253,17 @@ class SqliteBus:
             ).fetchone()
         return int(row[0])
 
+    def stats(self, queue: str) -> QueueStats:
+        """One statement over the queue's index: active, dead-lettered, oldest active."""
+        with self._lock:
+            active, dead, oldest = self._db.execute(
+                "SELECT COALESCE(SUM(dead_us IS NULL), 0), COALESCE(SUM(dead_us IS NOT NULL), 0),"
+                " MIN(CASE WHEN dead_us IS NULL THEN enqueued_us END) FROM messages"
+                " WHERE queue = ?",
+                (queue,),
+            ).fetchone()
+        return QueueStats(int(active), int(dead), None if oldest is None else from_us(oldest))
+
     def _has_ready(self, queue: str) -> bool:
         with self._lock:
             row = self._db.execute(
@@ -257,9 +280,10 @@ class SqliteBus:
         so a send in this process cannot slip between check and wait; sends from other processes
         are only seen when the timeout ends.
         """
-        with self._cond:
+        condition = _condition_for(self._path, queue)
+        with condition:
             if not self._has_ready(queue):
-                self._cond.wait(timeout)
+                condition.wait(timeout)
 
     def close(self) -> None:
         with self._lock:

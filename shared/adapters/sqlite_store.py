@@ -18,11 +18,11 @@ from pathlib import Path
 
 from shared.adapters._item_rules import check_batch, check_spec
 from shared.adapters._sqlite_json import (
-    VISIBLE,
     encode_token,
     page_sql,
     pk_text,
 )
+from shared.adapters._sqlite_readers import Readers, read_item, read_items
 from shared.adapters._sqlite_rows import SqliteRows
 from shared.adapters.secret_files import private_file
 from shared.ports.clock import Clock
@@ -87,6 +87,9 @@ class SqliteDocumentStore(SqliteRows):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.executescript(_SCHEMA)
         self._specs: dict[str, ContainerSpec] = {}
+        self._readers = Readers(path)
+        self._writer: int | None = None
+        """The thread inside a write transaction (its reads must see its own writes)."""
         self._etag_prefix = secrets.token_hex(6)
         self._writes = itertools.count(1)
         self.metrics = StoreMetrics()
@@ -107,6 +110,7 @@ class SqliteDocumentStore(SqliteRows):
                 yield now
                 return
             self._db.execute(f"BEGIN {begin}")
+            self._writer = threading.get_ident()
             try:
                 yield now
                 self._db.execute("COMMIT")
@@ -114,8 +118,28 @@ class SqliteDocumentStore(SqliteRows):
                 if self._db.in_transaction:  # also after a failed COMMIT: never leave it open
                     self._db.execute("ROLLBACK")
                 raise
+            finally:
+                self._writer = None
+
+    @contextmanager
+    def _reading(self, kind: str) -> Iterator[tuple[sqlite3.Connection, float]]:
+        """A read on this thread's own connection, without the writer's lock (``Readers``);
+        inside this thread's write transaction, on the writer's connection."""
+        if self._writer == threading.get_ident():
+            with self._tx(kind, None) as now:
+                yield self._db, now
+            return
+        self.metrics.operations[kind] = self.metrics.operations.get(kind, 0) + 1
+        yield self._readers.connection(), self._clock.now().timestamp()
 
     def _spec(self, container: str) -> ContainerSpec:
+        spec = self._specs.get(container)
+        if spec is None:
+            with self._lock:
+                return self._load_spec(container)
+        return spec
+
+    def _load_spec(self, container: str) -> ContainerSpec:
         spec = self._specs.get(container)
         if spec is None:
             row = self._db.execute(
@@ -152,24 +176,12 @@ class SqliteDocumentStore(SqliteRows):
             self._specs[spec.name] = spec
 
     def read(self, container: str, pk: PartitionKey, item_id: str) -> Item:
-        with self._tx("read", None) as now:
-            spec = self._spec(container)
-            return self._existing(container, pk_text(spec, pk), item_id, now, None)
+        with self._reading("read") as (db, now):
+            return read_item(db, container, pk_text(self._spec(container), pk), item_id, now)
 
     def read_many(self, container: str, pk: PartitionKey, ids: Sequence[str]) -> list[Item]:
-        with self._tx("read_many", None) as now:
-            key = pk_text(self._spec(container), pk)
-            wanted = list(dict.fromkeys(ids))
-            found: dict[str, Item] = {}
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                sql = (
-                    f"SELECT id, body FROM items WHERE container = ? AND pk = ? AND {VISIBLE}"
-                    f" AND id IN ({','.join('?' * len(chunk))})"
-                )
-                for item_id, body in self._db.execute(sql, (container, key, now, *chunk)):
-                    found[item_id] = json.loads(body)
-            return [found[i] for i in wanted if i in found]
+        with self._reading("read_many") as (db, now):
+            return read_items(db, container, pk_text(self._spec(container), pk), ids, now)
 
     def create(self, container: str, item: Item) -> Item:
         with self._tx("create") as now:
@@ -210,12 +222,12 @@ class SqliteDocumentStore(SqliteRows):
         max_items: int = 100,
         continuation: str | None = None,
     ) -> Page:
-        with self._tx("query", None) as now:
+        with self._reading("query") as (db, now):
             if max_items < 1:
                 raise BadRequest("max_items must be positive")
             spec = self._spec(container)
             sql, params, fingerprint = page_sql(spec, pk, query, continuation, now)
-            rows = self._db.execute(sql, (*params, max_items + 1)).fetchall()
+            rows = db.execute(sql, (*params, max_items + 1)).fetchall()
             more = len(rows) > max_items
             rows = rows[:max_items]
             token = encode_token(fingerprint, rows[-1][1:]) if more else None
@@ -278,5 +290,6 @@ class SqliteDocumentStore(SqliteRows):
             return removed
 
     def close(self) -> None:
+        self._readers.close()
         with self._lock:
             self._db.close()

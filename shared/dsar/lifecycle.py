@@ -40,5 +40,7 @@ CLOSED = DSAR_REQUEST.terminal
 FINISHED = CLOSED | {S.FAILED}
 """The work has stopped: the record's time runs from here (its TTL, the minimisation of its
 identifiers, the purge of its orchestration history)."""
+OPEN = sorted(s.value for s in S if s not in FINISHED)
+"""The statuses of a request still being worked on (the gauges count these)."""
 UNDECIDED = frozenset({S.RECEIVED, S.AWAITING_APPROVAL, S.AWAITING_REQUESTER})
 """Statuses in which the requester's identity may be checked and a decision taken."""

@@ -24,6 +24,7 @@ from shared.dsar.requests import DsarRequests
 from shared.dsar.strategies import Step, Strategies
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
+from shared.telemetry import core as telemetry
 from shared.tenancy.directory import TenantDirectory
 
 SYSTEM_ACTOR = "system:dsar"
@@ -124,6 +125,7 @@ class OrchestrationSteps:
         """Flag the request for the tenant's privacy admins (the list shows it; the audit
         trail and whatever watches it are told): before a deadline, or on failure."""
         self._requests.update(doc["tenantId"], doc["id"], {"escalated": True})
+        telemetry.count("privacy.dsar.escalated")
         once = f":{doc.get('attempt', 1)}" if why != "deadline_approaching" else ""
         self._audit(doc, "dsar.escalated", {"deadline": doc["deadline"], "why": why}, once)
 

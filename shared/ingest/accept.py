@@ -1,13 +1,17 @@
-"""The HTTP half of ingest: admit, validate, check the visitor, count duplicates, seal and
-enqueue; nothing else.
+"""The HTTP half of ingest: admit, validate, decide, count duplicates, seal and enqueue.
 
-The visitor's secret is checked (or bound, on the visitor's first call) before anything is
-enqueued, so a call naming someone else's visitor id is refused (403) with nothing stored; the
-subject read it costs is the read the restriction check always made.
+Every decision about whether a visitor's data is stored is taken here, once, from one read of
+the subject document: the visitor's secret is checked (or bound, on the visitor's first call),
+a restricted or objecting subject is refused (409; a consent of theirs is answered and not
+kept) and behaviour of a visitor who withdrew analytics consent is ignored. The processor
+stores what was admitted and does not decide again.
 
 Order matters for "accepted is never lost": the message is enqueued before its claim on the
 visitor's event receipts is written, so a crash in between causes at worst a second enqueue, and
-the processor (which honours the same claims) still stores each event once.
+the processor (which honours the same claims, and claims what no message owns in the batch
+that stores it) still stores each event once. The claim is written here, not left to the
+processor, because it is what makes ``accepted`` and ``duplicates`` exact for a resend that
+arrives while the first copy is still queued.
 """
 
 from __future__ import annotations
@@ -80,8 +84,7 @@ class WidgetIngest:
         """The visitor's subject id and document once its secret is checked (403 otherwise);
         409 for a restricted or objecting subject where the endpoint stores data."""
         found = self._visitors.admit(tenant.tenantId, visitor_id, secret)
-        flags = (found.doc or {}).get("flags", {})
-        if refuse_restricted and (flags.get("restricted") or flags.get("objected")):
+        if refuse_restricted and restricted(found.doc):
             raise Conflict("processing is restricted for this data subject; nothing was stored")
         return found.subject_id, found.doc
 
@@ -172,9 +175,10 @@ class WidgetIngest:
     def consent(self, call: WidgetCall) -> ConsentAccepted:
         tenant = self._gate.admit(call)
         cmd = parse_model(call.body, ConsentRequest)
-        subject_id, _ = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret, False)
+        subject_id, doc = self._visitor(tenant, cmd.visitorId, cmd.visitorSecret, False)
         consent_id = f"k-{uuid.uuid4().hex}"
-        self._enqueue("consent", tenant, subject_id, cmd, call, consent_id)
+        if not restricted(doc):  # answered alike, so the answer does not reveal the flag
+            self._enqueue("consent", tenant, subject_id, cmd, call, consent_id)
         return ConsentAccepted(consentId=consent_id)
 
     def message(self, call: WidgetCall, conversation_id: str) -> MessageAccepted:
@@ -202,6 +206,12 @@ class WidgetIngest:
         request_id = f"dsar-{uuid.uuid4().hex}"
         self._enqueue("privacy_request", tenant, subject_id, cmd, call, request_id)
         return PrivacyRequestAccepted(requestId=request_id)
+
+
+def restricted(doc: dict[str, Any] | None) -> bool:
+    """A restricted or objecting subject: nothing of theirs is stored."""
+    flags = (doc or {}).get("flags", {})
+    return bool(flags.get("restricted") or flags.get("objected"))
 
 
 def _check_identifiers(email: str | None, phone: str | None, tenant: Tenant) -> None:

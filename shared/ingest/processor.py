@@ -1,9 +1,11 @@
 """The queue half of ingest: minimise, encrypt, stamp TTL and write, idempotently.
 
-Every item id derives from the message id, so a redelivered message finds its items already
-there and writes nothing twice; events are stored only by the message that owns them in the
-visitor's receipts, so overlapping messages store each event once. Failures raise: the bus
-retries, then dead-letters.
+It stores what HTTP admitted (HTTP checked the visitor's secret, restriction and consent: the
+processor does not decide again). Every item id derives from the message id, so a redelivered
+message finds its items already there and writes nothing twice; events are stored only by the
+message that owns them in the visitor's receipts (one read, then one transactional batch that
+also claims any id no message owns yet), so overlapping messages store each event once.
+Failures raise: the bus retries, then dead-letters.
 """
 
 from __future__ import annotations
@@ -92,15 +94,13 @@ class IngestProcessor:
 
     def _open_subject(
         self, env: IngestEnvelope, tenant: Tenant, visitor_id: str
-    ) -> tuple[FieldCipher, dict[str, Any]] | None:
-        """The subject's cipher and document; None when processing is restricted (then nothing
-        is stored). The visitor id is linked once per subject (``IdentifierLinks``)."""
+    ) -> tuple[FieldCipher, dict[str, Any]]:
+        """The subject's cipher and document (created if the subject was erased meanwhile).
+        Whether to store at all was decided at HTTP (binding, restriction, consent), once.
+        The visitor id is linked once per subject (``IdentifierLinks``)."""
         assert env.subjectId is not None
         cipher, doc, _ = self._subjects.cipher_or_create(tenant.tenantId, env.subjectId)
         self._links.link_visitor(tenant, visitor_id, env.subjectId, env.receivedAt, doc)
-        flags = doc.get("flags", {})
-        if flags.get("restricted") or flags.get("objected"):
-            return None
         return cipher, doc
 
     def _link(
@@ -114,53 +114,66 @@ class IngestProcessor:
         """Bind an identifier to the visitor that sent it (and only to that visitor)."""
         self._links.link(tenant, kind, value, env.subjectId or "", env.receivedAt, doc)
 
-    def _write_new(self, env: IngestEnvelope, items: list[dict[str, Any]]) -> None:
-        """Create the items (one partition) in transactional batches; on a redelivery the batch
-        fails on the first item already there and each item is created alone, skipping those."""
+    def _write_new(
+        self, env: IngestEnvelope, items: list[dict[str, Any]], claim: BatchOp | None = None
+    ) -> None:
+        """Create the items (one partition) in transactional batches, the receipts ``claim``
+        first in the first batch: a lost race on the receipts raises ``PreconditionFailed``
+        (or ``Conflict``) for the caller to read again. On a redelivery the batch fails on the
+        first item already there, and each item is created alone, skipping those."""
         pk = (env.tenantId, env.subjectId or "")
-        fresh = [i for i in items if i["ttl"] != 0]
-        for start in range(0, len(fresh), 100):
-            chunk = fresh[start : start + 100]
+        ops = [BatchOp("create", item=i) for i in items if i["ttl"] != 0]
+        if claim is not None:
+            ops.insert(0, claim)
+        for start in range(0, len(ops), 100):
+            chunk = ops[start : start + 100]
             try:
-                self._store.batch(SUBJECTS.name, pk, [BatchOp("create", item=i) for i in chunk])
-            except BatchFailed:
-                for item in chunk:
-                    with contextlib.suppress(Conflict):
-                        self._store.create(SUBJECTS.name, item)
+                self._store.batch(SUBJECTS.name, pk, chunk)
+            except BatchFailed as failed:
+                if claim is not None and start == 0 and failed.index == 0:
+                    raise failed.cause from failed  # the receipts moved on: plan again
+                if not isinstance(failed.cause, Conflict):
+                    raise  # nothing was written: the bus redelivers
+                for op in chunk:  # the claim alone first (its races raise), then each item
+                    assert op.item is not None
+                    if op is claim and op.if_match:
+                        self._store.replace(SUBJECTS.name, op.item, if_match=op.if_match)
+                    elif op is claim:
+                        self._store.create(SUBJECTS.name, op.item)
+                    else:
+                        with contextlib.suppress(Conflict):
+                            self._store.create(SUBJECTS.name, op.item)
 
     # handlers ------------------------------------------------------------------------------
 
     def _collect(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = CollectPayload.model_validate(env.payload)
-        opened = self._open_subject(env, tenant, cmd.visitorId)
-        if opened is None:
-            return
-        cipher = opened[0]
+        cipher, _ = self._open_subject(env, tenant, cmd.visitorId)
         pk = (env.tenantId, env.subjectId or "")
-        claim = self._receipts.claim(
-            pk,
-            cmd.sessionId,
-            env.requestId,
-            [e.id.hex for e in cmd.events],
-            receipts_ttl(tenant.retention),
-        )
-        owned = [e for e in cmd.events if e.id.hex in claim.owned]
-        items = [
-            self._items.events(env, tenant, cmd, cipher, events, category)
-            for category, events in by_category(owned).items()
-        ]
-        if claim.opens_session:  # technical data once per session: no more than analytics needs
-            items.append(self._items.technical(env, tenant, cmd, cipher))
-        self._write_new(env, items)
+        ids, ttl = [e.id.hex for e in cmd.events], receipts_ttl(tenant.retention)
+
+        def attempt() -> None:
+            """One read of the receipts, then one transactional batch: the events this message
+            owns (and the claim on any id no message owns yet, written with them)."""
+            plan = self._receipts.plan(
+                pk, self._receipts.read(pk), cmd.sessionId, env.requestId, ids, ttl
+            )
+            owned = [e for e in cmd.events if e.id.hex in plan.claim.owned]
+            items = [
+                self._items.events(env, tenant, cmd, cipher, events, category)
+                for category, events in by_category(owned).items()
+            ]
+            if plan.claim.opens_session:  # technical data once per session
+                items.append(self._items.technical(env, tenant, cmd, cipher))
+            self._write_new(env, items, plan.op())
+
+        self._receipts.serialised(pk, attempt)
 
     def _contact(self, env: IngestEnvelope, tenant: Tenant) -> None:
         """A lead with its consent; a refused consent keeps only the refusal, as proof
         (seed 003: the consent checkbox decides whether the lead exists at all)."""
         cmd = ContactPayload.model_validate(env.payload)
-        opened = self._open_subject(env, tenant, cmd.visitorId)
-        if opened is None:
-            return
-        cipher, doc = opened
+        cipher, doc = self._open_subject(env, tenant, cmd.visitorId)
         consent_id = f"{env.requestId}-consent"
         purposes = {p: cmd.consent.granted for p in cmd.consent.purposes}
         consent = self._items.consent(
@@ -191,8 +204,7 @@ class IngestProcessor:
 
     def _consent(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = ConsentPayload.model_validate(env.payload)
-        if self._open_subject(env, tenant, cmd.visitorId) is None:
-            return
+        self._open_subject(env, tenant, cmd.visitorId)
         item = self._items.consent(
             env, tenant, env.requestId, "widget", dict(cmd.purposes), cmd.textVersion
         )
@@ -204,10 +216,7 @@ class IngestProcessor:
 
     def _message(self, env: IngestEnvelope, tenant: Tenant) -> None:
         cmd = MessagePayload.model_validate(env.payload)
-        opened = self._open_subject(env, tenant, cmd.visitorId)
-        if opened is None:
-            return
-        cipher = opened[0]
+        cipher, _ = self._open_subject(env, tenant, cmd.visitorId)
         item = self._items.item(
             env,
             env.requestId,

@@ -1,12 +1,14 @@
 """Which collect message owns each event id of a visitor.
 
 One document per subject (in the subject's partition) lists, per accepted message, its session
-and the ids of the events it carries. HTTP reads it to count a resend as duplicates (by event
-id, whatever session the resend names) and adds its claim after enqueueing; the processor stores
-only the events its message owns, claiming any that HTTP did not get to (a crash between enqueue
-and claim). Claims merge under ETag concurrency and the first claim wins, so two overlapping
-messages racing each other still store every event once. The first claim of a session is the
-message that stores the session's technical data.
+and the ids of the events it carries. HTTP reads it once to count a resend as duplicates (by
+event id, whatever session the resend names) and, after enqueueing, writes its claim: that
+claim is what makes ``accepted`` and ``duplicates`` exact even for copies racing each other.
+The processor stores only the events its message owns; ids no message owns (HTTP crashed
+between enqueue and claim) it claims in the same transactional batch that stores them, so a
+claim and its events are never written apart. Claims merge under ETag concurrency and the
+first claim wins, so two overlapping messages still store every event once. The first claim
+of a session is the message that stores the session's technical data.
 
 Only the last ``CAP`` ids are kept: resends come within minutes, and a bounded document
 (~18 KB at most) keeps each write cheap. The document holds ids, never event content.
@@ -23,13 +25,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.concurrency import Contended, under_etag
 from shared.containers import SUBJECTS
 from shared.policies.retention import Category, effective_days
 from shared.ports.clock import Clock
 from shared.ports.document_store import (
+    BatchOp,
     Conflict,
     DocumentStore,
     NotFound,
@@ -44,6 +47,7 @@ document, and a lost claim costs a redelivery."""
 _STRIPES = [threading.RLock() for _ in range(64)]
 RECEIPTS_TYPE = "receipts"
 RECEIPTS_ID = "receipts"
+T = TypeVar("T")
 
 
 class ClaimContended(Contended):
@@ -109,6 +113,23 @@ def _stripe(pk: PartitionKey) -> threading.RLock:
     return _STRIPES[int(hashlib.sha256("|".join(pk).encode()).hexdigest()[:8], 16) % 64]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A claim computed from one read: who owns each id once ``write`` (if any) is applied.
+    ``write`` is the receipts document to create (no ``_etag``) or replace (with it)."""
+
+    claim: Claim
+    write: dict[str, Any] | None
+
+    def op(self) -> BatchOp | None:
+        """The write as a batch operation: create, or replace under the ETag read."""
+        if self.write is None:
+            return None
+        etag = self.write.get("_etag")
+        body = {k: v for k, v in self.write.items() if not k.startswith("_")}
+        return BatchOp("replace" if etag else "create", item=body, if_match=etag)
+
+
 class EventReceipts:
     def __init__(
         self, store: DocumentStore, clock: Clock, pause: Callable[[float], None] = time.sleep
@@ -123,6 +144,28 @@ class EventReceipts:
         except NotFound:
             return Snapshot(None)
 
+    def plan(
+        self,
+        pk: PartitionKey,
+        snapshot: Snapshot,
+        session_id: str,
+        request_id: str,
+        event_ids: Sequence[str],
+        ttl: int,
+    ) -> Plan:
+        """What claiming ``event_ids`` for ``request_id`` changes in the receipts as read: the
+        ids no message owns yet become this request's (first claim wins)."""
+        doc, session = snapshot.doc, session_key(session_id)
+        owner, opener = _owners(doc), _opener(doc, session)
+        new = list(dict.fromkeys(e for e in event_ids if e not in owner))
+        write = None
+        if new:
+            write = self._document(pk, doc, [request_id, session, new], ttl)
+            owner.update(dict.fromkeys(new, request_id))
+            opener = opener or request_id
+        owned = {e for e in event_ids if owner[e] == request_id}
+        return Plan(Claim(owned, opens_session=opener == request_id), write)
+
     def claim(
         self,
         pk: PartitionKey,
@@ -134,23 +177,23 @@ class EventReceipts:
     ) -> Claim:
         """Claim the unclaimed ids for ``request_id``; answers which ids that request owns.
         ``known`` saves the first read when the caller has just read the receipts."""
-        session = session_key(session_id)
         snapshot = known
 
         def attempt() -> Claim:
             nonlocal snapshot
-            doc = (snapshot or self.read(pk)).doc
-            snapshot = None
-            owner = _owners(doc)
-            opener = _opener(doc, session)
-            new = list(dict.fromkeys(e for e in event_ids if e not in owner))
-            if new:  # another instance may get there first: then read again and merge
-                self._write(pk, doc, [request_id, session, new], ttl)
-                owner.update(dict.fromkeys(new, request_id))
-                opener = opener or request_id
-            owned = {e for e in event_ids if owner[e] == request_id}
-            return Claim(owned, opens_session=opener == request_id)
+            plan = self.plan(
+                pk, snapshot or self.read(pk), session_id, request_id, event_ids, ttl
+            )
+            snapshot = None  # another instance may get there first: then read again and merge
+            if plan.write is not None:
+                self.apply(plan)
+            return plan.claim
 
+        return self.serialised(pk, attempt)
+
+    def serialised(self, pk: PartitionKey, attempt: Callable[[], T]) -> T:
+        """Run a read-plan-write ``attempt`` on one subject's receipts under its stripe lock,
+        retried under the ETag while other writers get there first."""
         with _stripe(pk):
             return under_etag(
                 attempt,
@@ -161,23 +204,26 @@ class EventReceipts:
                 error=ClaimContended,
             )
 
-    def _write(
+    def apply(self, plan: Plan) -> None:
+        """Write the plan's receipts on their own (HTTP); the processor batches ``op()``."""
+        op = plan.op()
+        assert op is not None and op.item is not None
+        if op.op == "create":
+            self._store.create(SUBJECTS.name, op.item)
+        else:
+            self._store.replace(SUBJECTS.name, op.item, if_match=op.if_match)
+
+    def _document(
         self, pk: PartitionKey, doc: dict[str, Any] | None, claim: list[Any], ttl: int
-    ) -> None:
+    ) -> dict[str, Any]:
         if doc is None:
-            self._store.create(
-                SUBJECTS.name,
-                {
-                    "id": RECEIPTS_ID,
-                    "tenantId": pk[0],
-                    "subjectId": pk[1],
-                    "type": RECEIPTS_TYPE,
-                    "createdAt": self._clock.now().isoformat(),
-                    "ttl": ttl,
-                    "claims": [claim],
-                },
-            )
-            return
-        fields = {k: v for k, v in doc.items() if not k.startswith("_")}
-        fields |= {"ttl": ttl, "claims": _trimmed([*_claims(doc), claim])}
-        self._store.replace(SUBJECTS.name, fields, if_match=doc["_etag"])
+            return {
+                "id": RECEIPTS_ID,
+                "tenantId": pk[0],
+                "subjectId": pk[1],
+                "type": RECEIPTS_TYPE,
+                "createdAt": self._clock.now().isoformat(),
+                "ttl": ttl,
+                "claims": [claim],
+            }
+        return doc | {"ttl": ttl, "claims": _trimmed([*_claims(doc), claim])}

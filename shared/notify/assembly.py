@@ -19,6 +19,7 @@ from shared.ports.key_provider import KeyProvider
 from shared.ports.mailer import Mailer
 from shared.ports.webhook_sender import WebhookSender
 from shared.settings import Settings
+from shared.telemetry import core as telemetry
 from shared.tenancy.directory import TenantDirectory
 
 
@@ -40,6 +41,9 @@ def build_notify(
     hooks = Hooks(
         delivered={EventType.INCIDENT_NOTICE: notices.delivered},
         attachments={EventType.INCIDENT_NOTICE: notices.attachments},
+        failures=lambda attributes: telemetry.count(
+            "privacy.webhook.delivery_failures", 1, **attributes
+        ),
     )
     sending = Sending(store, webhooks, sender, mailer, outbox, clock, hooks)
     stores = {c.name: store for c in (REQUESTS, NOTIFICATIONS)}

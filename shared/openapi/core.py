@@ -17,7 +17,7 @@ from shared.ingest.models import (
     PrivacyRequestIn,
 )
 from shared.openapi.dsar import DSAR
-from shared.openapi.models import Health
+from shared.openapi.models import Health, Readiness
 from shared.openapi.operation import ADMIN_ERRORS, MARKDOWN, WIDGET_ERRORS, ZIP, Link, Operation
 from shared.retention.models import (
     LegalHoldCreate,
@@ -231,7 +231,15 @@ CORE: tuple[Operation, ...] = (
         redirect=True,
     ),
     *DSAR,
-    Operation("get", "/api/v1/health", "health", "Liveness and backends", 200, Health, errors=()),
+    Operation(
+        "get", "/api/v1/health", "health", "Each backend's state from a cheap probe; 503 when "
+        "one fails", 200, Health, errors=(), degraded=True,
+    ),
+    Operation(
+        "get", "/api/v1/readiness", "readiness", "Health plus the ingest queue (depth, dead "
+        "letters, oldest message age), open and overdue requests, notices due soon, key "
+        "versions", 200, Readiness, roles=("Platform.Admin",),
+    ),
     Operation("get", "/api/v1/openapi.json", "openapi", "This document", 200, None, errors=()),
     Operation(
         "get",

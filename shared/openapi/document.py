@@ -115,6 +115,11 @@ def _responses(op: Operation) -> dict[str, Any]:
             "description": "Partial Content: the byte range asked for",
             "headers": {"Content-Range": {"required": True, "schema": {"type": "string"}}},
         }
+    if op.degraded and op.response is not None:
+        responses["503"] = {
+            "description": "degraded: at least one backend failed its probe (same body)",
+            "content": {op.media: {"schema": {"$ref": _REF.format(op.response.__name__)}}},
+        }
     for code in _error_codes(op):
         answer: dict[str, Any] = {
             "description": WIDGET_403

@@ -60,6 +60,8 @@ class Operation:
     redirect: bool = False
     """May answer 303 See Other with a ``Location`` (a short-lived storage link on Azure)."""
     body_required: bool = True
+    degraded: bool = False
+    """Also answers 503 with the success schema (health: a backend's probe failed)."""
     links: tuple[Link, ...] = ()
     ranges: bool = False
     """Answers a ``Range`` request with 206 Partial Content (and 416 outside the content)."""

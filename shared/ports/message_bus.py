@@ -54,6 +54,17 @@ class DeadLetteredMessage:
     dead_lettered_time: datetime
 
 
+@dataclass(frozen=True)
+class QueueStats:
+    """What an operator watches on a queue (health's readiness view, the gauges)."""
+
+    active: int
+    """Messages not yet completed, locked ones included."""
+    dead_letters: int
+    oldest_enqueued: datetime | None
+    """When the oldest active message was enqueued (None: the queue is empty)."""
+
+
 class LockLost(Exception):
     """The lock token is unknown or expired: another receiver may hold the message now."""
 
@@ -94,5 +105,9 @@ class MessageBus(Protocol):
         ...
 
     def active_count(self, queue: str) -> int: ...
+
+    def stats(self, queue: str) -> QueueStats:
+        """Depth, dead letters and the oldest active message's enqueue time, cheaply."""
+        ...
 
     def close(self) -> None: ...

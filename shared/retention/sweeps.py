@@ -24,6 +24,7 @@ from shared.ports.message_bus import MessageBus
 from shared.recordings.cleanup import RecordingCleanup
 from shared.retention.holds import LegalHolds
 from shared.retention.jobs import Budget
+from shared.telemetry import core as telemetry
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
 
@@ -154,6 +155,8 @@ class Sweeps:
     ) -> None:
         by_id = {t.tenantId: t for t in tenants}
         for tenant_id, counted in counts.items():
+            for category, deleted in counted.items():
+                telemetry.count("privacy.retention.deleted", deleted, category=category)
             if counted and tenant_id in by_id:
                 tenant = by_id[tenant_id]
                 self._audit_for(tenant.region).append(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.sqlite_bus import SqliteBus
-from shared.ports.message_bus import LockLost, MessageBus, OutgoingMessage
+from shared.ports.message_bus import LockLost, MessageBus, OutgoingMessage, QueueStats
 from tests.fakes import FakeClock
 
 Q = "ingest"
@@ -248,3 +248,21 @@ def test_abandon_properties_reach_the_dead_letter_description(bus: MessageBus) -
         bus.abandon(Q, got[0].lock_token, {"lastError": "ValueError"})
     [dead] = bus.dead_letters(Q)
     assert dead.description.endswith("last error: ValueError")
+
+
+def test_stats_count_active_and_dead_letters_and_date_the_oldest(
+    bus: MessageBus, clock: FakeClock
+) -> None:
+    assert bus.stats(Q) == QueueStats(0, 0, None)
+    first_at = clock.now()
+    bus.send(Q, [msg(b"a")])
+    clock.advance(timedelta(seconds=30))
+    bus.send(Q, [msg(b"b"), msg(b"c")])
+    [locked] = bus.receive(Q)  # the oldest, now locked: still active, still the oldest
+    stats = bus.stats(Q)
+    assert (stats.active, stats.dead_letters, stats.oldest_enqueued) == (3, 0, first_at)
+    bus.dead_letter(Q, locked.lock_token, "Bad")
+    stats = bus.stats(Q)
+    assert (stats.active, stats.dead_letters) == (2, 1)
+    assert stats.oldest_enqueued == first_at + timedelta(seconds=30)
+    assert bus.stats("other") == QueueStats(0, 0, None)

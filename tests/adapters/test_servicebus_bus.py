@@ -138,7 +138,9 @@ class FakeBroker:
         return self.receivers[-1]
 
     def get_queue_runtime_properties(self, queue: str) -> Any:
-        return SimpleNamespace(active_message_count=len(self.active) + 40)
+        return SimpleNamespace(
+            active_message_count=len(self.active) + 40, dead_letter_message_count=len(self.dead)
+        )
 
     def get_queue(self, queue: str) -> Any:
         return SimpleNamespace(max_delivery_count=10)
@@ -409,3 +411,16 @@ def test_close_closes_every_handler(bus: ServiceBusBus, broker: FakeBroker) -> N
 def test_max_delivery_count_must_be_positive(broker: FakeBroker, clock: FakeClock) -> None:
     with pytest.raises(ValueError):
         make_bus(broker, clock, max_delivery=0)
+
+
+def test_stats_read_the_runtime_counts_and_peek_the_oldest_from_the_start(
+    broker: FakeBroker, clock: FakeClock
+) -> None:
+    bus = make_bus(broker, clock)
+    broker.active.append(stored(1))
+    broker.dead += [stored(2), stored(3)]
+    stats = bus.stats(Q)
+    assert (stats.active, stats.dead_letters) == (41, 2)
+    assert stats.oldest_enqueued is not None
+    [receiver] = [r for r in broker.receivers if not r.options.get("sub_queue")]
+    assert ("peek_messages", 1, 1) in receiver.calls  # from sequence 1, not the cursor

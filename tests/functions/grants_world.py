@@ -345,6 +345,7 @@ ADMIN_ROUTES: dict[str, RouteSpec] = {
     "list_authority_notices": spec("GET", PRIVACY_ONLY, 200),
     "store_recording": spec("POST", {Role.TELEPHONY_INGEST}, 201, body=recording),
     "download_recording_audio": spec("GET", PRIVACY_ONLY, 200),
+    "readiness": spec("GET", PLATFORM_ONLY, 200, tenant_scoped=False),
 }
 
 

@@ -25,11 +25,16 @@ def test_openapi_document_is_valid_and_lists_every_http_route(client: AppClient)
 
 def test_health_names_region_and_backends(client: AppClient) -> None:
     body = client.call("health", "GET").json()
+    checks = body.pop("checks")
     assert body == {
         "status": "ok",
         "region": "eu",
         "backends": {"store": "sqlite", "bus": "sqlite", "keys": "files"},
         "quarantined": 0,
+    }
+    assert {name: (c["status"], c["backend"]) for name, c in checks.items()} == {
+        "store": ("up", "sqlite"), "directory": ("up", "sqlite"), "bus": ("up", "sqlite"),
+        "keys": ("up", "files"), "blobs": ("up", "directory"),
     }
 
 

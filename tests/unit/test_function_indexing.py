@@ -46,6 +46,7 @@ EXPECTED: dict[str, tuple[str, str, frozenset[str]]] = {
     "list_quarantine": (HTTP, "GET v1/quarantine", OUT),
     # meta
     "health": (HTTP, "GET v1/health", OUT),
+    "readiness": (HTTP, "GET v1/readiness", OUT),
     "openapi": (HTTP, "GET v1/openapi.json", OUT),
     "problem_page": (HTTP, "GET v1/problems/{name}", OUT),
     # retention

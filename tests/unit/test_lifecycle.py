@@ -142,6 +142,7 @@ OWNERS = {
     "shared/notify/sending.py",
     "shared/notify/webhooks.py",  # copies a delivery's status into the delivery log's view
     "shared/recordings/service.py",
+    "shared/operations/health.py",  # up/down of a probe and ok/degraded: no lifecycle, no store
     "shared/retention/jobs.py",
     "shared/retention/offboarding.py",
     "shared/tenancy/directory.py",

@@ -1,0 +1,1 @@
+"""What operators see: backend health, readiness (queue, deadlines, keys) and the gauges."""
