@@ -236,9 +236,7 @@ asks for that action's entry here."""
 class MfaRequired(Forbidden):
     """A person without a multi-factor sign-in attempted a privileged action."""
 
-    @property
-    def type(self) -> str:
-        return "https://errors.widget-privacy.example/mfa-required"
+    problem, title = "mfa-required", "MFA Required"
 
 
 def require_mfa(principal: Principal, action: str, enforced: bool) -> None:

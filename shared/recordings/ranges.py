@@ -13,7 +13,7 @@ _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
 
 
 class RangeNotSatisfiable(ApiError):
-    status, title = 416, "Range Not Satisfiable"
+    status, title, problem = 416, "Range Not Satisfiable", "range-not-satisfiable"
 
     def __init__(self, total: int) -> None:
         super().__init__(

@@ -136,6 +136,9 @@ def test_1_recordings_off_409_on_exported_erased_never_in_the_clear(
     erasure = dsar(api, tid, {"type": "erasure", "identifiers": {"visitorId": "v-caller"}})
     wait_for(lambda: api.get(erasure["statusUrl"], headers=OPERATOR).json()["status"]
              == "awaiting_approval", 30, "erasure awaiting approval")
+    verified = api.post(f"/v1/tenants/{tid}/dsar/{erasure['requestId']}/verification",
+                        headers=OPERATOR, json={"method": "document"})
+    assert verified.status_code == 200, verified.text
     decided = api.post(f"/v1/tenants/{tid}/dsar/{erasure['requestId']}/decision",
                        headers=APPROVER, json={"approve": True, "reason": "identity checked"})
     assert decided.status_code == 202, decided.text

@@ -38,8 +38,7 @@ def test_every_served_operation_is_documented_and_every_documented_one_is_served
 
 
 def test_the_contracted_but_pending_operations_are_really_not_served(client: AppClient) -> None:
-    documented, pending = _documented()
-    assert pending, "the pending section lists the v1.1 additions not served yet"
+    documented, pending = _documented()  # empty once every contracted route is served
     assert pending & _served(client) == set(), "served now: move it to its section"
     assert pending & documented == set()
 

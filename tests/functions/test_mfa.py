@@ -87,6 +87,7 @@ def decide(c: AppClient, t: str, h: dict[str, str], clock: FakeClock) -> int:
     started = dsar.start({"type": "erasure", "identifiers": {"email": "a@example.org"}},
                          headers=person("Privacy.Operator", mfa=True, oid="oid-starter"))
     request_id = json.loads(started.get_body())["requestId"]
+    dsar.verify(request_id, headers=person("Privacy.Operator", mfa=True, oid="oid-verifier"))
     return int(dsar.decide(request_id, True, headers=h).status_code)
 
 

@@ -225,6 +225,7 @@ def test_access_exports_the_audio_file_and_erasure_deletes_it(
     erasure = json.loads(
         dsar.start({"type": "erasure", "identifiers": {"visitorId": "v-subject"}}).get_body()
     )
+    dsar.verify(erasure["requestId"])  # the two-person rule: an identity check first
     assert dsar.decide(erasure["requestId"], True).status_code == 202
     assert dsar.status(erasure["requestId"])["status"] == "completed"
     assert stored_records(client.services.store, tid, "recording") == []

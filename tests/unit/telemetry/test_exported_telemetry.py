@@ -129,7 +129,7 @@ def test_the_agreed_metrics_count_what_happened(
     points = exported.points()
     events = {(a["outcome"], a.get("reason", "")): v for a, v in points["privacy.ingest.events"]}
     assert events[("accepted", "")] == 3 and events[("duplicate", "")] == 3
-    assert events[("refused", "403")] == 1
+    assert events[("refused", "forbidden")] == 1
     assert points["privacy.access.denied"] == [({}, 1)]
     assert points["privacy.ingest.queue_depth"] == [({}, 0)]
     assert points["privacy.ingest.dead_letters"] == [({}, 0)]
