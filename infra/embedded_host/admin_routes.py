@@ -12,9 +12,9 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 import anyio.to_thread
-from azure.functions.timer import TimerRequest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -29,6 +29,7 @@ from infra.embedded_host.app_loader import (
 from infra.embedded_host.host_keys import HostKeys
 from infra.embedded_host.http_conversion import problem
 from infra.embedded_host.queue_runner import to_service_bus_message
+from infra.embedded_host.timer_runner import call_timer
 from shared.ports.message_bus import ReceivedMessage
 
 logger = logging.getLogger("embedded_host.admin")
@@ -52,9 +53,7 @@ def admin_denied(request: Request, keys: HostKeys) -> Response | None:
 
 
 def _argument(function: FunctionDescriptor, payload: object) -> object:
-    """What the trigger would pass: a TimerRequest, or a ServiceBusMessage of the input."""
-    if function.trigger_type == TIMER_TRIGGER:
-        return TimerRequest(past_due=False)
+    """What a Service Bus trigger would pass: a ServiceBusMessage of the input."""
     text = payload if isinstance(payload, str) else json.dumps(payload)
     now = datetime.now(UTC)
     return to_service_bus_message(ReceivedMessage(
@@ -91,7 +90,10 @@ def admin_routes(functions: Sequence[FunctionDescriptor], keys: HostKeys) -> lis
         except (ValueError, AttributeError):
             return problem(400, "Body must be a JSON object like {\"input\": ...}")
         try:
-            await anyio.to_thread.run_sync(call_sync, function, _argument(function, payload))
+            if function.trigger_type == TIMER_TRIGGER:  # one run at a time, as in Azure
+                await anyio.to_thread.run_sync(partial(call_timer, function, past_due=False))
+            else:
+                await anyio.to_thread.run_sync(call_sync, function, _argument(function, payload))
         except Exception as exc:
             logger.error("admin invocation failed",
                          extra={"function": function.name, "error_type": type(exc).__name__})

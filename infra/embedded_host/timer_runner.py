@@ -2,14 +2,17 @@
 
 Time comes from a ``Clock`` so a test clock can drive schedules: after moving it, call
 ``wake()`` and every timer re-evaluates at once. Occurrences missed while the host was down
-(or the clock jumped) collapse into one late run with ``past_due=True``, as in Azure.
+(or the clock jumped) collapse into one late run with ``past_due=True``, as in Azure. As in
+Azure, a timer function runs as a singleton: a run asked for through the admin API waits for a
+scheduled run in progress (``call_timer``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from azure.functions.timer import TimerRequest
@@ -20,6 +23,10 @@ from shared.ports.clock import Clock, SystemClock
 
 logger = logging.getLogger("embedded_host.timer")
 PAST_DUE_AFTER = timedelta(seconds=1)
+_RUNS: weakref.WeakKeyDictionary[Callable[..., object], threading.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+_RUNS_GUARD = threading.Lock()
 
 
 def next_occurrence(schedule: str, after: datetime) -> datetime:
@@ -28,10 +35,21 @@ def next_occurrence(schedule: str, after: datetime) -> datetime:
     return result
 
 
+def call_timer(function: FunctionDescriptor, *, past_due: bool) -> None:
+    """Invoke a timer function once no other run of it is in progress. Azure runs a timer
+    function as a singleton; without the lock, a run started from the admin API right after the
+    test clock woke the scheduled one would work on the same items twice (a re-stamp job's
+    counts doubled, two purges racing). Exceptions propagate."""
+    with _RUNS_GUARD:
+        lock = _RUNS.setdefault(function.user_function, threading.Lock())
+    with lock:
+        call_sync(function, TimerRequest(past_due=past_due))
+
+
 def run_timer(function: FunctionDescriptor, *, past_due: bool) -> bool:
     """Invoke a timer function; log failures by type only. True when it succeeded."""
     try:
-        call_sync(function, TimerRequest(past_due=past_due))
+        call_timer(function, past_due=past_due)
     except Exception as exc:
         logger.error("timer function failed",
                      extra={"function": function.name, "error_type": type(exc).__name__})
