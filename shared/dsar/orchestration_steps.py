@@ -222,8 +222,13 @@ class OrchestrationSteps:
             self._requests.sealed(doc, "changes"),
         )
         counts = self._strategies.by_type[DsarType(doc["type"])](step)
-        progress = dict(doc.get("progress", {})) | {category: "done"}
-        self._requests.update(tenant_id, request_id, {"progress": progress})
+        # categories run in parallel: each marks itself on the document as it is when written
+        # (under its ETag), never on the copy it read before its work
+        self._requests.update(
+            tenant_id,
+            request_id,
+            lambda current: {"progress": dict(current.get("progress", {})) | {category: "done"}},
+        )
         return counts
 
     def finish(self, tenant_id: str, request_id: str, results: list[Doc]) -> None:

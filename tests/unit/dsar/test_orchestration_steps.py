@@ -9,7 +9,8 @@ import pytest
 
 from shared.auth import Principal
 from shared.composition import App
-from shared.dsar.models import DsarCreate, DsarStatus
+from shared.dsar.models import DsarCreate, DsarStatus, DsarType
+from shared.dsar.strategies import Step
 from shared.lifecycle import InvalidTransition
 from shared.subjects.models import HoldIdentifiers
 from tests.app_client import AppClient
@@ -61,3 +62,22 @@ def test_a_failed_request_cannot_complete_afterwards(
     with pytest.raises(InvalidTransition, match="cannot go from failed to completed"):
         services.dsar_steps.finish(tid, request_id, [])
     assert services.dsar_admin.view(tid, request_id).status == DsarStatus.FAILED
+
+
+def test_categories_finishing_side_by_side_each_leave_their_mark_on_progress(
+    services: App, tenant: dict[str, Any], request_id: str
+) -> None:
+    """The orchestration runs one activity per category at once: a category that finishes while
+    another is working must not be overwritten by the other's stale copy of the request."""
+    tid, steps = tenant["tenantId"], services.dsar_steps
+    access = steps._strategies.by_type[DsarType.ACCESS]
+
+    def with_another_finishing_meanwhile(step: Step) -> dict[str, Any]:
+        if step.category == "behaviour":
+            steps.run_category(tid, request_id, "contact")
+        return access(step)
+
+    steps._strategies.by_type[DsarType.ACCESS] = with_another_finishing_meanwhile
+    steps.run_category(tid, request_id, "behaviour")
+    progress = services.dsar_requests.get(tid, request_id)["progress"]
+    assert progress == {"contact": "done", "behaviour": "done"}
