@@ -157,7 +157,8 @@ class OffboardingService:
             return self._purge(tenant, plan, budget, lease, keep_consent=False)
         if due == "export":
             now = self._clock.now()
-            manifest = build_export(self._store, self._subjects, self._blobs, tenant.tenantId, now)
+            manifest = build_export(self._store, self._subjects, self._blobs, tenant.tenantId,
+                                    now, before_upload=lease.renew)
             files = manifest["files"]
             details = {"files": len(files), "records": sum(f["records"] for f in files)}
             self._set(tenant, lease, {"export": manifest}, "offboarding.exported", details,

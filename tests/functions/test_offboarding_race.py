@@ -2,11 +2,15 @@
 overlapping the timer's own run) never purge one tenant together: the second finds the first's
 lease and leaves the tenant alone, so the purge certificate counts every record exactly once. A
 run that dies mid-purge holds the tenant until its lease runs out; the next run then finishes
-the purge, still counting each record once."""
+the purge, still counting each record once. A run that stalls past its lease and wakes up
+writes nothing more: its export is neither uploaded nor announced."""
 
 from __future__ import annotations
 
+import io
+import json
 import threading
+import zipfile
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -163,3 +167,37 @@ def test_a_run_that_dies_mid_purge_holds_the_tenant_until_its_lease_ends_then_co
     assert {k: v for k, v in deleted(plan).items() if k != "blindIndex"} == dict(held)
     assert client.services.store.query(SUBJECTS.name, (tid,), max_items=10).items == []
     assert client.services.store.query(MAINTENANCE.name, (tid,), max_items=10).items == []
+
+
+def test_a_run_overtaken_while_it_builds_the_export_uploads_and_announces_nothing(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock
+) -> None:
+    tid = tenant["tenantId"]
+    collected = client.call("collect", body=collect_body(2), headers=widget_headers(tenant))
+    assert collected.status == 202
+    client.drain()
+    end = (clock.now() + timedelta(hours=1)).isoformat()
+    started = client.call("start_offboarding", headers=PRIVACY_ADMIN, route={"tenantId": tid},
+                          body={"contractEnd": end})
+    assert started.status == 202
+    clock.advance(timedelta(hours=2))
+    store = Overlap(client.services.store, tid)
+    with_ports(client, store=store)
+    first = threading.Thread(target=client.run_timer, args=("advance_offboarding",))
+    first.start()
+    try:
+        assert store.paused.wait(30), "the first run never began the export"
+        clock.advance(LEASE + timedelta(seconds=1))  # it stalls past its lease
+        client.run_timer("advance_offboarding")  # the next run takes the tenant over
+    finally:
+        store.go.set()
+        first.join(60)
+    assert not first.is_alive()
+
+    plan = plan_of(client, tid)
+    assert plan["phase"] == "export_available"
+    assert audited(client, tid, "offboarding.exported") == 1
+    package = client.call("download_offboarding_export", "GET", headers=PRIVACY_ADMIN,
+                          route={"tenantId": tid})
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(package.body)).read("manifest.json"))
+    assert manifest["generatedAt"] == plan["export"]["generatedAt"]  # the taker's, not replaced
