@@ -7,6 +7,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,28 @@ def test_the_lease_outlives_any_run_of_the_function_host() -> None:
     timeout = json.loads((ROOT / "host.json").read_text())["functionTimeout"]
     hours, minutes, seconds = (int(p) for p in re.fullmatch(r"(\d+):(\d+):(\d+)", timeout).groups())
     assert timedelta(hours=hours, minutes=minutes, seconds=seconds) < LEASE
+
+
+class RivalBetween:
+    """A store at which a rival takes the lease between this run's read and its write."""
+
+    def __init__(self, inner: SqliteDocumentStore, rival: Leases) -> None:
+        self.inner, self.rival, self.armed = inner, rival, True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def create(self, container: str, item: dict[str, Any]) -> Any:
+        if self.armed:
+            self.armed = False
+            assert self.rival.acquire(item["tenantId"]) is not None
+        return self.inner.create(container, item)
+
+
+def test_two_runs_taking_a_free_lease_at_once_get_it_once(
+    region_store: SqliteDocumentStore, clock: FakeClock
+) -> None:
+    rival = Leases(region_store, clock, "offboarding")
+    racing = Leases(RivalBetween(region_store, rival), clock, "offboarding")  # type: ignore[arg-type]
+    assert racing.acquire("t-1") is None
+    assert rival.acquire("t-1") is None  # the rival holds it
