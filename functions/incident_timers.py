@@ -1,5 +1,6 @@
-"""Accountability timers: escalate breach notices still pending 12 hours before their deadline;
-release the tenants' notices of authority requests whose gag order has lapsed.
+"""Accountability timers: escalate breach notices still pending 12 hours before their deadline
+(and finish telling tenants of a revision a crash interrupted); release the tenants' notices of
+authority requests whose gag order has lapsed.
 
 Run one now with ``POST /admin/functions/{name}``.
 """
@@ -19,7 +20,8 @@ log = logging.getLogger("functions.incidents")
 @bp.timer_trigger(arg_name="timer", schedule="%PRIVACY_INCIDENT_CRON%")
 def escalate_incident_notices(timer: func.TimerRequest) -> None:
     escalated = services().incident_notices.escalate_due()
-    log.info("incident notices checked", extra={"escalated": escalated})
+    announced = services().incidents.announce_due()
+    log.info("incident notices checked", extra={"escalated": escalated, "announced": announced})
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%PRIVACY_INCIDENT_CRON%")

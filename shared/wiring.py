@@ -172,7 +172,9 @@ def accountability(p: Ports, built: Part) -> Part:
         "processing_records": ProcessingRecords(
             tenants, built["dsar_requests"], subprocessors, control, p.clock
         ),
-        "authority": AuthorityRegister(p.directory, tenants, control, p.clock, s.region),
+        "authority": AuthorityRegister(
+            p.directory, tenants, control, p.clock, s.region, outbox
+        ),
     }
 
 

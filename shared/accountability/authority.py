@@ -5,8 +5,10 @@ A tenant is told (its notice becomes visible, and its own trail gets the entry) 
 gag order forbids it: at once without one, at the order's date, or when the order is lifted.
 Until then nothing of the request reaches the tenant, not even its audit trail (which the
 tenant's auditors read). ``release`` is the one function where a notice becomes visible; the
-timer and every read of the notices call it, and a delivery channel (webhook, e-mail) hooks in
-there. Every step is audited in the platform's trail.
+timer and every read of the notices call it. The same write stores an ``authority.notice``
+outbox event for the tenants it tells (ids and dates only), so their webhooks and privacy
+contacts hear of it exactly when the law allows, never before. Every step is audited in the
+platform's trail.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from shared.accountability.authority_models import (
 )
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
+from shared.concurrency import under_etag
 from shared.containers import AUTHORITY_REQUESTS
 from shared.errors import BadRequest, Conflict, FieldError, MisdirectedRequest, NotFound
 from shared.lifecycle import advance
+from shared.notify.models import EventType
+from shared.notify.outbox import NO_WAKE, Outbox, event_doc, write_with_events
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, Query
 from shared.tenancy.directory import TenantDirectory
@@ -55,7 +60,9 @@ class AuthorityRegister:
         audit: ControlAudit,
         clock: Clock,
         region: str,
+        outbox: Outbox = NO_WAKE,
     ) -> None:
+        self._outbox = outbox
         self._directory = directory
         self._tenants = tenants
         self._audit = audit
@@ -149,29 +156,30 @@ class AuthorityRegister:
         return sum(len(self.release(d)) for d in found if notice_allowed(d, now))
 
     def release(self, doc: Item) -> list[str]:
-        """The notice of a request becomes visible to each tenant it concerns (the one place:
-        a delivery by webhook or e-mail belongs here). Returns the tenants newly told."""
+        """The notice of a request becomes visible to each tenant it concerns, with the event
+        that tells them in the same write (the one place). Returns the tenants newly told."""
         now = self._clock.now()
         if not notice_allowed(doc, now):
             return []
-        released: list[str] = []
-
-        def mark(current: Item) -> Item:
-            released[:] = [n["tenantId"] for n in current["notices"] if n["releasedAt"] is None]
-            notices = [
-                n | {"releasedAt": n["releasedAt"] or now.isoformat()} for n in current["notices"]
-            ]
-            return {"notices": notices, "pending": False} if current["pending"] else {}
-
         request_id = doc["requestId"]
-        docs.mutate(
-            self._directory,
-            AUTHORITY_REQUESTS.name,
-            (request_id,),
-            request_id,
-            "authority request",
-            mark,
-        )
+        released: list[str] = []
+        events: list[Item] = []
+
+        def attempt() -> None:
+            current = self._doc(request_id)
+            due = current["pending"] and notice_allowed(current, now)  # not told, not gagged
+            notices = current["notices"]
+            released[:] = [n["tenantId"] for n in notices if due and n["releasedAt"] is None]
+            events[:] = [notice_event(current, released, now)] if released else []
+            if not due:
+                return
+            stamped = [n | {"releasedAt": n["releasedAt"] or now.isoformat()} for n in notices]
+            after = current | {"notices": stamped, "pending": False}
+            pk = (request_id,)
+            write_with_events(self._directory, AUTHORITY_REQUESTS.name, pk, current, after, events)
+
+        under_etag(attempt, what="the authority request")
+        self._outbox.written(AUTHORITY_REQUESTS.name, events)
         for tenant_id in released:
             details = {"categories": doc["categories"], "gagged": doc["gag"]["ordered"]}
             self._audit.tenant(
@@ -261,4 +269,18 @@ def _notice(doc: Item, released_at: str) -> AuthorityNotice:
             )
         }
         | {"releasedAt": released_at, "gagged": doc["gag"]["ordered"]}
+    )
+
+
+def notice_event(doc: Item, tenant_ids: list[str], now: datetime) -> Item:
+    """``authority.notice`` for the tenants just told: ids and dates only (not the authority,
+    its legal basis or the categories: the notice itself, behind sign-in, shows those)."""
+    data = {
+        "requestId": doc["requestId"],
+        "receivedAt": doc["receivedAt"],
+        "releasedAt": now.isoformat(),
+    }
+    partition = {"requestId": doc["requestId"]}
+    return event_doc(
+        EventType.AUTHORITY_NOTICE, data, now, partition, audience="tenants", targets=tenant_ids
     )

@@ -30,12 +30,12 @@ from shared.accountability.incident_register import (
 )
 from shared.accountability.lifecycle import NOTICE
 from shared.accountability.remediation import new_action, with_changes
+from shared.accountability.revisions import NoticeRevisions, changed_fields, notice_event
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
 from shared.errors import BadRequest, FieldError, MisdirectedRequest, NotFound
-from shared.notify.models import EventType
-from shared.notify.outbox import NO_WAKE, Outbox, event_doc
+from shared.notify.outbox import NO_WAKE, Outbox
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore, Item
 from shared.settings import Settings
@@ -66,6 +66,9 @@ class Incidents:
         self._audit = audit
         self._clock = clock
         self._settings = settings
+        self.revisions = NoticeRevisions(
+            register, directory, tenants, audit, clock, outbox, self._exposure
+        )
 
     # -- reporting -------------------------------------------------------------------------------
 
@@ -165,6 +168,7 @@ class Incidents:
             "createdAt": now.isoformat(),
             "history": [],
             "exposure": self._exposure(tenant.tenantId, doc),
+            "announcedRevision": 1,
         }
 
     def _exposure(self, tenant_id: str, doc: Item) -> dict[str, Any]:
@@ -190,6 +194,8 @@ class Incidents:
     # -- refining --------------------------------------------------------------------------------
 
     def update(self, principal: Principal, incident_id: str, patch: IncidentPatch) -> IncidentView:
+        """A revision when something changes: the incident and what each notice must be told
+        (``announcing``) in one write, then each tenant told (``revisions``)."""
         changes = patch.model_dump(mode="json", exclude_unset=True)
         current = self._register.incident(incident_id)
         merged = current | changes
@@ -198,38 +204,40 @@ class Incidents:
             datetime.fromisoformat(merged["startedAt"]),
             datetime.fromisoformat(merged["endedAt"]) if merged.get("endedAt") else None,
         )
+        changed: list[str] = []
 
         def revise(doc: Item) -> Item:
             now = self._clock.now()
-            fields = changes | {"revision": doc["revision"] + 1, "updatedAt": now.isoformat()}
+            fields = {k: v for k, v in changes.items() if k != "remediation"}
             if patch.remediation is not None:
                 fields["remediation"] = with_changes(
                     doc.get("remediation", []), patch.remediation, now
                 )
-            return fields
+            changed[:] = changed_fields(doc, fields)
+            if not changed:
+                return {}
+            revision = doc["revision"] + 1
+            announcing = {"revision": revision, "fields": changed, "by": principal.actor,
+                          "recount": bool(RECOUNTED_BY & set(changed))}
+            return fields | {"revision": revision, "updatedAt": now.isoformat(),
+                             "announcing": announcing}
 
         doc = docs.mutate(
             self._directory, INCIDENTS.name, (incident_id,), incident_id, "incident", revise
         )
-        fields = sorted(changes)
         self._audit.platform(
             principal.actor,
             "incident.updated",
             incident_id,
-            {"fields": fields, "revision": doc["revision"]},
+            {"fields": list(changed), "revision": doc["revision"]},
         )
-        recount = bool(RECOUNTED_BY & set(changes))
-        for notice in self._register.notices(incident_id):
-            if recount:
-                notice = self._recount(notice, doc)
-            self._audit.tenant(
-                self._tenants.get(notice["tenantId"]),
-                principal.actor,
-                "incident.notice.updated",
-                incident_id,
-                counts(notice) | {"fields": fields, "revision": doc["revision"]},
-            )
+        if changed or doc.get("announcing"):  # a retry after a crash finishes the telling
+            self.revisions.announce(doc)
         return self._register.view(principal, incident_id)
+
+    def announce_due(self) -> int:
+        """Revisions of this region's incidents not yet told to every tenant (the timer)."""
+        return self.revisions.announce_due(self._settings.region)
 
     # -- the specific persons, on the controller's instruction ---------------------------
 
@@ -262,32 +270,3 @@ class Incidents:
             subjectIds=ids,
             generatedAt=now,
         )
-
-    def _recount(self, notice: Item, doc: Item) -> Item:
-        """A new window or category list changes the scale each tenant is told."""
-        exposure = self._exposure(notice["tenantId"], doc)
-        return docs.mutate(
-            self._directory,
-            INCIDENTS.name,
-            (doc["incidentId"],),
-            notice["id"],
-            "notice",
-            lambda _: {"exposure": exposure},
-        )
-
-
-def notice_event(incident: Item, notice: Item, now: datetime) -> Item:
-    """The outbox document telling a tenant of its notice: ids, dates and counts only."""
-    exposure = notice["exposure"]
-    data = {
-        "incidentId": incident["incidentId"],
-        "tenantId": notice["tenantId"],
-        "revision": incident["revision"],
-        "detectedAt": incident["detectedAt"],
-        "notifyBy": notice["notifyBy"],
-        "categories": incident["categories"],
-        "approximateSubjects": exposure["subjects"],
-        "approximateRecords": exposure["records"],
-    }
-    partition = {"incidentId": incident["incidentId"]}
-    return event_doc(EventType.INCIDENT_NOTICE, data, now, partition, target=notice["tenantId"])

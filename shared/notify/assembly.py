@@ -6,7 +6,14 @@ from typing import Any
 
 from shared.accountability.notices import IncidentNotices
 from shared.audit.control import ControlAudit
-from shared.containers import INCIDENTS, NOTIFICATIONS, REQUESTS, SUBPROCESSOR_CHANGES, TENANTS
+from shared.containers import (
+    AUTHORITY_REQUESTS,
+    INCIDENTS,
+    NOTIFICATIONS,
+    REQUESTS,
+    SUBPROCESSOR_CHANGES,
+    TENANTS,
+)
 from shared.notify.dispatcher import Dispatcher, Routing
 from shared.notify.models import EventType
 from shared.notify.outbox import Outbox
@@ -47,7 +54,8 @@ def build_notify(
     )
     sending = Sending(store, webhooks, sender, mailer, outbox, clock, hooks)
     stores = {c.name: store for c in (REQUESTS, NOTIFICATIONS)}
-    stores |= {c.name: directory for c in (INCIDENTS, SUBPROCESSOR_CHANGES, TENANTS)}
+    directory_outboxes = (INCIDENTS, SUBPROCESSOR_CHANGES, AUTHORITY_REQUESTS, TENANTS)
+    stores |= {c.name: directory for c in directory_outboxes}
     routing = Routing(settings.region, settings.console_base_url, settings.oncall_email, stores)
     dispatcher = Dispatcher(store, tenants, sending, routing, clock, webhooks.of_tenant)
     return {"webhooks": webhooks, "dispatcher": dispatcher}

@@ -29,9 +29,13 @@ LEASE = timedelta(minutes=2)
 """An attempt in flight holds its delivery this long; a crash mid-attempt frees it then."""
 LOG_DAYS = 30
 ATTEMPT_TIMEOUT = 10.0
-ONCALL_EVENTS = frozenset({EventType.DSAR_OVERDUE, InternalEvent.NOTICE_DUE})
-CONTACT_EVENTS_ALWAYS = frozenset({InternalEvent.DELIVERY_FAILED})
-"""Operational mail every privacy contact gets, whatever events they chose."""
+ONCALL_EVENTS = frozenset(
+    {EventType.DSAR_OVERDUE, InternalEvent.NOTICE_DUE, InternalEvent.DELIVERY_FAILED}
+)
+CONTACT_EVENTS_ALWAYS = frozenset({InternalEvent.DELIVERY_FAILED, EventType.AUTHORITY_NOTICE})
+"""Mail every privacy contact gets, whatever events they chose: failed deliveries, and an
+authority's request (the DPA promises to tell the customer; contacts set before the event
+existed could not have chosen it, and it comes rarely)."""
 
 
 def backoff(failed_attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -98,7 +102,7 @@ def plan_for_tenant(
     if mail_to:
         planned.append(delivery(event, tenant_id, "mail", body, now, channel="email",
                                 recipients=mail_to))
-    if oncall and name in (ONCALL_EVENTS | CONTACT_EVENTS_ALWAYS):
+    if oncall and name in ONCALL_EVENTS:
         planned.append(delivery(event, tenant_id, "oncall", body, now, channel="email",
                                 recipients=[oncall]))
     return planned

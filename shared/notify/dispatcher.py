@@ -142,6 +142,8 @@ class Dispatcher:
                 for t in self._tenants.in_region(self._routing.region)
                 if t.status != "offboarded"
             ]
+        if event["audience"] == "tenants":
+            return [str(t) for t in event["targets"]]
         return [event["target"]]
 
     def _contacts(self, tenant_id: str) -> list[dict[str, Any]]:

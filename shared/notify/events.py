@@ -78,6 +78,8 @@ def links(event: str, data: dict[str, Any], base: str) -> dict[str, str]:
             "console": f"{console}/t/{tenant}/offboarding",
             "export": f"{base}/api/v1/tenants/{tenant}/offboarding/export",
         }
+    if event == EventType.AUTHORITY_NOTICE and tenant:
+        return {"notices": f"{base}/api/v1/tenants/{tenant}/authority-notices"}
     if tenant and event.startswith("webhook."):
         return {"console": f"{console}/t/{tenant}"}
     return {}

@@ -20,6 +20,7 @@ SUBJECTS = {
     "incident.notice": "Personal data breach notice",
     "subprocessor.change_proposed": "A subprocessor change is proposed (14 days' notice)",
     "offboarding.export_ready": "Your offboarding export is ready (30 days)",
+    "authority.notice": "A public authority requested access to your data",
     "incident.notice_due": "Breach notice still pending 12 hours before its deadline",
     "webhook.delivery_failed": "A webhook delivery failed after 24 hours of retries",
 }

@@ -22,6 +22,9 @@ class EventType(StrEnum):
     INCIDENT_NOTICE = "incident.notice"
     SUBPROCESSOR_CHANGE_PROPOSED = "subprocessor.change_proposed"
     OFFBOARDING_EXPORT_READY = "offboarding.export_ready"
+    AUTHORITY_NOTICE = "authority.notice"
+    """A public authority's request concerning the tenant's data may now be told (seed 001,
+    DPA 9.5): ids and dates only; under a gag order nothing is sent until it lapses."""
 
 
 class InternalEvent(StrEnum):

@@ -8,7 +8,8 @@ timer finds any outbox document whose wake-up was lost). An event carries ids, c
 dates only.
 
 Outbox documents live in the containers of the changes: ``privacy_requests`` and
-``notifications`` (region store), ``incidents`` and ``subprocessor_changes`` (directory); a
+``notifications`` (region store), ``incidents``, ``subprocessor_changes`` and
+``authority_requests`` (directory); a
 tenant's offboarding event rides inside the tenant document itself (``outbox`` list), the
 ``tenants`` container holding nothing but tenants.
 """
@@ -30,13 +31,16 @@ log = logging.getLogger("shared.notify")
 DOC_TYPE = "outbox"
 KEEP = timedelta(days=30)
 """An outbox document not relayed within this expires (TTL containers): a stale event is noise."""
-Audience = Literal["tenant", "region", "oncall"]
+Audience = Literal["tenant", "tenants", "region", "oncall"]
+"""``tenant``: the ``target``; ``tenants``: each of ``targets`` (one event for many tenants, so
+a change concerning hundreds still writes one batch); ``region``: every tenant of the region."""
 PK_FIELDS = {
     "privacy_requests": "tenantId",
     "notifications": "tenantId",
     "tenants": "tenantId",
     "incidents": "incidentId",
     "subprocessor_changes": "changeId",
+    "authority_requests": "requestId",
 }
 """The containers that keep outbox events, and the field their partition key reads."""
 
@@ -54,10 +58,11 @@ def event_doc(
     *,
     audience: Audience = "tenant",
     target: str | None = None,
+    targets: Sequence[str] = (),
 ) -> Item:
     """An outbox document for ``partition`` (the changed document's partition key fields)."""
     event_id = new_event_id()
-    return partition | {
+    return partition | ({"targets": list(targets)} if audience == "tenants" else {}) | {
         "id": f"outbox-{event_id}",
         "docType": DOC_TYPE,
         "event": event,

@@ -1,44 +1,45 @@
 """Offboarding: contract end -> 30-day export window -> purge -> consent proof expiry.
 
-Phases advance from a timer in bounded, resumable steps. The purge deletes every item of the
-tenant, its wrapped data keys and blind-index entries, except consent proof (kept until contract
-end + 3 years) and data under a legal hold; it leaves the audit trail and a certificate of
-counts and times (no personal data).
+Phases advance from a timer in bounded, resumable steps, one run at a time per tenant (a lease,
+``shared.retention.leases``: the timer and a manual run may overlap). The purge
+(``offboarding_purge``) deletes every item of the tenant, its wrapped data keys, blind-index
+entries, privacy requests and notifications, except consent proof (kept until contract end + 3
+years) and data under a legal hold; it leaves the audit trail and a certificate of counts and
+times (no personal data), each record counted once.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from shared.audit.trail import AuditTrail
 from shared.auth import Principal
-from shared.containers import INDEX, REQUESTS, SUBJECTS, TENANTS
+from shared.containers import TENANTS
 from shared.errors import Conflict
 from shared.lifecycle import advance
 from shared.notify.models import EventType
 from shared.notify.outbox import NO_WAKE, Outbox, OutboxRef, event_doc
-from shared.policies.holds import is_held
-from shared.policies.stored_records import record_count
 from shared.ports.blob_store import BlobStore
 from shared.ports.clock import Clock
-from shared.ports.document_store import DocumentStore, Item, Query
+from shared.ports.document_store import DocumentStore, Item
 from shared.recordings.audio import AudioChunks
 from shared.recordings.cleanup import RecordingCleanup
 from shared.retention.jobs import Budget
+from shared.retention.leases import Lease, LeaseLost, Leases
 from shared.retention.lifecycle import OFFBOARDING, OffboardingPhase
 from shared.retention.models import Offboarding, OffboardingMode
 from shared.retention.offboarding_export import build_export, delete_export
+from shared.retention.offboarding_purge import TenantPurge
 from shared.subjects.keys import SubjectKeys
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.lifecycle import TenantStatus
 from shared.tenancy.models import Tenant
 
 SYSTEM_ACTOR = "system:offboarding"
-STAGES = (SUBJECTS.name, INDEX.name, REQUESTS.name)
+log = logging.getLogger("shared.retention")
 
 
 class OffboardingService:
@@ -65,7 +66,8 @@ class OffboardingService:
         self._region = region
         self._export_days = export_days
         self._consent_years = consent_years
-        self._recordings = RecordingCleanup(store, AudioChunks(blobs), clock)
+        self._purger = TenantPurge(store, RecordingCleanup(store, AudioChunks(blobs), clock), clock)
+        self._leases = Leases(store, clock, "offboarding")
 
     def start(
         self,
@@ -109,125 +111,81 @@ class OffboardingService:
         return updated
 
     def advance(self, budget: Budget) -> list[dict[str, Any]]:
-        """Move every offboarding tenant of this region as far as its dates and the budget allow."""
+        """Move every offboarding tenant of this region as far as its dates and the budget
+        allow; a tenant another run is moving now (its lease is held) waits for the next run."""
         reports = []
         for tenant in self._tenants.in_region(self._region):
-            if tenant.offboarding is None or budget.exhausted():
+            plan = tenant.offboarding
+            if plan is None or budget.exhausted() or self._due(plan) is None:
                 continue
-            phase = self._step(tenant, tenant.offboarding, budget)
-            if phase != tenant.offboarding.phase:
+            lease = self._leases.acquire(tenant.tenantId)
+            if lease is None:
+                continue
+            try:
+                fresh = self._tenants.get(tenant.tenantId)  # as the last holder left it
+                assert fresh.offboarding is not None
+                phase = self._step(fresh, fresh.offboarding, budget, lease)
+            except LeaseLost:
+                log.warning("offboarding run overtaken", extra={"tenantId": tenant.tenantId})
+                continue
+            finally:
+                lease.release()
+            if phase != plan.phase:
                 reports.append({"tenantId": tenant.tenantId, "phase": phase})
         return reports
 
-    def _step(self, tenant: Tenant, plan: Offboarding, budget: Budget) -> str:
+    def _due(self, plan: Offboarding) -> str | None:
+        """What the plan's dates ask for now (None: nothing until a later run)."""
         now = self._clock.now()
-        due = plan.phase == OffboardingPhase.SCHEDULED.value and now >= plan.contractEnd
-        if due and plan.mode == "delete_now":  # no export: purge everything at contract end
-            self._set(tenant, {"continuation": None}, "offboarding.deleting", {"mode": plan.mode},
-                      phase=OffboardingPhase.PURGING)
+        scheduled = plan.phase == OffboardingPhase.SCHEDULED.value
+        if scheduled and now >= plan.contractEnd:
+            return "delete_now" if plan.mode == "delete_now" else "export"
+        if plan.phase == OffboardingPhase.EXPORT_AVAILABLE.value:
+            return "close_window" if now >= plan.exportAvailableUntil else None
+        if plan.phase == OffboardingPhase.PURGING.value:
+            return "purge"
+        if plan.phase == OffboardingPhase.PURGED.value and now >= plan.consentPurgeAt:
+            return "consent_purge"
+        return None
+
+    def _step(self, tenant: Tenant, plan: Offboarding, budget: Budget, lease: Lease) -> str:
+        due = self._due(plan)
+        if due == "delete_now":  # no export: purge everything at contract end
+            self._set(tenant, lease, {"continuation": None}, "offboarding.deleting",
+                      {"mode": plan.mode}, phase=OffboardingPhase.PURGING)
             plan = plan.model_copy(update={"phase": OffboardingPhase.PURGING.value})
-            return self._purge(tenant, plan, budget, keep_consent=False)
-        if due:
-            manifest = build_export(self._store, self._subjects, self._blobs, tenant.tenantId, now)
-            self._set(
-                tenant,
-                {"export": manifest},
-                "offboarding.exported",
-                {
-                    "files": len(manifest["files"]),
-                    "records": sum(f["records"] for f in manifest["files"]),
-                },
-                phase=OffboardingPhase.EXPORT_AVAILABLE,
-                event=export_ready(tenant.tenantId, manifest, plan, now),
-            )
+            return self._purge(tenant, plan, budget, lease, keep_consent=False)
+        if due == "export":
+            now = self._clock.now()
+            manifest = build_export(self._store, self._subjects, self._blobs, tenant.tenantId,
+                                    now, before_upload=lease.renew)
+            files = manifest["files"]
+            details = {"files": len(files), "records": sum(f["records"] for f in files)}
+            self._set(tenant, lease, {"export": manifest}, "offboarding.exported", details,
+                      phase=OffboardingPhase.EXPORT_AVAILABLE,
+                      event=export_ready(tenant.tenantId, manifest, plan, now))
             self._outbox.wake([OutboxRef(TENANTS.name, (tenant.tenantId,), tenant.tenantId)])
             return OffboardingPhase.EXPORT_AVAILABLE
-        window_closed = now >= plan.exportAvailableUntil
-        if plan.phase == OffboardingPhase.EXPORT_AVAILABLE.value and window_closed:
+        if due == "close_window":
             delete_export(self._blobs, tenant.tenantId)
-            self._set(tenant, {"continuation": None}, None, None, OffboardingPhase.PURGING)
+            self._set(tenant, lease, {"continuation": None}, None, None, OffboardingPhase.PURGING)
             return OffboardingPhase.PURGING
-        if plan.phase == OffboardingPhase.PURGING.value:
-            return self._purge(tenant, plan, budget, keep_consent=plan.mode != "delete_now")
-        if plan.phase == OffboardingPhase.PURGED.value and now >= plan.consentPurgeAt:
-            return self._purge(tenant, plan, budget, keep_consent=False)
+        if due == "purge":
+            return self._purge(tenant, plan, budget, lease, keep_consent=plan.mode != "delete_now")
+        if due == "consent_purge":
+            return self._purge(tenant, plan, budget, lease, keep_consent=False)
         return plan.phase
 
-    def _purge(self, tenant: Tenant, plan: Offboarding, budget: Budget, keep_consent: bool) -> str:
-        state = (
-            json.loads(plan.continuation)
-            if plan.continuation
-            else {"stage": 0, "token": None, "counts": {}}
-        )
-        counts: Counter[str] = Counter(state["counts"])
-        now = self._clock.now()
-        while state["stage"] < len(STAGES) and not budget.exhausted():
-            container = STAGES[state["stage"]]
-            page = self._store.query(container, (tenant.tenantId,), Query(), 500, state["token"])
-            doomed = [
-                i
-                for i in page.items
-                if not self._kept(tenant, container, i, now, keep_consent, counts)
-            ]
-            self._store.delete_many(container, [(self._pk(container, i), i["id"]) for i in doomed])
-            self._recordings.items_deleted(doomed)
-            budget.used += len(page.items)
-            state["token"] = page.continuation
-            state["stage"] += 0 if page.continuation else 1
-        state["counts"] = dict(counts)
-        if state["stage"] < len(STAGES):
-            self._set(tenant, {"continuation": json.dumps(state)}, None, None)
-            return plan.phase
-        return self._certify(tenant, plan, counts, keep_consent)
-
-    @staticmethod
-    def _pk(container: str, item: dict[str, Any]) -> tuple[str, ...]:
-        return (
-            (item["tenantId"], item["subjectId"])
-            if container == SUBJECTS.name
-            else (item["tenantId"],)
-        )
-
-    def _kept(
-        self,
-        tenant: Tenant,
-        container: str,
-        item: dict[str, Any],
-        now: datetime,
-        keep_consent: bool,
-        counts: Counter[str],
-    ) -> bool:
-        """Counts what goes (per category) and what stays (and why)."""
-        subject_ids = [item["subjectId"]] if "subjectId" in item else item.get("subjectIds", [])
-        records = record_count(item)
-        if container != REQUESTS.name and any(
-            is_held(tenant.legalHolds, s, now) for s in subject_ids
-        ):
-            counts["kept.legalHold"] += records
-            return True
-        kind = (
-            item.get("category")
-            or {
-                SUBJECTS.name: item.get("type", "other"),
-                INDEX.name: "blindIndex",
-                REQUESTS.name: "privacyRequests",
-            }[container]
-        )
-        if kind == "subject":
-            kind = "dataKeys"
-        if keep_consent and kind == "consent":
-            counts["kept.consent"] += records
-            return True
-        counts[f"deleted.{kind}"] += records
-        return False
-
-    def _certify(
-        self, tenant: Tenant, plan: Offboarding, counts: Counter[str], keep_consent: bool
+    def _purge(
+        self, tenant: Tenant, plan: Offboarding, budget: Budget, lease: Lease, keep_consent: bool
     ) -> str:
-        now = self._clock.now().isoformat()
-        certificate = dict(plan.certificate or {})
         delete_now = plan.mode == "delete_now"
         stage = "purge" if keep_consent or delete_now else "consentPurge"
+        counts = self._purger.run(tenant, stage, keep_consent, lease, budget, plan.continuation)
+        if counts is None:
+            return plan.phase
+        now = self._clock.now().isoformat()
+        certificate = dict(plan.certificate or {})
         certificate[stage] = {"completedAt": now, "counts": dict(sorted(counts.items()))}
         certificate.update(
             {"tenantId": tenant.tenantId, "contractEnd": plan.contractEnd.isoformat(),
@@ -238,17 +196,23 @@ class OffboardingService:
         phase = OffboardingPhase.PURGED if keep_consent else OffboardingPhase.CLOSED
         self._set(
             tenant,
+            lease,
             {"continuation": None, "certificate": certificate},
             f"offboarding.{phase}",
             {"counts": dict(counts)},
             phase=phase,
             status=TenantStatus.OFFBOARDED,
         )
+        if phase == OffboardingPhase.CLOSED:
+            lease.end()
+        else:
+            lease.state = None
         return phase
 
     def _set(
         self,
         tenant: Tenant,
+        lease: Lease,
         fields: dict[str, Any],
         action: str | None,
         details: dict[str, Any] | None,
@@ -258,7 +222,9 @@ class OffboardingService:
     ) -> None:
         """Save the plan's progress; with ``phase``, move it there (checked by its table: the
         offboarding phase is written here and nowhere else). ``event`` rides in the same write
-        of the tenant document (its ``outbox``, ``shared.notify.outbox``)."""
+        of the tenant document (its ``outbox``, ``shared.notify.outbox``). The lease is
+        renewed first: a run that lost it writes nothing."""
+        lease.renew()
 
         def change(current: Tenant) -> dict[str, Any]:
             plan = current.offboarding

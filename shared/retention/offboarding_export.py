@@ -8,6 +8,7 @@ import json
 import tempfile
 import zipfile
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
 
@@ -56,11 +57,17 @@ def export_name(tenant_id: str) -> str:
 
 
 def build_export(
-    store: DocumentStore, subjects: SubjectKeys, blobs: BlobStore, tenant_id: str, now: datetime
+    store: DocumentStore,
+    subjects: SubjectKeys,
+    blobs: BlobStore,
+    tenant_id: str,
+    now: datetime,
+    before_upload: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Write the package (one zip: a JSON-lines file per category and the manifest); returns
     the manifest. Records stream page by page into a spooled zip that is uploaded in chunks,
-    so memory stays flat however large the tenant."""
+    so memory stays flat however large the tenant. ``before_upload`` may stop it before the
+    upload (the offboarding run checks it still holds the tenant's lease)."""
     ciphers = _Ciphers(subjects, tenant_id)
     files = []
     with tempfile.TemporaryFile() as spool:
@@ -75,6 +82,7 @@ def build_export(
                 manifest["audio"] = audio
             archive.writestr("manifest.json", json.dumps(manifest, indent=2))
         spool.seek(0)
+        before_upload()
         blobs.put(EXPORTS, export_name(tenant_id), spool)
     return manifest
 

@@ -46,3 +46,13 @@ def test_the_contracted_but_pending_operations_are_really_not_served(client: App
 def test_the_readme_links_the_contract_inside_the_repository() -> None:
     readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
     assert "](docs/api.md)" in readme and "../shared" not in readme
+
+
+def test_every_webhook_event_is_in_the_openapi_enum_and_in_the_webhooks_section(
+    client: AppClient,
+) -> None:
+    schemas = client.call("openapi", method="GET").json()["components"]["schemas"]
+    [enum] = [s["enum"] for n, s in schemas.items() if n.endswith("notify__models__EventType")]
+    section = DOC.read_text(encoding="utf-8").split("### Webhooks and e-mail", 1)[1]
+    listed = re.findall(r"`([a-z_]+\.[a-z_]+)`", section.split("\n\n", 2)[1])
+    assert listed == enum

@@ -6,10 +6,13 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from shared.containers import AUDIT, INDEX, REQUESTS, SUBJECTS
+import pytest
+
+from shared.containers import AUDIT, INDEX, NOTIFICATIONS, REQUESTS, SUBJECTS
 from tests.app_client import AppClient
 from tests.conftest import (
     ORIGIN,
@@ -20,6 +23,8 @@ from tests.conftest import (
     widget_headers,
 )
 from tests.fakes import FakeClock
+from tests.functions.notify_helpers import deliveries, register, widget_request
+from tests.receiver import Receiver, serve
 
 EMAIL, PHONE = "leaving.customer@example.org", "+33 6 55 44 33 22"
 
@@ -172,3 +177,37 @@ def test_an_unknown_offboarding_mode_is_a_400(
     answer = client.call("start_offboarding", body=body, headers=PRIVACY_ADMIN,
                          route={"tenantId": tenant["tenantId"]})
     assert answer.status == 400 and answer.json()["errors"][0]["path"] == "/mode"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    yield from serve(Receiver())
+
+
+def test_the_purge_deletes_the_tenant_s_webhooks_secrets_and_delivery_log(
+    client: AppClient, tenant: dict[str, Any], clock: FakeClock, receiver: Receiver
+) -> None:
+    tid = tenant["tenantId"]
+    hook = register(client, tid, receiver.url, ["dsar.received"])
+    widget_request(client, tenant)
+    client.drain_notify()
+    assert [d["status"] for d in deliveries(client, tid, hook["webhookId"])] == ["delivered"]
+    [webhook] = [n for n in rows(client, tid, NOTIFICATIONS.name) if n["kind"] == "webhook"]
+    sealed = webhook["secrets"][0]["token"]
+    route = {"tenantId": tid}
+    end = (clock.now() + timedelta(hours=1)).isoformat()
+    started = client.call("start_offboarding", headers=PRIVACY_ADMIN, route=route,
+                          body={"contractEnd": end, "mode": "delete_now"})
+    assert started.status == 202
+    clock.advance(timedelta(hours=2))
+    client.run_timer("advance_offboarding")
+
+    plan = client.call("get_offboarding", "GET", headers=PRIVACY_ADMIN, route=route).json()
+    assert plan["phase"] == "closed"
+    counts = plan["certificate"]["purge"]["counts"]
+    assert counts["deleted.webhooks"] == 1 and counts["deleted.deliveries"] == 1, counts
+    assert rows(client, tid, NOTIFICATIONS.name) == []
+    assert sealed not in json.dumps(client.services.store.query(
+        NOTIFICATIONS.name, (), max_items=10_000).items)
+    listed = client.call("list_webhooks", "GET", headers=PRIVACY_ADMIN, route=route)
+    assert listed.status == 200 and listed.json()["items"] == []
