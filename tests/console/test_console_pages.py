@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.app_client import principal
 from tests.console.driver import Console, Person
+from tests.e2e.helpers import wait_for
 from tests.e2e.host_process import HostProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -26,8 +28,10 @@ def header(*roles: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def seeded(console_host: HostProcess) -> dict[str, str]:
-    """A tenant with a hold and a request, one offboarding, an incident and a proposed
-    subprocessor change, made through the API by someone else than the person browsing."""
+    """A tenant with a hold and a request, a webhook (to a closed port: its delivery retries)
+    and a privacy contact, one offboarding, an incident (its notice mailed to that contact), an
+    authority request and a proposed subprocessor change, made through the API by someone else
+    than the person browsing."""
     admin = header(*ROLES)
     with httpx.Client(base_url=f"{console_host.url}/api", headers=admin, timeout=15) as api:
 
@@ -36,8 +40,12 @@ def seeded(console_host: HostProcess) -> dict[str, str]:
             assert answer.is_success, answer.text
             return dict(answer.json())
 
-        tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": []})
+        tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": [],
+                                      "privacyContacts": [{"email": "dpo@pages.example",
+                                                           "events": ["incident.notice"]}]})
         tid = tenant["tenantId"]
+        hook = post(f"/v1/tenants/{tid}/webhooks",
+                    {"url": "http://127.0.0.1:9/closed", "events": ["dsar.received"]})
         leaving = post("/v1/tenants", {"name": "Leaving Ltd", "region": "eu", "allowedOrigins": []})
         post(
             f"/v1/tenants/{leaving['tenantId']}/offboarding",
@@ -69,12 +77,30 @@ def seeded(console_host: HostProcess) -> dict[str, str]:
             "transferSafeguard": "processing in the EU",
         }
         post("/v1/subprocessors/changes", {"kind": "add", "subprocessor": spec})
+        authority = post("/v1/authority-requests", {
+            "authority": "Regional court, case 41/26", "legalBasis": "Code of criminal procedure",
+            "receivedAt": "2026-11-29T10:00:00Z", "tenantIds": [tid], "categories": ["contact"],
+        })
     return {
         "tenant": tid,
         "leaving": leaving["tenantId"],
         "request": request["requestId"],
         "incident": incident["incidentId"],
+        "webhook": hook["webhookId"],
+        "authority": authority["requestId"],
+        "mail": notice_mail(console_host, incident["incidentId"]).stem,
     }
+
+
+def notice_mail(host: HostProcess, incident_id: str) -> Path:
+    """The breach notice the local mailer wrote to the tenant's privacy contact."""
+
+    def written() -> Path | None:
+        mails = sorted((host.data_dir / "mailbox").glob("*.eml"))
+        return next((m for m in mails if incident_id in m.read_text()), None)
+
+    found: Path = wait_for(written, what="the breach notice e-mail")
+    return found
 
 
 def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -98,6 +124,16 @@ def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
         ("incident-report", "/incidents/new", "Report a breach"),
         ("incident", f"/incidents/{ids['incident']}", "Incident"),
         ("subprocessors", "/subprocessors", "Subprocessors"),
+        ("webhooks", f"{t}/webhooks", "Webhooks"),
+        ("webhook-add", f"{t}/webhooks/new", "Add a webhook"),
+        ("webhook", f"{t}/webhooks/{ids['webhook']}", "Webhook"),
+        ("notices", f"{t}/notices", "Notices"),
+        ("breach-notice", f"{t}/notices/{ids['incident']}", "Breach notice"),
+        ("authority", "/authority", "Authority requests"),
+        ("authority-record", "/authority/new", "Record an authority request"),
+        ("authority-request", f"/authority/{ids['authority']}", "Authority request"),
+        ("mailbox", "/mailbox", "Mailbox"),
+        ("mail", f"/mailbox/{ids['mail']}", "Personal data breach notice"),
         ("not-found", "/nowhere", "Page not found"),
     ]
 
