@@ -8,8 +8,8 @@ import { announce, go, heading } from './shell.js';
 import { tenantName } from './page-tenants.js';
 
 const MODES = {
-  export_then_delete: 'Export, then delete: the export is available for 30 days from the contract end, then everything is deleted (consent proof after 3 years).',
-  delete_now: 'Delete at the contract end: everything is deleted then, consent proof included, without an export (data under a legal hold stays).',
+  export_then_delete: 'Export, then delete: the export can be downloaded for 30 days after the end of the contract, then everything is deleted (consent proof after 3 years).',
+  delete_now: 'Delete at the end of the contract: everything is deleted then, consent proof included, without an export (data under a legal hold stays).',
 };
 
 const endOfDay = (date) => (date ? `${date}T23:59:59Z` : undefined);
@@ -88,7 +88,7 @@ export async function offboarding({ tenantId }, el) {
     h('p', {}, 'From the contract end the widget stops collecting; then, as the customer chose, the export is available for 30 days before everything is deleted, or everything is deleted at once. A certificate is issued either way.'),
     form({
       fields: [{ name: 'contractEnd', label: 'Contract end', type: 'date', width: 'medium', required: 'Enter the contract end date' },
-        { name: 'mode', label: 'What happens to the data', type: 'radios', value: 'export_then_delete', options: [['export_then_delete', 'Export, then delete (the customer gets its data back)'], ['delete_now', 'Delete when the contract ends, without an export']],
+        { name: 'mode', label: 'What happens to the data', type: 'radios', value: 'export_then_delete', options: [['export_then_delete', 'Export, then delete (the customer gets its data back)'], ['delete_now', 'Delete at the end of the contract, without an export']],
           hint: 'The customer chooses: its data back, or deleted. Deletion cannot be undone.' }],
       submitText: 'Schedule offboarding',
       submit: async (v) => {

@@ -1,7 +1,8 @@
-"""Browser tests of the privacy console: one embedded host and one headless Chromium for the
-package (starting them is most of a module's cost), a fresh browser context (its own cookies)
-for each person who signs in. The host runs with its test clock, so a test can let a failing
-step exhaust its retries (``POST /admin/clock``) instead of waiting for them.
+"""Browser tests of the privacy console: one embedded host for the package (starting it is
+most of a module's cost), one headless Chromium per module (its record of requests is the
+module's own), a fresh browser context (its own cookies) for each person who signs in. The
+host runs with its test clock, so a test can let a failing step exhaust its retries
+(``POST /admin/clock``) instead of waiting for them.
 
 Chromium is Debian's package (``.ci/run`` installs it); Playwright drives it and never
 downloads a browser. axe-core comes from its npm package (``npm ci``) and is evaluated in each
@@ -56,7 +57,7 @@ def console_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProce
     process.stop()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def console(chromium_path: str, console_host: HostProcess) -> Iterator[Console]:
     from playwright.sync_api import sync_playwright
 

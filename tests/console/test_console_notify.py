@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.driver import Console
+from tests.console.driver import Console, Person
 from tests.console.seeding import Api
 from tests.e2e.helpers import wait_for
 from tests.e2e.host_process import HostProcess
@@ -37,6 +37,30 @@ def api(console_host: HostProcess) -> Iterator[Api]:
     caller.client.close()
 
 
+@pytest.fixture(scope="module")
+def shops(api: Api) -> dict[str, str]:
+    """One tenant per test; only the mailed one has a privacy contact (the others' breach
+    notices stay pending)."""
+    contacts = [{"email": "dpo@mailed.example", "events": ["incident.notice"]}]
+    return {
+        "hooked": api.tenant("Hooked Shop")["tenantId"],
+        "breached": api.tenant("Breached Shop")["tenantId"],
+        "requested": api.tenant("Requested Shop")["tenantId"],
+        "mailed": api.tenant("Mailed Shop", privacyContacts=contacts)["tenantId"],
+    }
+
+
+@pytest.fixture(scope="module")
+def admin(console: Console, shops: dict[str, str]) -> Person:
+    """A privacy admin of these tenants only (no Platform.Admin)."""
+    return console.sign_in("Tara Tenant", ["Privacy.Admin"], tenants=",".join(shops.values()))
+
+
+@pytest.fixture(scope="module")
+def platform(console: Console) -> Person:
+    return console.sign_in("Paula Platform", ["Platform.Admin"])
+
+
 def signed_with(secret: str, delivery: Received) -> bool:
     """Standard Webhooks: v1,<base64 HMAC-SHA256(key, id.timestamp.body)>."""
     key = base64.b64decode(secret.removeprefix("whsec_"))
@@ -47,10 +71,9 @@ def signed_with(secret: str, delivery: Received) -> bool:
 
 
 def test_a_webhook_secret_is_shown_once_and_signs_what_the_endpoint_receives(
-    console: Console, api: Api, receiver: Receiver
+    admin: Person, api: Api, shops: dict[str, str], receiver: Receiver
 ) -> None:
-    tid = api.tenant("Hooked Shop")["tenantId"]
-    admin = console.sign_in("Wanda Webhooks", ["Privacy.Admin"], tenants=tid)
+    tid = shops["hooked"]
     page = admin.open(f"/t/{tid}/webhooks", "Webhooks")
     page.get_by_role("link", name="Add a webhook").click()
     admin.ready("Add a webhook")
@@ -70,7 +93,7 @@ def test_a_webhook_secret_is_shown_once_and_signs_what_the_endpoint_receives(
     secret = shown.input_value()
 
     for n in range(EVENTS):
-        ask = {"type": "access", "identifiers": {"visitorId": f"v-{n}"}}
+        ask = {"type": "erasure", "identifiers": {"visitorId": f"v-{n}"}}  # waits: no work
         api.post(f"/v1/tenants/{tid}/dsar", ask)
     wait_for(lambda: len(receiver.received) >= EVENTS, what="every event posted once")
     assert all(signed_with(secret, d) for d in receiver.received)
@@ -113,11 +136,10 @@ def test_a_webhook_secret_is_shown_once_and_signs_what_the_endpoint_receives(
 
 
 def test_a_tenant_acknowledges_its_breach_notice_only_once_it_was_sent(
-    console: Console, api: Api
+    admin: Person, api: Api, shops: dict[str, str]
 ) -> None:
-    tid = api.tenant("Breached Shop")["tenantId"]  # no contact, no webhook: it stays pending
-    incident = api.incident(tid)
-    admin = console.sign_in("Nico Notices", ["Privacy.Admin"], tenants=tid)
+    tid = shops["breached"]
+    incident = api.incident(tid)  # no contact, no webhook: its notice stays pending
     page = admin.open(f"/t/{tid}/notices", "Notices")
     row = page.locator("main tbody tr", has_text=incident)
     expect(row).to_contain_text("pending")
@@ -142,10 +164,9 @@ def test_a_tenant_acknowledges_its_breach_notice_only_once_it_was_sent(
 
 
 def test_an_authority_request_reaches_the_tenant_once_its_gag_order_is_lifted(
-    console: Console, api: Api
+    admin: Person, platform: Person, shops: dict[str, str]
 ) -> None:
-    tid = api.tenant("Requested Shop")["tenantId"]
-    platform = console.sign_in("Paula Platform", ["Platform.Admin"])
+    tid = shops["requested"]
     page = platform.open("/authority", "Authority requests")
     page.get_by_role("link", name="Record a request").click()
     platform.ready("Record an authority request")
@@ -159,8 +180,7 @@ def test_an_authority_request_reaches_the_tenant_once_its_gag_order_is_lifted(
     platform.ready("Authority request")
     expect(page.locator("main tbody tr", has_text="Requested Shop")).to_contain_text("Not yet")
 
-    tenant = console.sign_in("Tara Tenant", ["Privacy.Admin"], tenants=tid)
-    tenant_page = tenant.open(f"/t/{tid}/notices", "Notices")
+    tenant_page = admin.open(f"/t/{tid}/notices", "Notices")
     expect(tenant_page.locator("main")).to_contain_text("No authority request concerns this tenant")
 
     page.get_by_label("No gag order: tell the tenants now").check()
@@ -175,21 +195,19 @@ def test_an_authority_request_reaches_the_tenant_once_its_gag_order_is_lifted(
     platform.check("authority-answered")
 
     tenant_page.reload()
-    tenant.ready("Notices")
+    admin.ready("Notices")
     told = tenant_page.locator("main tbody tr", has_text="Federal police, file 7/26")
     expect(told).to_contain_text("refused: no valid order was shown")
-    tenant.check("authority-notice")
+    admin.check("authority-notice")
 
 
 def test_the_mailbox_shows_what_was_mailed_to_platform_admins_only(
-    console: Console, api: Api, console_host: HostProcess
+    admin: Person, platform: Person, api: Api, shops: dict[str, str], console_host: HostProcess
 ) -> None:
-    contacts = [{"email": "dpo@mailed.example", "events": ["incident.notice"]}]
-    tid = api.tenant("Mailed Shop", privacyContacts=contacts)["tenantId"]
+    tid = shops["mailed"]
     incident = api.incident(tid)
     wait_for(lambda: [m for m in (console_host.data_dir / "mailbox").glob("*.eml")
                       if incident in m.read_text()], what="the notice mailed")
-    platform = console.sign_in("Mo Mailbox", ["Platform.Admin"])
     page = platform.open("/tenants", "Tenants")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Mailbox").click()
     platform.ready("Mailbox")
@@ -199,12 +217,11 @@ def test_the_mailbox_shows_what_was_mailed_to_platform_admins_only(
     platform.ready("Personal data breach notice")
     expect(page.locator("pre")).to_contain_text(f"incidentId: {incident}")
 
-    tenant = console.sign_in("Tess Tenant", ["Privacy.Admin"], tenants=tid)
-    page = tenant.open(f"/t/{tid}", "Mailed Shop")
+    page = admin.open(f"/t/{tid}", "Mailed Shop")
     main_nav = page.get_by_role("navigation", name="Main")
     expect(main_nav.get_by_role("link", name="Mailbox")).to_have_count(0)
     expect(main_nav.get_by_role("link", name="Authority requests")).to_have_count(0)
-    page = tenant.open("/mailbox", "Mailbox")
+    page = admin.open("/mailbox", "Mailbox")
     expect(page.get_by_role("alert")).to_contain_text("You do not have permission")
     assert "dpo@mailed.example" not in page.content()
-    tenant.check("mailbox-refused")
+    admin.check("mailbox-refused")

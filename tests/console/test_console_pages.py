@@ -28,10 +28,10 @@ def header(*roles: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def seeded(console_host: HostProcess) -> dict[str, str]:
-    """A tenant with a hold and a request, a webhook (to a closed port: its delivery retries)
-    and a privacy contact, one offboarding, an incident (its notice mailed to that contact), an
-    authority request and a proposed subprocessor change, made through the API by someone else
-    than the person browsing."""
+    """A tenant with a hold, a request and a webhook (to a closed port: its delivery retries),
+    one offboarding, an incident affecting it and a tenant with a privacy contact (mailed the
+    notice), an authority request and a proposed subprocessor change, made through the API by
+    someone else than the person browsing."""
     admin = header(*ROLES)
     with httpx.Client(base_url=f"{console_host.url}/api", headers=admin, timeout=15) as api:
 
@@ -40,10 +40,11 @@ def seeded(console_host: HostProcess) -> dict[str, str]:
             assert answer.is_success, answer.text
             return dict(answer.json())
 
-        tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": [],
+        tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": []})
+        tid = tenant["tenantId"]
+        mailed = post("/v1/tenants", {"name": "Mailed Pages", "allowedOrigins": [],
                                       "privacyContacts": [{"email": "dpo@pages.example",
                                                            "events": ["incident.notice"]}]})
-        tid = tenant["tenantId"]
         hook = post(f"/v1/tenants/{tid}/webhooks",
                     {"url": "http://127.0.0.1:9/closed", "events": ["dsar.received"]})
         leaving = post("/v1/tenants", {"name": "Leaving Ltd", "region": "eu", "allowedOrigins": []})
@@ -64,7 +65,7 @@ def seeded(console_host: HostProcess) -> dict[str, str]:
                 "nature": "an export sent to the wrong recipient",
                 "systems": ["support console"],
                 "categories": ["contact"],
-                "tenantIds": [tid],
+                "tenantIds": [tid, mailed["tenantId"]],  # mailed to the second one's contact
                 "measures": {"taken": ["recipient deleted it"], "proposed": []},
                 "contact": "DPO desk",
             },
@@ -303,7 +304,8 @@ def test_a_ceiling_refusal_is_shown_beside_the_form(
     page = everyone.open(f"/t/{seeded['tenant']}/settings", "Change settings")
     page.get_by_label("audit (days)").fill("30")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".error-summary")).to_contain_text("audit retention cannot be below 90")
+    settings = page.locator("form", has=page.get_by_label("audit (days)"))
+    expect(settings.locator(".error-summary")).to_contain_text("audit retention cannot be below 90")
 
 
 def test_offboarding_is_scheduled_from_its_page(
