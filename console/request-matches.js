@@ -34,10 +34,10 @@ export function matchesSection(r, tenantId, ops, refresh) {
     h('code', { class: 'small' }, m.subjectRef), m.matchedBy.map(label).join(', '), String(m.records),
     m.firstSeen ? h('span', {}, when(m.firstSeen, true), ' to ', when(m.lastSeen, true)) : '—',
     m.excluded ? h('span', {}, h('strong', {}, 'Left out'), m.exclusionReason ? `: ${m.exclusionReason}` : '') : 'Included',
-    may && !m.excluded ? excludeForm(r, tenantId, m, i, refresh) : '',
-  ]);
+    may ? (!m.excluded && excludeForm(r, tenantId, m, i, refresh)) || '' : null,
+  ].filter((cell) => cell !== null));
   return [h('h2', {}, 'Who the identifiers found'),
     h('p', {}, 'Check that each match is the requester before anyone decides; leave a wrong one out.'),
     (r.matchesIncompleteFor || []).length ? h('p', { class: 'hint' }, `Too many records to list for: ${r.matchesIncompleteFor.map(label).join(', ')}.`) : null,
-    table('Matches', ['Person (pseudonymous id)', 'Found by', 'Records', 'Data collected', 'In the work', 'Action'], rows, 'The identifiers found nobody.')];
+    table('Matches', ['Person (pseudonymous id)', 'Found by', 'Records', 'Data collected', 'In the work', ...(may ? ['Action'] : [])], rows, 'The identifiers found nobody.')];
 }

@@ -82,6 +82,7 @@ def test_a_webhook_secret_is_shown_once_and_signs_what_the_endpoint_receives(
     page.get_by_role("button", name="Add webhook").click()
     expect(page.locator(".error-summary")).to_contain_text("must resolve to public addresses only")
     expect(page.locator("[data-field=url] .field-error")).to_be_visible()
+    assert api.call("GET", f"/v1/tenants/{tid}/webhooks")["items"] == [], "nothing stored"
 
     page.get_by_label("Endpoint URL").fill(receiver.url)
     page.get_by_role("button", name="Add webhook").click()

@@ -258,3 +258,11 @@ def test_each_lead_shows_its_consent_and_every_contact_downloads_as_csv(
     header, row = csv.strip().splitlines()
     assert header.startswith("contactId,subjectId,createdAt,email") and "consentGranted" in header
     assert "lead@leads.example" in row and row.endswith(",true,callback,2026-01,")  # not withdrawn
+
+
+def test_no_personal_value_reached_an_address_the_browser_requested(console: Console) -> None:
+    """Run last in this module: every request its pages made, identifiers typed or shown."""
+    assert console.requests, "the module's pages made requests"
+    for value in ("family@careful.example", "broken@shop.example", "lead@leads.example",
+                  "dpo@settled.example", "team@settled.example", "family", "lead@"):
+        assert not [u for u in console.requests if value in u], value
