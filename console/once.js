@@ -22,7 +22,7 @@ export function shownOnce(holder, { title, facts, warning, label, value, copy, n
     h('div', { class: 'form-group' }, h('label', { class: 'label', for: id }, label),
       h('input', { class: 'input input--key', id, readonly: true, value, spellcheck: 'false', autocomplete: 'off' })),
     h('div', { class: 'button-group' }, copyButton, next, copied));
-  const title2 = holder.querySelector('h2');
-  title2.setAttribute('tabindex', '-1');
-  title2.focus();
+  const announced = holder.querySelector('h2');
+  announced.setAttribute('tabindex', '-1');
+  announced.focus();
 }

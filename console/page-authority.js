@@ -2,7 +2,7 @@
 // enforcement asked for, recording a new one, and updating its gag order or its answer. Each
 // tenant concerned is told at once, or when a gag order lapses or is lifted.
 
-import { api } from './api.js';
+import { ApiError, api } from './api.js';
 import { banner, clear, h, label, link, summary, table, tag, when } from './dom.js';
 import { form } from './forms.js';
 import { ROLE, can } from './session.js';
@@ -27,14 +27,20 @@ function gagWords(gag) {
   return gag.until ? h('span', {}, 'Until ', when(gag.until)) : 'Until lifted';
 }
 
-const gagFields = (hint) => [
-  { name: 'gag', label: 'Gag order', type: 'radios', value: 'none', options: GAGS, hint },
-  { name: 'gagUntil', path: '/gag/until', label: 'Gag order ends (UTC, for a dated order)', type: 'datetime-local', width: 'medium' },
+const gagFields = (hint, gag = { ordered: false }) => [
+  { name: 'gag', label: 'Gag order', type: 'radios', value: gag.ordered ? (gag.until ? 'until' : 'open') : 'none', options: GAGS, hint },
+  { name: 'gagUntil', path: '/gag/until', label: 'Gag order ends (UTC, for a dated order)', type: 'datetime-local', width: 'medium', value: gag.until ? gag.until.slice(0, 16) : '' },
 ];
 
+// A dated order needs its date: without one the API would read "until lifted", not what was meant.
 function gagBody(v) {
   if (v.gag === 'none') return { ordered: false };
-  return v.gag === 'until' ? { ordered: true, until: utc(v.gagUntil) } : { ordered: true };
+  if (v.gag !== 'until') return { ordered: true };
+  if (!v.gagUntil) {
+    const message = 'Enter when the gag order ends';
+    throw new ApiError(400, { detail: message, errors: [{ path: '/gag/until', message }] });
+  }
+  return { ordered: true, until: utc(v.gagUntil) };
 }
 
 export async function register(params, el) {
@@ -78,7 +84,7 @@ function updateForms(r) {
     go(`#/authority/${r.requestId}`);
   };
   const gag = form({
-    fields: gagFields('Lifting the order tells the tenants now.').map((f) => (f.name === 'gag' ? { ...f, value: r.gag.ordered ? (r.gag.until ? 'until' : 'open') : 'none' } : f)),
+    fields: gagFields('Lifting the order tells the tenants now.', r.gag),
     submitText: 'Update the gag order',
     submit: (v) => patch('Gag order updated.')({ gag: gagBody(v) }),
   });

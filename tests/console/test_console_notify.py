@@ -165,9 +165,10 @@ def test_a_tenant_acknowledges_its_breach_notice_only_once_it_was_sent(
 
 
 def test_an_authority_request_reaches_the_tenant_once_its_gag_order_is_lifted(
-    admin: Person, platform: Person, shops: dict[str, str]
+    admin: Person, platform: Person, api: Api, shops: dict[str, str]
 ) -> None:
     tid = shops["requested"]
+    recorded = api.call("GET", "/v1/authority-requests")["items"]
     page = platform.open("/authority", "Authority requests")
     page.get_by_role("link", name="Record a request").click()
     platform.ready("Record an authority request")
@@ -176,6 +177,10 @@ def test_an_authority_request_reaches_the_tenant_once_its_gag_order_is_lifted(
     page.get_by_label("Received at (UTC)").fill("2026-11-28T09:00")
     page.get_by_label("Tenants concerned").fill(tid)
     page.get_by_label("contact", exact=True).check()
+    page.get_by_label("A gag order until a date").check()
+    page.get_by_role("button", name="Record the request").click()
+    expect(page.locator(".error-summary")).to_contain_text("Enter when the gag order ends")
+    assert api.call("GET", "/v1/authority-requests")["items"] == recorded, "nothing recorded"
     page.get_by_label("A gag order until it is lifted").check()
     page.get_by_role("button", name="Record the request").click()
     platform.ready("Authority request")
