@@ -106,17 +106,14 @@ def _clock_agrees(args: argparse.Namespace, data_dir: Path) -> bool:
     return True
 
 
-def _mailbox(host: EmbeddedHost) -> list[BaseRoute]:
-    """The console's Mailbox page reads the embedded mailer's files (``/.local/mailbox``)."""
+def _mailbox(host: EmbeddedHost, data_dir: Path) -> list[BaseRoute]:
+    """The console's Mailbox page reads the embedded mailer's files (``/.local/mailbox``):
+    ``<data dir>/mailbox`` with ``PRIVACY_MAIL_BACKEND=mailbox``, the default."""
     from infra.embedded_host.mailbox_routes import mailbox_routes
-    from shared.settings import get_settings
 
-    settings = get_settings()
-    if settings.mail_backend != "mailbox":
+    if os.environ.get("PRIVACY_MAIL_BACKEND", "mailbox").lower() != "mailbox":
         return []
-    return mailbox_routes(
-        settings.data_dir / "mailbox", host.keys, settings.dev_auth, settings.tenant_groups
-    )
+    return mailbox_routes(data_dir / "mailbox", host.keys, trusted=dev_auth_on())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         durable_hub=hub, origin=local_origin(args.host, args.port),
                         loopback_only=is_loopback(args.host))
     host.add_routes(clock_extension(clock, host.keys, [host.wake_timers]))
-    host.add_routes(_mailbox(host))
+    host.add_routes(_mailbox(host, data_dir))
     logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
                 extra={"file": str(data_dir / MASTER_KEY_FILE)})
     app: ASGIApp = host.asgi_app()

@@ -6,8 +6,8 @@ to the app (the app in Azure has no mailbox, so there they answer 404 and the co
 page). The mail goes to every tenant's privacy contacts and to the platform's on-call address,
 so reading it takes what the platform's own views take: Platform.Admin granted for every
 tenant, computed by the app's own grant function from the principal that dev auth trusts (the
-Easy Auth session's, locally), or the host's master key for scripts. With dev auth off, only
-the key opens it.
+Easy Auth session's, locally; its roles and tenants claims, as no Entra group reaches a local
+sign-in), or the host's master key for scripts. With dev auth off, only the key opens it.
 
 A message is named by its file's stem and found among the listed files: no path is ever built
 from what the caller sends. Only the text part and attachment names, types and sizes are
@@ -17,7 +17,6 @@ returned, never a file's bytes; nothing of a message is logged.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -92,26 +91,22 @@ def message(path: Path) -> dict[str, Any]:
     return summary(path) | {"text": text, "attachments": attachments}
 
 
-def _denied(
-    request: Request, keys: HostKeys, trusted: bool, groups: Mapping[str, list[str]]
-) -> Response | None:
+def _denied(request: Request, keys: HostKeys, trusted: bool) -> Response | None:
     """None for the master key or a Platform.Admin for every tenant; a problem otherwise."""
     if keys.allows("admin", presented_key(request)):
         return None
     try:
-        authorize(request.headers, trusted, [Role.PLATFORM_ADMIN], None, dict(groups))
+        authorize(request.headers, trusted, [Role.PLATFORM_ADMIN])
     except ApiError as exc:
         return problem(exc.status, exc.title, _HEADERS, detail=exc.detail)
     return None
 
 
-def mailbox_routes(
-    directory: Path, keys: HostKeys, trusted: bool, groups: Mapping[str, list[str]]
-) -> list[BaseRoute]:
+def mailbox_routes(directory: Path, keys: HostKeys, *, trusted: bool) -> list[BaseRoute]:
     """``trusted``: whether the principal header is believed (dev auth), as for the API."""
 
     async def listing(request: Request) -> Response:
-        if denied := _denied(request, keys, trusted, groups):
+        if denied := _denied(request, keys, trusted):
             return denied
         raw = request.query_params.get("limit", str(DEFAULT_LIMIT))
         if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
@@ -120,7 +115,7 @@ def mailbox_routes(
         return JSONResponse({"items": items}, headers=_HEADERS)
 
     async def one(request: Request) -> Response:
-        if denied := _denied(request, keys, trusted, groups):
+        if denied := _denied(request, keys, trusted):
             return denied
         wanted = request.path_params["id"]
         found = next((p for p in _files(directory) if p.stem == wanted), None)

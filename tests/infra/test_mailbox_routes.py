@@ -43,7 +43,7 @@ def mail(box: Path, message_id: str, subject: str, at: int, attachments: int = 0
 
 
 def client(box: Path, trusted: bool = True) -> TestClient:
-    app = Starlette(routes=mailbox_routes(box, KEYS, trusted, {}))
+    app = Starlette(routes=mailbox_routes(box, KEYS, trusted=trusted))
     return TestClient(app, base_url="http://127.0.0.1:7071")
 
 
