@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.app_client import principal
 from tests.conftest import ORIGIN, visitor_secret
-from tests.e2e.helpers import widget
+from tests.e2e.helpers import wait_for, widget
 from tests.e2e.host_process import HostProcess
 
 ROLES = ["Platform.Admin", "Privacy.Admin", "Privacy.Operator", "Support.Agent", "Auditor"]
@@ -86,3 +87,48 @@ class Api:
     def audit(self, tenant_id: str, action: str) -> list[dict[str, Any]]:
         path = f"/v1/tenants/{tenant_id}/audit?action={action}&limit=100"
         return list(self.call("GET", path)["items"])
+
+
+def seed_pages(api: Api, host: HostProcess) -> dict[str, str]:
+    """A tenant with a hold, a request and a webhook (to a closed port: its delivery retries),
+    one offboarding, an incident affecting it and a tenant with a privacy contact (mailed the
+    notice), an authority request and a proposed subprocessor change: a page of each kind."""
+    tid = api.post("/v1/tenants", {"name": "Pages Shop", "allowedOrigins": []})["tenantId"]
+    mailed = api.tenant("Mailed Pages", privacyContacts=[
+        {"email": "dpo@pages.example", "events": ["incident.notice"]}])["tenantId"]
+    hook = api.post(f"/v1/tenants/{tid}/webhooks",
+                    {"url": "http://127.0.0.1:9/closed", "events": ["dsar.received"]})
+    leaving = api.post("/v1/tenants", {"name": "Leaving Ltd", "allowedOrigins": []})["tenantId"]
+    api.post(f"/v1/tenants/{leaving}/offboarding", {"contractEnd": "2031-01-01T00:00:00Z"})
+    api.post(f"/v1/tenants/{tid}/legal-holds", {"scope": "tenant", "reason": "claim 2026-17"})
+    request = api.post(f"/v1/tenants/{tid}/dsar",
+                       {"type": "erasure", "identifiers": {"email": "pages@example.org"}})
+    incident = api.post("/v1/incidents", {
+        "detectedAt": "2026-11-30T08:00:00Z", "startedAt": "2026-11-30T07:00:00Z",
+        "nature": "an export sent to the wrong recipient", "systems": ["support console"],
+        "categories": ["contact"], "tenantIds": [tid, mailed],  # the second one is mailed
+        "measures": {"taken": ["recipient deleted it"], "proposed": []}, "contact": "DPO desk",
+    })["incidentId"]
+    api.post("/v1/subprocessors/changes", {"kind": "add", "subprocessor": {
+        "name": "Mailer Inc", "purpose": "callback confirmations", "location": "EU (Ireland)",
+        "dataCategories": ["contact"], "transferSafeguard": "processing in the EU"}})
+    authority = api.post("/v1/authority-requests", {
+        "authority": "Regional court, case 41/26", "legalBasis": "Code of criminal procedure",
+        "receivedAt": "2026-11-29T10:00:00Z", "tenantIds": [tid], "categories": ["contact"],
+    })
+    return {
+        "tenant": tid, "leaving": leaving, "request": request["requestId"], "incident": incident,
+        "webhook": hook["webhookId"], "authority": authority["requestId"],
+        "mail": notice_mail(host, incident).stem,
+    }
+
+
+def notice_mail(host: HostProcess, incident_id: str) -> Path:
+    """The breach notice the local mailer wrote to a tenant's privacy contact."""
+
+    def written() -> Path | None:
+        mails = sorted((host.data_dir / "mailbox").glob("*.eml"))
+        return next((m for m in mails if incident_id in m.read_text()), None)
+
+    found: Path = wait_for(written, what="the breach notice e-mail")
+    return found

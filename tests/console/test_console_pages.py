@@ -6,8 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.app_client import principal
 from tests.console.driver import Console, Person
-from tests.e2e.helpers import wait_for
+from tests.console.seeding import Api, seed_pages
 from tests.e2e.host_process import HostProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -27,81 +25,11 @@ def header(*roles: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def seeded(console_host: HostProcess) -> dict[str, str]:
-    """A tenant with a hold, a request and a webhook (to a closed port: its delivery retries),
-    one offboarding, an incident affecting it and a tenant with a privacy contact (mailed the
-    notice), an authority request and a proposed subprocessor change, made through the API by
-    someone else than the person browsing."""
-    admin = header(*ROLES)
-    with httpx.Client(base_url=f"{console_host.url}/api", headers=admin, timeout=15) as api:
-
-        def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            answer = api.post(path, json=body)
-            assert answer.is_success, answer.text
-            return dict(answer.json())
-
-        tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": []})
-        tid = tenant["tenantId"]
-        mailed = post("/v1/tenants", {"name": "Mailed Pages", "allowedOrigins": [],
-                                      "privacyContacts": [{"email": "dpo@pages.example",
-                                                           "events": ["incident.notice"]}]})
-        hook = post(f"/v1/tenants/{tid}/webhooks",
-                    {"url": "http://127.0.0.1:9/closed", "events": ["dsar.received"]})
-        leaving = post("/v1/tenants", {"name": "Leaving Ltd", "region": "eu", "allowedOrigins": []})
-        post(
-            f"/v1/tenants/{leaving['tenantId']}/offboarding",
-            {"contractEnd": "2031-01-01T00:00:00Z"},
-        )
-        post(f"/v1/tenants/{tid}/legal-holds", {"scope": "tenant", "reason": "claim 2026-17"})
-        request = post(
-            f"/v1/tenants/{tid}/dsar",
-            {"type": "erasure", "identifiers": {"email": "pages@example.org"}},
-        )
-        incident = post(
-            "/v1/incidents",
-            {
-                "detectedAt": "2026-11-30T08:00:00Z",
-                "startedAt": "2026-11-30T07:00:00Z",
-                "nature": "an export sent to the wrong recipient",
-                "systems": ["support console"],
-                "categories": ["contact"],
-                "tenantIds": [tid, mailed["tenantId"]],  # mailed to the second one's contact
-                "measures": {"taken": ["recipient deleted it"], "proposed": []},
-                "contact": "DPO desk",
-            },
-        )
-        spec = {
-            "name": "Mailer Inc",
-            "purpose": "callback confirmations",
-            "location": "EU (Ireland)",
-            "dataCategories": ["contact"],
-            "transferSafeguard": "processing in the EU",
-        }
-        post("/v1/subprocessors/changes", {"kind": "add", "subprocessor": spec})
-        authority = post("/v1/authority-requests", {
-            "authority": "Regional court, case 41/26", "legalBasis": "Code of criminal procedure",
-            "receivedAt": "2026-11-29T10:00:00Z", "tenantIds": [tid], "categories": ["contact"],
-        })
-    return {
-        "tenant": tid,
-        "leaving": leaving["tenantId"],
-        "request": request["requestId"],
-        "incident": incident["incidentId"],
-        "webhook": hook["webhookId"],
-        "authority": authority["requestId"],
-        "mail": notice_mail(console_host, incident["incidentId"]).stem,
-    }
-
-
-def notice_mail(host: HostProcess, incident_id: str) -> Path:
-    """The breach notice the local mailer wrote to the tenant's privacy contact."""
-
-    def written() -> Path | None:
-        mails = sorted((host.data_dir / "mailbox").glob("*.eml"))
-        return next((m for m in mails if incident_id in m.read_text()), None)
-
-    found: Path = wait_for(written, what="the breach notice e-mail")
-    return found
+def seeded(console_host: HostProcess) -> Iterator[dict[str, str]]:
+    """Every page's data, made through the API by someone else than the person browsing."""
+    api = Api.on(console_host)
+    yield seed_pages(api, console_host)
+    api.client.close()
 
 
 def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
