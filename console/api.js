@@ -32,19 +32,22 @@ const listeners = new Set();
 // Called with the error whenever the API says the session is gone (401).
 export function onSignedOut(listener) { listeners.add(listener); }
 
-export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Accept: 'application/json' };
+// One call to the service: JSON in, the answer out (JSON, text, or null for 204); a failure
+// becomes an ApiError with words. `url` is absolute on this origin (the API, or the embedded
+// host's own routes such as /.local/mailbox).
+async function call(url, { method = 'GET', body, accept = 'application/json' } = {}) {
+  const headers = { Accept: accept };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(`/api${path}`, {
+    response = await fetch(url, {
       method, headers, credentials: 'same-origin', cache: 'no-store', redirect: 'follow',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0);
   }
-  if (response.status === 204) return null;
+  if (response.status === 204) return { data: null, response };
   const type = response.headers.get('content-type') || '';
   const data = type.includes('json') ? await response.json().catch(() => ({})) : await response.text();
   if (!response.ok) {
@@ -52,7 +55,22 @@ export async function api(path, { method = 'GET', body } = {}) {
     if (response.status === 401) listeners.forEach((l) => l(error));
     throw error;
   }
-  return data;
+  return { data, response };
+}
+
+export async function api(path, options = {}) {
+  return (await call(`/api${path}`, options)).data;
+}
+
+// The embedded host's own routes (not the app's): absent in Azure, where they answer 404.
+export async function host(path) {
+  return (await call(path)).data;
+}
+
+// A text answer (CSV) and the header that names its next page.
+export async function text(path, accept, next = 'X-Continuation') {
+  const { data, response } = await call(`/api${path}`, { accept });
+  return { body: String(data ?? ''), continuation: response.headers.get(next) };
 }
 
 // Every page of a listing that pages with a continuation token.
@@ -66,15 +84,28 @@ export async function* pages(path, params = {}) {
   } while (continuation);
 }
 
-let documented = null;
+let described = null;
+// The API's own description (fetched once): which operations exist, and the values an enum
+// allows, so the console follows the API instead of copying its lists.
+export function openapi() {
+  if (!described) described = api('/v1/openapi.json');
+  return described;
+}
+
 // Which operations the API documents ("post /api/v1/…/verification"): actions appear in the
 // console only once the API has them.
 export async function operations() {
-  if (!documented) {
-    documented = api('/v1/openapi.json').then((doc) => new Set(Object.entries(doc.paths)
-      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))));
-  }
-  return documented;
+  const doc = await openapi();
+  return new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+}
+
+const resolve = (doc, schema) => (schema?.$ref ? doc.components.schemas[schema.$ref.split('/').pop()] : schema);
+
+// The event types a webhook may subscribe to, as the API's schema lists them today.
+export async function eventTypes() {
+  const doc = await openapi();
+  const body = doc.paths['/api/v1/tenants/{tenantId}/webhooks'].post.requestBody.content['application/json'].schema;
+  return resolve(doc, resolve(doc, body).properties.events.items).enum;
 }
 
 export const tenantPath = (tenantId, rest = '') => `/v1/tenants/${encodeURIComponent(tenantId)}${rest}`;

@@ -14,6 +14,11 @@ import * as audit from './page-audit.js';
 import * as incidents from './page-incidents.js';
 import * as register from './page-subprocessors.js';
 import * as records from './page-records.js';
+import * as settings from './page-settings.js';
+import * as webhooks from './page-webhooks.js';
+import * as notices from './page-notices.js';
+import * as authority from './page-authority.js';
+import * as mailbox from './page-mailbox.js';
 
 const T = '/t/([^/]+)';
 const ROUTES = [
@@ -21,7 +26,12 @@ const ROUTES = [
   [/^\/tenants$/, tenants.list],
   [/^\/tenants\/new$/, tenants.create],
   [new RegExp(`^${T}$`), tenants.overview],
-  [new RegExp(`^${T}/settings$`), tenants.settings],
+  [new RegExp(`^${T}/settings$`), settings.settings],
+  [new RegExp(`^${T}/webhooks$`), webhooks.list],
+  [new RegExp(`^${T}/webhooks/new$`), webhooks.add],
+  [new RegExp(`^${T}/webhooks/([^/]+)$`), webhooks.detail],
+  [new RegExp(`^${T}/notices$`), notices.notices],
+  [new RegExp(`^${T}/notices/([^/]+)$`), notices.breach],
   [new RegExp(`^${T}/requests$`), requests.queue],
   [new RegExp(`^${T}/requests/new$`), requests.start],
   [new RegExp(`^${T}/requests/([^/]+)$`), request.page],
@@ -36,6 +46,11 @@ const ROUTES = [
   [/^\/incidents\/new$/, incidents.report],
   [/^\/incidents\/([^/]+)$/, incidents.detail],
   [/^\/subprocessors$/, register.platform],
+  [/^\/authority$/, authority.register],
+  [/^\/authority\/new$/, authority.record],
+  [/^\/authority\/([^/]+)$/, authority.detail],
+  [/^\/mailbox$/, mailbox.list],
+  [/^\/mailbox\/([^/]+)$/, mailbox.message],
 ];
 
 // Tenant pages and who may open them (as the API's routes decide).
@@ -47,11 +62,14 @@ const TENANT_PAGES = [
   ['/offboarding', 'Offboarding', [ROLE.ADMIN, ROLE.PLATFORM]],
   ['/audit', 'Audit trail', [ROLE.AUDITOR, ROLE.ADMIN]],
   ['/subprocessors', 'Subprocessor changes', [ROLE.ADMIN]],
+  ['/webhooks', 'Webhooks', [ROLE.ADMIN]],
+  ['/notices', 'Notices', [ROLE.ADMIN]],
   ['/records', 'Records of processing', null],
 ];
 
 const main = () => document.getElementById('main');
 let firstRender = true;
+let hasMailbox = false; // the embedded host's mailbox (local runs), for platform admins
 
 function renderWho() {
   const who = document.getElementById('who');
@@ -71,7 +89,10 @@ function renderNav(path, tenantId) {
   const nav = document.getElementById('nav');
   if (!session.signedIn) { clear(nav); return; }
   const global = [navItem('#/tenants', 'Tenants', path)];
-  if (can(ROLE.PLATFORM)) global.push(navItem('#/incidents', 'Incidents', path), navItem('#/subprocessors', 'Subprocessors', path));
+  if (can(ROLE.PLATFORM)) {
+    global.push(navItem('#/incidents', 'Incidents', path), navItem('#/subprocessors', 'Subprocessors', path), navItem('#/authority', 'Authority requests', path));
+  }
+  if (hasMailbox) global.push(navItem('#/mailbox', 'Mailbox', path));
   const lists = [h('ul', { class: 'nav__list' }, global)];
   if (tenantId && rolesIn(tenantId).size) {
     const name = session.tenants.get(tenantId)?.name || tenantId;
@@ -147,6 +168,7 @@ async function start() {
     }
   }
   renderWho();
+  if (session.signedIn) hasMailbox = await mailbox.available();
   window.addEventListener('hashchange', route);
   await route();
 }

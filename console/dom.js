@@ -79,7 +79,7 @@ const TAGS = {
   running: 'purple', completed: 'green', rejected: 'grey', cancelled: 'grey', failed: 'red', active: 'green', offboarding: 'yellow', offboarded: 'grey',
   pending: 'yellow', sent: 'blue', acknowledged: 'green', proposed: 'yellow', valid: 'green',
   broken: 'red', scheduled: 'blue', export_available: 'yellow', purging: 'purple', purged: 'grey',
-  closed: 'grey', escalated: 'red',
+  closed: 'grey', escalated: 'red', retrying: 'yellow', delivered: 'green', open: 'yellow', answered: 'green',
 };
 
 export const label = (value) => String(value ?? '').replaceAll('_', ' ');

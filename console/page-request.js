@@ -12,6 +12,8 @@ import { ROLE, can, isMe } from './session.js';
 import { announce, heading, isCurrent } from './shell.js';
 import { FINISHED, typeName } from './page-requests.js';
 import { tenantName } from './page-tenants.js';
+import { recordingsSection } from './recordings.js';
+import { matchesSection } from './request-matches.js';
 
 const R = '/api/v1/tenants/{tenantId}/dsar/{requestId}';
 const OPEN = new Set(['received', 'awaiting_approval', 'awaiting_requester']);
@@ -143,9 +145,11 @@ function render(el, r, tenantId, ops, refresh) {
       ['Started by', r.startedBy ? (isMe(r.startedBy) ? 'You' : r.startedBy) : 'The visitor'],
       r.progress && Object.keys(r.progress).length ? ['Progress', Object.entries(r.progress).map(([k, v]) => `${label(k)}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ')] : null]),
     h('h2', {}, 'Timeline'), timeline(r),
+    matchesSection(r, tenantId, ops, refresh),
     h('h2', {}, 'What you can do now'),
     actions.length ? h('div', { class: 'actions' }, actions.map((a) => actionPanel(a, r, tenantId, refresh))) : h('p', { id: 'no-actions' }, waitingWords(r, tenantId, ops)),
     results(r, tenantId),
+    recordingsSection(r, tenantId),
     h('p', {}, link(`#/t/${tenantId}/requests`, 'Back to the requests')));
 }
 

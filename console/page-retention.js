@@ -7,6 +7,11 @@ import { ROLE, can } from './session.js';
 import { announce, go, heading } from './shell.js';
 import { tenantName } from './page-tenants.js';
 
+const MODES = {
+  export_then_delete: 'Export, then delete: the export can be downloaded for 30 days after the end of the contract, then everything is deleted (consent proof after 3 years).',
+  delete_now: 'Delete at the end of the contract: everything is deleted then, consent proof included, without an export (data under a legal hold stays).',
+};
+
 const endOfDay = (date) => (date ? `${date}T23:59:59Z` : undefined);
 
 function holdForm(tenantId) {
@@ -62,7 +67,8 @@ export async function holds({ tenantId }, el) {
 function plan(tenantId, o) {
   const download = `/api${tenantPath(tenantId, '/offboarding/export')}`;
   return [
-    summary([['Phase', tag(o.phase)], ['Contract end', when(o.contractEnd)], ['Export available until', when(o.exportAvailableUntil)],
+    summary([['Phase', tag(o.phase)], ['What happens', MODES[o.mode || 'export_then_delete']], ['Contract end', when(o.contractEnd)],
+      o.mode === 'delete_now' ? null : ['Export available until', when(o.exportAvailableUntil)],
       ['Consent proof deleted', when(o.consentPurgeAt, true)]]),
     o.phase === 'export_available' && can(ROLE.ADMIN, tenantId)
       ? h('p', {}, h('a', { class: 'button', href: download, download: `${tenantId}-export.zip` }, 'Download the export (zip)')) : null,
@@ -79,12 +85,14 @@ export async function offboarding({ tenantId }, el) {
     if (error.status !== 404) throw error;
   }
   const schedule = can(ROLE.ADMIN, tenantId) && !current ? [h('h2', {}, 'Schedule offboarding'),
-    h('p', {}, 'From the contract end the widget stops collecting; the export is available for 30 days, then everything is deleted and a certificate issued.'),
+    h('p', {}, 'From the contract end the widget stops collecting; then, as the customer chose, the export is available for 30 days before everything is deleted, or everything is deleted at once. A certificate is issued either way.'),
     form({
-      fields: [{ name: 'contractEnd', label: 'Contract end', type: 'date', width: 'medium', required: 'Enter the contract end date' }],
+      fields: [{ name: 'contractEnd', label: 'Contract end', type: 'date', width: 'medium', required: 'Enter the contract end date' },
+        { name: 'mode', label: 'What happens to the data', type: 'radios', value: 'export_then_delete', options: [['export_then_delete', 'Export, then delete (the customer gets its data back)'], ['delete_now', 'Delete at the end of the contract, without an export']],
+          hint: 'The customer chooses: its data back, or deleted. Deletion cannot be undone.' }],
       submitText: 'Schedule offboarding',
       submit: async (v) => {
-        await api(tenantPath(tenantId, '/offboarding'), { method: 'POST', body: { contractEnd: `${v.contractEnd}T00:00:00Z` } });
+        await api(tenantPath(tenantId, '/offboarding'), { method: 'POST', body: { contractEnd: `${v.contractEnd}T00:00:00Z`, mode: v.mode } });
         announce('Offboarding scheduled.');
         go(`#/t/${tenantId}/offboarding`);
       },

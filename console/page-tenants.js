@@ -4,6 +4,7 @@
 import { api, tenantPath } from './api.js';
 import { banner, button, clear, days, h, label, link, pager, summary, table, tag, when } from './dom.js';
 import { form } from './forms.js';
+import { shownOnce } from './once.js';
 import { ROLE, can, loadTenants, session } from './session.js';
 import { announce, go, heading, isCurrent } from './shell.js';
 
@@ -59,24 +60,15 @@ export async function create(params, el) {
 }
 
 function showKey(holder, created) {
-  const keyId = 'widget-key';
-  const copied = h('span', { class: 'hint', role: 'status' });
-  const copy = button('Copy the key', async () => {
-    const input = document.getElementById(keyId);
-    input.select();
-    try { await navigator.clipboard.writeText(input.value); copied.textContent = 'Copied.'; } catch { copied.textContent = 'Press Ctrl+C (or Cmd+C) to copy the selected key.'; }
-  }, 'button--secondary');
-  clear(holder, banner('success', 'Tenant created',
-    h('p', {}, 'Tenant id: ', h('code', {}, created.tenantId), ` (region ${created.region}).`)),
-  h('div', { class: 'warning' }, h('strong', { class: 'warning__text' }, 'This widget key is shown only once. Copy it now into the widget\'s configuration: it cannot be shown again, only replaced.')),
-  h('div', { class: 'form-group' }, h('label', { class: 'label', for: keyId }, 'Widget key'),
-    h('input', { class: 'input input--key', id: keyId, readonly: true, value: created.widgetKey, spellcheck: 'false' })),
-  h('div', { class: 'button-group' }, copy, link(`#/t/${created.tenantId}`, 'Open the tenant'), copied));
-  holder.querySelector('h2').setAttribute('tabindex', '-1');
-  holder.querySelector('h2').focus();
+  shownOnce(holder, {
+    title: 'Tenant created',
+    facts: h('p', {}, 'Tenant id: ', h('code', {}, created.tenantId), ` (region ${created.region}).`),
+    warning: 'This widget key is shown only once. Copy it now into the widget\'s configuration: it cannot be shown again, only replaced.',
+    label: 'Widget key', value: created.widgetKey, copy: 'Copy the key', next: link(`#/t/${created.tenantId}`, 'Open the tenant'),
+  });
 }
 
-async function limits() {
+export async function limits() {
   const body = await api('/v1/retention-limits');
   return new Map(body.categories.map((c) => [c.category, c]));
 }
@@ -94,6 +86,20 @@ function jobSummary(job) {
     ['Documents examined', String(job.processed)], ['Records re-stamped', String(job.restamped)],
     ['Records deleted', String(job.deleted)], ['Requested', when(job.requestedAt)],
     ['Last progress', when(job.updatedAt)], ['Completed', when(job.completedAt)],
+  ]);
+}
+
+const seenBySupport = (sees) => ['name', 'message'].filter((k) => sees?.[k]).map((k) => `contact ${k}s`);
+
+function workflowSummary(tenant) {
+  const contacts = tenant.privacyContacts || [];
+  return summary([
+    ['Erasure waiting period', tenant.erasureWaitingDays ? `${days(tenant.erasureWaitingDays)} (cancellable meanwhile)` : 'None: an approved erasure runs at once'],
+    ['Request records kept', `${days(tenant.dsrRecordDays)} after a request ends, then its identifiers and notes are deleted`],
+    ['Privacy contacts', contacts.length ? h('ul', { class: 'plain' }, contacts.map((c) => h('li', {}, c.email, h('span', { class: 'small' }, ` (${c.events.length} event${c.events.length === 1 ? '' : 's'})`)))) : 'None'],
+    ['Support agents see in full', seenBySupport(tenant.supportSees).join(' and ') || 'Nothing: every contact detail is masked'],
+    ['Contract (DPA version)', tenant.dpaVersion || 'Not recorded'],
+    ['Window to object to a subprocessor', days(tenant.objectionWindowDays)],
   ]);
 }
 
@@ -116,49 +122,9 @@ export async function overview({ tenantId, token }, el) {
       ['Visitor IP addresses', label(tenant.ipPolicy)], ['Call recording', tenant.recordingEnabled ? 'On' : 'Off'],
       ['Rate limit', tenant.rateLimit ? `${tenant.rateLimit.perSecond} per second, bursts of ${tenant.rateLimit.burst}` : 'The platform default'],
       ['Default country', tenant.defaultCountry], ['Query parameters kept', (tenant.queryAllowlist || []).join(', ') || 'None']]),
+    h('h2', {}, 'Requests, notices and contract'), workflowSummary(tenant),
     h('h2', {}, 'Retention'), retentionTable(tenant, byCategory),
     h('h3', {}, 'Re-stamping job'), job, h('p', {}, refresh));
-}
-
-function retentionFields(tenant, byCategory) {
-  return [...byCategory.values()].map((c) => ({
-    name: `retention.${c.category}`, path: `/retention/${c.category}`, label: `${label(c.category)} (days)`, type: 'number', width: 'short',
-    inputmode: 'numeric', min: c.minimumDays, max: c.ceilingDays, value: tenant.retention?.[c.category] ?? '',
-    hint: `Leave empty for the default (${days(c.defaultDays, c.category)}). From ${c.minimumDays} to ${c.ceilingDays} days.`,
-  }));
-}
-
-function settingsBody(tenant, v, byCategory) {
-  const body = { allowedOrigins: lines(v.allowedOrigins), ipPolicy: v.ipPolicy, recordingEnabled: v.recordingEnabled.includes('on') };
-  if (v.perSecond && v.burst) body.rateLimit = { perSecond: Number(v.perSecond), burst: Number(v.burst) };
-  const retention = {};
-  for (const c of byCategory.keys()) if (v[`retention.${c}`]) retention[c] = Number(v[`retention.${c}`]);
-  if (JSON.stringify(retention) !== JSON.stringify(tenant.retention || {})) body.retention = retention;
-  return body;
-}
-
-export async function settings({ tenantId }, el) {
-  const [tenant, byCategory] = await Promise.all([api(tenantPath(tenantId)), limits()]);
-  const fields = [
-    { name: 'allowedOrigins', path: '/allowedOrigins', label: 'Allowed origins', type: 'textarea', hint: 'One per line, like https://shop.example.', value: tenant.allowedOrigins.join('\n'), format: 'Enter each origin as a web address like https://shop.example, one per line' },
-    { name: 'ipPolicy', label: 'Visitor IP addresses', type: 'radios', value: tenant.ipPolicy, options: [['truncate', 'Truncate'], ['hash', 'Hash'], ['keep', 'Keep in full']] },
-    { name: 'recordingEnabled', label: 'Call recording', type: 'checkboxes', value: tenant.recordingEnabled ? ['on'] : [], options: [['on', 'Record calls (encrypted, deletable)']] },
-    { name: 'perSecond', path: '/rateLimit/perSecond', label: 'Widget calls per second (optional)', type: 'number', width: 'short', value: tenant.rateLimit?.perSecond ?? '' },
-    { name: 'burst', path: '/rateLimit/burst', label: 'Burst size (optional)', type: 'number', width: 'short', value: tenant.rateLimit?.burst ?? '' },
-    ...retentionFields(tenant, byCategory),
-  ];
-  clear(el, heading('Change settings', tenant.name),
-    h('p', {}, 'A shorter retention period re-stamps existing data with the time it has left; the job\'s progress shows on the tenant\'s overview.'),
-    form({
-      fields,
-      submitText: 'Save settings',
-      secondary: link(`#/t/${tenantId}`, 'Cancel'),
-      submit: async (v) => {
-        await api(tenantPath(tenantId), { method: 'PATCH', body: settingsBody(tenant, v, byCategory) });
-        announce('Settings saved.');
-        go(`#/t/${tenantId}`);
-      },
-    }));
 }
 
 export const tenantName = (tenantId) => session.tenants.get(tenantId)?.name || tenantId;

@@ -37,6 +37,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
+        "media-src 'self'",  # call recordings play from the API's audited audio route
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -10,8 +10,10 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from infra.embedded_host.host_guard import is_loopback
@@ -22,6 +24,9 @@ from infra.embedded_host.settings_loader import (
     prepare_environment,
 )
 from shared.adapters.secret_files import private_dir
+
+if TYPE_CHECKING:
+    from infra.embedded_host.host import EmbeddedHost
 
 logger = logging.getLogger("embedded_host")
 
@@ -101,6 +106,16 @@ def _clock_agrees(args: argparse.Namespace, data_dir: Path) -> bool:
     return True
 
 
+def _mailbox(host: EmbeddedHost, data_dir: Path) -> list[BaseRoute]:
+    """The console's Mailbox page reads the embedded mailer's files (``/.local/mailbox``):
+    ``<data dir>/mailbox`` with ``PRIVACY_MAIL_BACKEND=mailbox``, the default."""
+    from infra.embedded_host.mailbox_routes import mailbox_routes
+
+    if os.environ.get("PRIVACY_MAIL_BACKEND", "mailbox").lower() != "mailbox":
+        return []
+    return mailbox_routes(data_dir / "mailbox", host.keys, trusted=dev_auth_on())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     root = Path.cwd()
@@ -137,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         durable_hub=hub, origin=local_origin(args.host, args.port),
                         loopback_only=is_loopback(args.host))
     host.add_routes(clock_extension(clock, host.keys, [host.wake_timers]))
+    host.add_routes(_mailbox(host, data_dir))
     logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
                 extra={"file": str(data_dir / MASTER_KEY_FILE)})
     app: ASGIApp = host.asgi_app()

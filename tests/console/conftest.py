@@ -1,5 +1,8 @@
-"""Browser tests of the privacy console: one embedded host and one headless Chromium for the
-module, a fresh browser context (its own cookies) for each person who signs in.
+"""Browser tests of the privacy console: one embedded host for the package (starting it is
+most of a module's cost), one headless Chromium per module (its record of requests is the
+module's own), a fresh browser context (its own cookies) for each person who signs in. The
+host runs with its test clock, so a test can let a failing step exhaust its retries
+(``POST /admin/clock``) instead of waiting for them.
 
 Chromium is Debian's package (``.ci/run`` installs it); Playwright drives it and never
 downloads a browser. axe-core comes from its npm package (``npm ci``) and is evaluated in each
@@ -33,7 +36,7 @@ def _chromium() -> str | None:
     return os.environ.get("PRIVACY_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def chromium_path() -> str:
     """Skipped only off CI: on CI a missing browser is a failure, not a silent skip."""
     path = _chromium()
@@ -45,10 +48,10 @@ def chromium_path() -> str:
     pytest.skip(f"the console's browser tests need {missing}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def console_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
     base = tmp_path_factory.mktemp("console-host")
-    process = HostProcess(base / "data", base / "host.log", E2E_ENV)
+    process = HostProcess(base / "data", base / "host.log", E2E_ENV, ("--test-clock",))
     process.start()
     yield process
     process.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.app_client import principal
 from tests.console.driver import Console, Person
+from tests.console.seeding import Api, seed_pages
 from tests.e2e.host_process import HostProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -25,56 +25,11 @@ def header(*roles: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def seeded(console_host: HostProcess) -> dict[str, str]:
-    """A tenant with a hold and a request, one offboarding, an incident and a proposed
-    subprocessor change, made through the API by someone else than the person browsing."""
-    admin = header(*ROLES)
-    with httpx.Client(base_url=f"{console_host.url}/api", headers=admin, timeout=15) as api:
-
-        def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            answer = api.post(path, json=body)
-            assert answer.is_success, answer.text
-            return dict(answer.json())
-
-        tenant = post("/v1/tenants", {"name": "Pages Shop", "region": "eu", "allowedOrigins": []})
-        tid = tenant["tenantId"]
-        leaving = post("/v1/tenants", {"name": "Leaving Ltd", "region": "eu", "allowedOrigins": []})
-        post(
-            f"/v1/tenants/{leaving['tenantId']}/offboarding",
-            {"contractEnd": "2031-01-01T00:00:00Z"},
-        )
-        post(f"/v1/tenants/{tid}/legal-holds", {"scope": "tenant", "reason": "claim 2026-17"})
-        request = post(
-            f"/v1/tenants/{tid}/dsar",
-            {"type": "erasure", "identifiers": {"email": "pages@example.org"}},
-        )
-        incident = post(
-            "/v1/incidents",
-            {
-                "detectedAt": "2026-11-30T08:00:00Z",
-                "startedAt": "2026-11-30T07:00:00Z",
-                "nature": "an export sent to the wrong recipient",
-                "systems": ["support console"],
-                "categories": ["contact"],
-                "tenantIds": [tid],
-                "measures": {"taken": ["recipient deleted it"], "proposed": []},
-                "contact": "DPO desk",
-            },
-        )
-        spec = {
-            "name": "Mailer Inc",
-            "purpose": "callback confirmations",
-            "location": "EU (Ireland)",
-            "dataCategories": ["contact"],
-            "transferSafeguard": "processing in the EU",
-        }
-        post("/v1/subprocessors/changes", {"kind": "add", "subprocessor": spec})
-    return {
-        "tenant": tid,
-        "leaving": leaving["tenantId"],
-        "request": request["requestId"],
-        "incident": incident["incidentId"],
-    }
+def seeded(console_host: HostProcess) -> Iterator[dict[str, str]]:
+    """Every page's data, made through the API by someone else than the person browsing."""
+    api = Api.on(console_host)
+    yield seed_pages(api, console_host)
+    api.client.close()
 
 
 def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -98,6 +53,16 @@ def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
         ("incident-report", "/incidents/new", "Report a breach"),
         ("incident", f"/incidents/{ids['incident']}", "Incident"),
         ("subprocessors", "/subprocessors", "Subprocessors"),
+        ("webhooks", f"{t}/webhooks", "Webhooks"),
+        ("webhook-add", f"{t}/webhooks/new", "Add a webhook"),
+        ("webhook", f"{t}/webhooks/{ids['webhook']}", "Webhook"),
+        ("notices", f"{t}/notices", "Notices"),
+        ("breach-notice", f"{t}/notices/{ids['incident']}", "Breach notice"),
+        ("authority", "/authority", "Authority requests"),
+        ("authority-record", "/authority/new", "Record an authority request"),
+        ("authority-request", f"/authority/{ids['authority']}", "Authority request"),
+        ("mailbox", "/mailbox", "Mailbox"),
+        ("mail", f"/mailbox/{ids['mail']}", "Personal data breach notice"),
         ("not-found", "/nowhere", "Page not found"),
     ]
 
@@ -267,7 +232,8 @@ def test_a_ceiling_refusal_is_shown_beside_the_form(
     page = everyone.open(f"/t/{seeded['tenant']}/settings", "Change settings")
     page.get_by_label("audit (days)").fill("30")
     page.get_by_role("button", name="Save settings").click()
-    expect(page.locator(".error-summary")).to_contain_text("audit retention cannot be below 90")
+    settings = page.locator("form", has=page.get_by_label("audit (days)"))
+    expect(settings.locator(".error-summary")).to_contain_text("audit retention cannot be below 90")
 
 
 def test_offboarding_is_scheduled_from_its_page(

@@ -74,13 +74,17 @@ def test_the_embedded_host_reaches_the_app_only_through_its_hook() -> None:
     """infra/embedded_host serves function_app's functions; of the app's wiring it calls only
     ``shared.composition.start``/``stop`` (ports and adapter helpers it uses for its own
     files are not wiring, nor is the same-origin rule its sign-in emulation shares with the app's
-    admin routes, nor the problem types its own errors share with the app's answers)."""
+    admin routes, nor the grant rule its mailbox page shares with them, nor the problem types
+    its own errors share with the app's answers)."""
     allowed = (
         "shared.ports.",
         "shared.adapters.secret_files.",
         "shared.adapters.sqlite_file.",
         "shared.policies.same_origin.",
+        "shared.auth.authorize",
+        "shared.auth.Role",
         "shared.errors.status_problem_type",
+        "shared.errors.ApiError",
     )
     reached = {
         name
