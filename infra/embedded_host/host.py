@@ -34,6 +34,8 @@ from infra.embedded_host.timer_runner import TimerRunner
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.message_bus import MessageBus
 
+SETTLE = 120.0  # seconds a clock move waits for the timer runs it made due
+
 logger = logging.getLogger("embedded_host")
 
 
@@ -98,10 +100,13 @@ class EmbeddedHost:
         self.timer_runner.start()
 
     def wake_timers(self) -> None:
-        """Re-evaluate timer schedules and durable timers now (after moving a test clock)."""
-        self.timer_runner.wake()
+        """Re-evaluate timer schedules and durable timers now (after moving a test clock),
+        and return once the timer runs this made due have finished (at most ``SETTLE``
+        seconds), so whoever moved the clock sees their effects. Blocks: call it off the
+        event loop."""
         if self.durable is not None:
             self.durable.wake()
+        self.timer_runner.wake(settle=SETTLE)
 
     def stop(self) -> None:
         """Stop taking work, let in-flight invocations finish, then release resources."""

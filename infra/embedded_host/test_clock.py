@@ -1,7 +1,8 @@
 """The embedded host's test clock (``--test-clock``): system time plus a movable offset.
 
 Every ``Clock`` user (store TTL visibility, bus locks, timers, sweeps, services) reads the same
-instance, so ``POST /admin/clock {"advance": "P31D"}`` shows a month of retention at once. The
+instance, so ``POST /admin/clock {"advance": "P31D"}`` shows a month of retention at once (it
+answers once the timer runs the move made due have finished, so the next call sees them). The
 offset is kept in the data dir, so a restarted host does not travel back in time; and a host
 started on that data dir WITHOUT ``--test-clock`` refuses to start (``saved_offset_refusal``):
 on the system clock, expiry times, timers and the audit chain would see time run backwards,
@@ -10,6 +11,7 @@ silently. Without the flag, ``/admin/clock`` answers a 404 that says how to turn
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -123,8 +125,8 @@ def clock_routes(clock: OffsetClock, keys: HostKeys, on_advanced: list[object]) 
             return problem(400, "Bad Request", detail='expected {"advance": "<ISO 8601 '
                            'duration>"}, a positive duration such as P31D or PT2H')
         for callback in on_advanced:
-            if callable(callback):
-                callback()
+            if callable(callback):  # off the loop: a timer run it waits for may need the loop
+                await asyncio.to_thread(callback)
         return JSONResponse(body(now))
 
     return [Route("/admin/clock", read, methods=["GET"]),

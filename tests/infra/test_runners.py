@@ -132,6 +132,46 @@ def test_timer_fires_on_the_injected_clock(clock: FakeClock) -> None:
     assert fired == [False, False, True]
 
 
+def test_a_settling_wake_returns_after_the_runs_it_made_due(clock: FakeClock) -> None:
+    """A clock move answers once the timers it woke have finished: the tour's next step must
+    not race a backstop sweep still deleting in the background."""
+    started, gate, fired = threading.Event(), threading.Event(), []
+    app = func.FunctionApp()
+
+    @app.timer_trigger(arg_name="timer", schedule="0 0 * * * *")
+    def hourly(timer: func.TimerRequest) -> None:
+        started.set()
+        gate.wait(10)
+        fired.append(timer.past_due)
+
+    @app.timer_trigger(arg_name="timer", schedule="0 0 0 1 1 *")
+    def yearly(timer: func.TimerRequest) -> None:
+        fired.append("yearly")
+
+    runner = TimerRunner(describe(app), clock)
+    runner.start()
+    answers: list[bool] = []
+    try:
+        assert runner.wake(settle=5)  # nothing due: settles at once, nothing ran
+        assert fired == []
+        clock.set(START.replace(hour=1, minute=0, second=0))
+        waker = threading.Thread(target=lambda: answers.append(runner.wake(settle=10)))
+        waker.start()
+        assert started.wait(5)
+        waker.join(0.2)
+        assert waker.is_alive() and answers == []  # still waiting for the run in progress
+        gate.set()
+        waker.join(5)
+        assert answers == [True] and fired == [False]
+        started.clear()
+        gate.clear()
+        clock.set(START.replace(hour=2, minute=0, second=0))
+        assert runner.wake(settle=0.1) is False  # a run that outlasts the wait: told, not hung
+        gate.set()
+    finally:
+        runner.stop(timeout=5)
+
+
 def test_invalid_schedule_fails_at_start() -> None:
     app = func.FunctionApp()
 
