@@ -72,10 +72,12 @@ async def start_dsar(
     if cmd.type == DsarType.ERASURE:
         privileged(principal, tenant_id, "dsar.erasure")
     request_id = services().dsar_admin.submit(principal, tenant_id, cmd)
+    # The answer tells the request as accepted; read before the orchestration starts, or a
+    # fast orchestrator makes the same call answer "received" one time and "running" the next.
+    view = services().dsar_admin.view(tenant_id, request_id)
     await client.start_new(
         ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
     )
-    view = services().dsar_admin.view(tenant_id, request_id)
     accepted = DsarAccepted(
         requestId=request_id,
         status=view.status,

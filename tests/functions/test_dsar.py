@@ -154,6 +154,26 @@ def items(client: AppClient, tenant_id: str, container: str = SUBJECTS.name) -> 
     return client.services.store.query(container, (tenant_id,), max_items=10_000).items
 
 
+def test_the_202_tells_the_request_as_accepted_however_fast_the_orchestration(
+    dsar: Dsar,
+) -> None:
+    """An orchestrator that has already moved on by the time the answer is written must not
+    make the same call answer "received" one time and "running" or "completed" the next."""
+    class EagerClient(RecordingClient):
+        async def start_new(
+            self, name: str, instance_id: str | None = None, client_input: Any = None
+        ) -> str:
+            self.started.append((name, instance_id or "", client_input))
+            dsar.pump()  # the orchestration runs before start_new returns
+            return instance_id or ""
+
+    dsar.durable = EagerClient()
+    answer = dsar.start({"type": "access", "identifiers": {"email": EMAIL}})
+    accepted = json.loads(answer.get_body())
+    assert answer.status_code == 202 and accepted["status"] == "received"
+    assert dsar.status(accepted["requestId"])["status"] == "completed"
+
+
 def test_access_request_completes_with_a_downloadable_package(dsar: Dsar) -> None:
     answer = dsar.start({"type": "access", "identifiers": {"email": EMAIL}})
     assert answer.status_code == 202
