@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.console.driver import Console
+from tests.console.seeding import Api
 from tests.e2e.conftest import E2E_ENV
 from tests.e2e.host_process import ROOT, HostProcess
 
@@ -68,3 +69,11 @@ def console(chromium_path: str, console_host: HostProcess) -> Iterator[Console]:
         yield driver
         driver.close()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def api(console_host: HostProcess) -> Iterator[Api]:
+    """The API as a signed-in caller, for seeding what a page shows (a module may override it)."""
+    caller = Api.on(console_host)
+    yield caller
+    caller.client.close()

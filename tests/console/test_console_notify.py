@@ -31,13 +31,6 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def api(console_host: HostProcess) -> Iterator[Api]:
-    caller = Api.on(console_host)
-    yield caller
-    caller.client.close()
-
-
-@pytest.fixture(scope="module")
 def shops(api: Api) -> dict[str, str]:
     """One tenant per test; only the mailed one has a privacy contact (the others' breach
     notices stay pending)."""

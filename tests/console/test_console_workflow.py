@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ from tests.recording_upload import metadata, multipart, telephony
 
 pytestmark = pytest.mark.e2e
 OTTO = "Otto Operator"
-
-
-@pytest.fixture(scope="module")
-def api(console_host: HostProcess) -> Iterator[Api]:
-    caller = Api.on(console_host)
-    yield caller
-    caller.client.close()
 
 
 @pytest.fixture(scope="module")
