@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from shared.concurrency import Contended, under_etag
@@ -92,9 +93,15 @@ class Snapshot:
 
     doc: dict[str, Any] | None
 
+    @cached_property
+    def owners(self) -> dict[str, str]:
+        """Event id -> the request that owns it; built once per read (up to CAP entries),
+        shared by the duplicate count and the claim. Callers copy before changing it."""
+        return _owners(self.doc)
+
     def seen(self, event_ids: Sequence[str]) -> set[str]:
         """The ids some earlier message already carries."""
-        return _owners(self.doc).keys() & set(event_ids)
+        return self.owners.keys() & set(event_ids)
 
 
 def _trimmed(claims: list[list[Any]]) -> list[list[Any]]:
@@ -156,7 +163,7 @@ class EventReceipts:
         """What claiming ``event_ids`` for ``request_id`` changes in the receipts as read: the
         ids no message owns yet become this request's (first claim wins)."""
         doc, session = snapshot.doc, session_key(session_id)
-        owner, opener = _owners(doc), _opener(doc, session)
+        owner, opener = dict(snapshot.owners), _opener(doc, session)
         new = list(dict.fromkeys(e for e in event_ids if e not in owner))
         write = None
         if new:
