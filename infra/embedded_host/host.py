@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ from infra.embedded_host.durable.client_binding import DEFAULT_HUB, local_origin
 from infra.embedded_host.host_keys import load_or_create_host_keys
 from infra.embedded_host.http_server import create_http_app
 from infra.embedded_host.queue_runner import QueueRunner
-from infra.embedded_host.settings_loader import HostJson
+from infra.embedded_host.settings_loader import HostJson, queue_workers
 from infra.embedded_host.timer_runner import TimerRunner
 from shared.ports.clock import Clock, SystemClock
 from shared.ports.message_bus import MessageBus
@@ -70,9 +71,10 @@ class EmbeddedHost:
             hub_name=durable_hub, origin=origin)
         if self.durable is not None:
             self.functions = self.durable.bind_clients(self.functions)
-        self.queue_runner = QueueRunner(
-            self.functions, bus, concurrency=self.host_json.max_concurrent_calls
-        )
+        workers = queue_workers(self.host_json, os.cpu_count())
+        self.queue_runner = QueueRunner(self.functions, bus, concurrency=workers)
+        logger.info("queue workers per function", extra={
+            "workers": workers, "maxConcurrentCalls": self.host_json.max_concurrent_calls})
         self.timer_runner = TimerRunner(self.functions, self.clock)
         self._extra_routes: list[BaseRoute] = list(extra_routes)
         if self.durable is not None:

@@ -10,10 +10,12 @@ import pytest
 
 from infra.embedded_host.app_loader import describe
 from infra.embedded_host.settings_loader import (
+    CONCURRENCY_OVERRIDE,
     HostJson,
     MissingAppSetting,
     load_host_json,
     prepare_environment,
+    queue_workers,
     resolve_expression,
 )
 
@@ -99,12 +101,12 @@ def test_describe_resolves_app_settings(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_host_json(tmp_path: Path) -> None:
-    assert load_host_json(tmp_path) == HostJson("api", 4)
+    assert load_host_json(tmp_path, {}) == HostJson("api", 4)
     write(
         tmp_path / "host.json",
         {"extensions": {"http": {"routePrefix": "/fn/"}, "serviceBus": {"maxConcurrentCalls": 2}}},
     )
-    assert load_host_json(tmp_path) == HostJson("fn", 2)
+    assert load_host_json(tmp_path, {}) == HostJson("fn", 2)
     write(
         tmp_path / "host.json",
         {
@@ -114,4 +116,30 @@ def test_host_json(tmp_path: Path) -> None:
             }
         },
     )
-    assert load_host_json(tmp_path) == HostJson("", 8)
+    assert load_host_json(tmp_path, {}) == HostJson("", 8)
+
+
+def test_the_azure_app_setting_overrides_host_json_concurrency(tmp_path: Path) -> None:
+    write(tmp_path / "host.json", {"extensions": {"serviceBus": {"maxConcurrentCalls": 4}}})
+    assert load_host_json(tmp_path, {CONCURRENCY_OVERRIDE: "3"}) == HostJson("api", 4, 3)
+    assert load_host_json(tmp_path, {CONCURRENCY_OVERRIDE: " "}) == HostJson("api", 4, None)
+    for bad in ("0", "-1", "two", "1.5"):
+        with pytest.raises(ValueError, match=CONCURRENCY_OVERRIDE):
+            load_host_json(tmp_path, {CONCURRENCY_OVERRIDE: bad})
+
+
+@pytest.mark.parametrize(
+    ("host_json", "cpus", "workers"),
+    [
+        (HostJson(max_concurrent_calls=4), 2, 1),  # this machine: one core is the HTTP side's
+        (HostJson(max_concurrent_calls=4), 1, 1),  # never none
+        (HostJson(max_concurrent_calls=4), None, 1),  # cores unknown
+        (HostJson(max_concurrent_calls=4), 8, 4),  # host.json bounds it
+        (HostJson(max_concurrent_calls=2), 8, 2),
+        (HostJson(max_concurrent_calls=4, concurrency_override=6), 2, 6),  # stated outright
+    ],
+)
+def test_queue_workers_are_capped_at_the_spare_cores(
+    host_json: HostJson, cpus: int | None, workers: int
+) -> None:
+    assert queue_workers(host_json, cpus) == workers
