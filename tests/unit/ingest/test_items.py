@@ -4,7 +4,6 @@ data arrived (held subjects never expire)."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,29 +14,13 @@ from shared.ingest.items import StoredItems
 from shared.ingest.models import CollectPayload
 from shared.policies.retention import Category
 from shared.retention.models import LegalHold
+from tests.conftest import collect_body
 from tests.fakes import FakeClock
 from tests.unit.conftest import a_tenant
 
 CIPHER = FieldCipher(new_data_key(), "t-1", "s-1")
 PAYLOAD = CollectPayload.model_validate(
-    {
-        "visitorId": "v-1",
-        "sessionId": "sess-1",
-        "context": {
-            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
-            "language": "fr-FR",
-            "screen": {"width": 1280, "height": 800},
-            "timezone": "Europe/Paris",
-        },
-        "events": [
-            {
-                "id": str(uuid.uuid4()),
-                "type": "page_view",
-                "ts": "2026-11-02T09:00:00Z",
-                "url": "https://shop.example/p?email=jean%40example.com",
-            }
-        ],
-    }
+    {k: v for k, v in collect_body(1).items() if k != "visitorSecret"}  # as queued: no secret
 )
 
 
