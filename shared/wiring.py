@@ -150,7 +150,7 @@ def dsar(p: Ports, built: Part) -> Part:
     )
     admin = DsarAdmin(requests, steps, tenants, p.keys, p.blobs, control, p.clock, s.export_links)
     workflow = DsarWorkflow(requests, matches, tenants, p.store, control, p.clock)
-    house = DsarHousekeeping(requests, tenants, p.blobs, p.regions.audit_for, p.clock, s.region)
+    house = DsarHousekeeping(requests, tenants, p.blobs, control, p.clock, s.region)
     return {"dsar_steps": steps, "dsar_admin": admin, "dsar_workflow": workflow,
             "dsar_housekeeping": house}
 

@@ -77,7 +77,6 @@ class DsarAdmin:
         doc = self._dsar_requests.register(
             tenant_id, cmd, digests.current, digests.version, principal.actor
         )
-        self._dsar_requests.update(tenant_id, doc["id"], {"orchestrated": True})
         self._audit(
             tenant_id,
             principal,

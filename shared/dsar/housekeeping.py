@@ -14,11 +14,10 @@ needs them); they are deleted at the first sweep after the lift.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.audit.trail import AuditTrail
+from shared.audit.control import ControlAudit
 from shared.dsar.export_package import delete_package
 from shared.dsar.lifecycle import FINISHED
 from shared.dsar.models import DsarStatus, DsarType
@@ -66,18 +65,20 @@ class DsarHousekeeping:
         requests: DsarRequests,
         tenants: TenantDirectory,
         blobs: BlobStore,
-        audit_for: Callable[[str], AuditTrail],
+        audit: ControlAudit,
         clock: Clock,
         region: str,
     ) -> None:
         self._requests = requests
         self._tenants = tenants
         self._blobs = blobs
-        self._audit_for = audit_for
+        self._audit = audit
         self._clock = clock
         self._region = region
 
-    def _finished(self) -> list[tuple[Tenant, Doc]]:
+    def finished(self) -> list[tuple[Tenant, Doc]]:
+        """The region's finished requests, read once per housekeeping run and handed to each
+        step: a step's writes re-read their document under the ETag, so a snapshot suffices."""
         return [
             (tenant, doc)
             for tenant in self._tenants.in_region(self._region)
@@ -85,11 +86,13 @@ class DsarHousekeeping:
             if DsarStatus(doc["status"]) in FINISHED
         ]
 
-    def finished_unpurged(self) -> list[tuple[str, str]]:
+    def finished_unpurged(
+        self, finished: list[tuple[Tenant, Doc]] | None = None
+    ) -> list[tuple[str, str]]:
         """Finished requests whose orchestration history may still be in the task hub."""
         return [
             (d["tenantId"], d["id"])
-            for _, d in self._finished()
+            for _, d in (self.finished() if finished is None else finished)
             if d.get("orchestrated") and not d.get("historyPurged")
         ]
 
@@ -102,11 +105,11 @@ class DsarHousekeeping:
 
         self._requests.update(tenant_id, request_id, still_finished)
 
-    def expire_exports(self) -> int:
+    def expire_exports(self, finished: list[tuple[Tenant, Doc]] | None = None) -> int:
         """Delete access packages past their 7 days; the certificate stays."""
         now = self._clock.now()
         removed = 0
-        for _, doc in self._finished():
+        for _, doc in self.finished() if finished is None else finished:
             expires = (doc.get("result") or {}).get("exportExpiresAt")
             if expires and now >= datetime.fromisoformat(expires) and not doc.get("exportDeleted"):
                 delete_package(self._blobs, doc["id"])
@@ -114,11 +117,11 @@ class DsarHousekeeping:
                 removed += 1
         return removed
 
-    def minimise(self) -> int:
+    def minimise(self, finished: list[tuple[Tenant, Doc]] | None = None) -> int:
         """Delete the personal part of every request finished ``dsrRecordDays`` ago."""
         now = self._clock.now()
         done = 0
-        for tenant, doc in self._finished():
+        for tenant, doc in self.finished() if finished is None else finished:
             ended = datetime.fromisoformat(doc.get("finishedAt") or doc["receivedAt"])
             if now < ended + timedelta(days=tenant.dsrRecordDays) or not personal_fields(doc):
                 continue
@@ -136,9 +139,8 @@ class DsarHousekeeping:
         self._requests.update(tenant.tenantId, doc["id"], strip)
         if not removed:  # another instance's sweep got there first
             return
-        self._audit_for(tenant.region).append(
-            tenant.tenantId,
-            tenant.retention,
+        self._audit.tenant(
+            tenant,
             actor=SYSTEM_ACTOR,
             action="dsar.minimised",
             target=doc["id"],

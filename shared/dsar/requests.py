@@ -148,6 +148,7 @@ class DsarRequests:
             "identifierDigests": digests, "identifierKeyVersion": key_version, "subjectIds": [],
             "reason": cmd.reason, "purposes": cmd.purposes, "ttl": -1, "enc": sealed,
             "dataKey": wrapped,
+            "orchestrated": True,  # an operator's request starts its orchestration at once
             "history": [
                 {
                     "at": now.isoformat(),

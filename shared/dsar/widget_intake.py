@@ -7,14 +7,14 @@ digests them again under every readable version).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from shared.crypto.envelope import FieldCipher, new_data_key
-from shared.dsar.deadlines import queue_key
+from shared.crypto.envelope import FieldCipher
+from shared.dsar.deadlines import initial_deadline, queue_key
 from shared.dsar.lifecycle import DSAR_REQUEST
+from shared.dsar.requests import record_ttl, wrapped_key_fields
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.models import PrivacyRequestPayload
 from shared.ports.document_store import Conflict
@@ -30,20 +30,19 @@ def register_widget_request(
     env: IngestEnvelope,
     cmd: PrivacyRequestPayload,
     tenant: Tenant,
-    deadline: datetime,
-    ttl: int,
+    now: datetime,
+    record_days: int,
 ) -> bool:
     """Create the request document through ``write`` (``DsarRequests.write``: the request and
     its ``dsar.received`` event in one batch); False when a redelivery finds it already there.
 
-    ``ttl``: anyone can send these, so even one nobody ever finishes expires
-    (``dsar_requests.record_ttl``)."""
+    Anyone can send these, so even one nobody ever finishes expires: its TTL is
+    ``record_ttl`` of the document, ``record_days`` after its latest possible deadline."""
     ids = HoldIdentifiers(email=cmd.email, phone=cmd.phone, visitorId=cmd.visitorId)
     digests = identifier_digests(keys, tenant, ids)
-    data_key = new_data_key()
-    wrapped = keys.wrap_key(data_key)
+    data_key, wrapped = wrapped_key_fields(keys)
     cipher = FieldCipher(data_key, env.tenantId, env.requestId)
-    doc = {
+    doc: dict[str, Any] = {
         "id": env.requestId,
         "tenantId": env.tenantId,
         "type": cmd.type.value,
@@ -51,16 +50,11 @@ def register_widget_request(
         "status": DSAR_REQUEST.initial.value,
         "source": "widget",
         "receivedAt": env.receivedAt.isoformat(),
-        "deadline": deadline.isoformat(),
+        "deadline": initial_deadline(env.receivedAt, None).isoformat(),
         "subjectIds": [env.subjectId] if env.subjectId else [],
         "identifierDigests": digests.current,
         "identifierKeyVersion": digests.version,
-        "ttl": ttl,
-        "dataKey": {
-            "keyId": wrapped.key_id,
-            "algorithm": wrapped.algorithm,
-            "wrapped": base64.b64encode(wrapped.wrapped).decode(),
-        },
+        "dataKey": wrapped,
         "enc": cipher.encrypt_fields(
             env.requestId,
             {
@@ -79,6 +73,7 @@ def register_widget_request(
         ],
     }
     doc["queueKey"] = queue_key(doc)
+    doc["ttl"] = record_ttl(doc, now, record_days)
     try:
         write(None, doc)
     except Conflict:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from shared.audit.trail import AuditTrail
@@ -20,7 +19,7 @@ from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind
 from shared.crypto.envelope import FieldCipher
 from shared.crypto.transit import open_message
-from shared.dsar.requests import RECORD_DAYS, DsarRequests, record_ttl
+from shared.dsar.requests import RECORD_DAYS, DsarRequests
 from shared.dsar.widget_intake import register_widget_request
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.items import StoredItems
@@ -238,12 +237,8 @@ class IngestProcessor:
             env,
             cmd,
             tenant,
-            deadline=env.receivedAt + timedelta(days=30),
-            ttl=record_ttl(
-                {"source": "widget", "receivedAt": env.receivedAt.isoformat()},
-                self._clock.now(),
-                self._record_days,
-            ),
+            now=self._clock.now(),
+            record_days=self._record_days,
         )
         if created:
             self._audit_widget(
