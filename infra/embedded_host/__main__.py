@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
+from pydantic import TypeAdapter, ValidationError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
@@ -46,7 +47,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def dev_auth_on() -> bool:
-    return os.environ.get("PRIVACY_DEV_AUTH", "").lower() in ("1", "true", "yes")
+    """PRIVACY_DEV_AUTH read as the app's ``Settings.dev_auth`` reads it (pydantic's bool, so
+    ``on``, ``y`` and ``t`` too): a spelling the app takes as on must meet the refusals here.
+    A value the app would reject counts as on (the app will not start with it anyway)."""
+    raw = os.environ.get("PRIVACY_DEV_AUTH", "").strip()
+    if not raw:
+        return False
+    try:
+        return TypeAdapter(bool).validate_python(raw)
+    except ValidationError:
+        return True
 
 
 def refusal(args: argparse.Namespace) -> str | None:

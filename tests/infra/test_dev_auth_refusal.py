@@ -35,6 +35,22 @@ def test_other_binds_need_the_insecure_flag(host: str, monkeypatch: pytest.Monke
     assert refusal(parse_args(["--host", host])) is None
 
 
+@pytest.mark.parametrize("spelling", ["on", "ON", "y", "t", "1", "yes", "True", "banana"])
+def test_every_spelling_the_app_takes_as_on_meets_the_refusal(
+    spelling: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's Settings read PRIVACY_DEV_AUTH with pydantic's bool; a narrower reading here
+    let PRIVACY_DEV_AUTH=on start on 0.0.0.0 with forged principals trusted."""
+    monkeypatch.setenv("PRIVACY_DEV_AUTH", spelling)
+    assert "--insecure-dev-auth" in str(refusal(parse_args(["--host", "0.0.0.0"])))
+
+
+@pytest.mark.parametrize("spelling", ["", "off", "0", "false", "no", "n"])
+def test_spellings_of_off_do_not_refuse(spelling: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIVACY_DEV_AUTH", spelling)
+    assert refusal(parse_args(["--host", "0.0.0.0"])) is None
+
+
 def test_an_azure_instance_never_runs_dev_auth(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBSITE_INSTANCE_ID", "5f0e1d2c3b4a")
     for argv in (["--host", "127.0.0.1"], ["--host", "0.0.0.0", "--insecure-dev-auth"]):
