@@ -75,6 +75,12 @@ def _sdk(exporter: str) -> Callable[[], None]:
     return shutdown
 
 
+RAW_HTTP_CLIENTS = ("urllib3", "urllib", "requests", "httpx", "httpx2")
+"""Libraries the Azure distro would auto-instrument, recording every call's full URL outside
+the attribute allow-list: a webhook URL carries its secret in its path or query (Slack, Teams,
+Zapier), and the sender posts with urllib3. The app's own spans cover those calls."""
+
+
 def _azure() -> Callable[[], None]:
     from azure.identity import ManagedIdentityCredential
     from azure.monitor.opentelemetry import configure_azure_monitor
@@ -86,6 +92,10 @@ def _azure() -> Callable[[], None]:
     credential = ManagedIdentityCredential(client_id=client_id) if client_id else (
         ManagedIdentityCredential()
     )
-    configure_azure_monitor(credential=credential, enable_live_metrics=False)
+    configure_azure_monitor(
+        credential=credential,
+        enable_live_metrics=False,
+        instrumentation_options={name: {"enabled": False} for name in RAW_HTTP_CLIENTS},
+    )
     core.install(trace.get_tracer_provider(), metrics.get_meter_provider())
     return lambda: None

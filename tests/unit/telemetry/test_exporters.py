@@ -63,3 +63,24 @@ def _objects(text: str) -> list[str]:
             if depth == 0:
                 found.append(text[start : i + 1])
     return [f for f in found if f.startswith('{\n    "name"')]
+
+
+AZURE = """
+from shared.telemetry import exporters
+exporters.configure("azure")
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.requests import RequestsInstrumentor
+from opentelemetry.instrumentation.urllib import URLLibInstrumentor
+from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
+print([i().is_instrumented_by_opentelemetry for i in (
+    URLLib3Instrumentor, URLLibInstrumentor, RequestsInstrumentor, HTTPXClientInstrumentor)])
+"""
+
+
+def test_the_azure_distro_never_records_raw_http_urls(tmp_path: Path) -> None:
+    """Left to its defaults the distro instruments urllib3 and records each webhook delivery's
+    full URL (its secret) in Application Insights, outside the attribute allow-list."""
+    done = run(AZURE, tmp_path, APPLICATIONINSIGHTS_CONNECTION_STRING=(
+        "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
+        "IngestionEndpoint=http://127.0.0.1:9/"))
+    assert done.stdout.strip().splitlines()[-1] == "[False, False, False, False]"
