@@ -137,7 +137,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from infra.embedded_host.app_loader import load_app
     from infra.embedded_host.durable import hub_name_from_host_json
     from infra.embedded_host.durable.client_binding import local_origin
-    from infra.embedded_host.easy_auth import EasyAuth
     from infra.embedded_host.host import EmbeddedHost
     from infra.embedded_host.host_keys import MASTER_KEY_FILE
     from infra.embedded_host.test_clock import clock_extension, host_clock
@@ -165,9 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     host.add_routes(_mailbox(host, data_dir))
     logger.info("/admin and the Durable API need the master key (x-functions-key or code)",
                 extra={"file": str(data_dir / MASTER_KEY_FILE)})
-    app: ASGIApp = host.asgi_app()
-    if dev_auth_on():  # the console's sign-in, as App Service Authentication does it
-        app = EasyAuth(app)
+    # the console's sign-in, as App Service Authentication does it (behind the Host guard)
+    app: ASGIApp = host.asgi_app(easy_auth=dev_auth_on())
     config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", timeout_graceful_shutdown=10)
     server = _Server(config)

@@ -85,7 +85,7 @@ class EmbeddedHost:
         """Add extension routes; they take precedence over function routes."""
         self._extra_routes.extend(routes)
 
-    def asgi_app(self) -> Starlette:
+    def asgi_app(self, easy_auth: bool = False) -> Starlette:
         return create_http_app(
             self.functions,
             self.keys,
@@ -93,6 +93,7 @@ class EmbeddedHost:
             extra_routes=self._extra_routes,
             lifespan=self._lifespan,
             loopback_only=self.loopback_only,
+            easy_auth=easy_auth,
         )
 
     def start(self) -> None:

@@ -127,8 +127,11 @@ def create_http_app(
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Lifespan[Starlette] | None = None,
     loopback_only: bool = True,
+    easy_auth: bool = False,
 ) -> Starlette:
-    """``loopback_only``: the host is bound to loopback, so it answers loopback names only."""
+    """``loopback_only``: the host is bound to loopback, so it answers loopback names only.
+    ``easy_auth``: App Service Authentication's emulation (``/.auth/*`` and the session's
+    principal), inside the guard and the access log like every other path."""
     dispatcher = FunctionDispatcher(functions, keys, route_prefix)
     routes: list[BaseRoute] = [
         *admin_routes(functions, keys),
@@ -138,6 +141,10 @@ def create_http_app(
     middleware = [Middleware(AccessLogMiddleware)]
     if loopback_only:
         middleware.append(Middleware(LoopbackHostMiddleware))
+    if easy_auth:
+        from infra.embedded_host.easy_auth import EasyAuth
+
+        middleware.append(Middleware(EasyAuth))
     return Starlette(
         routes=routes,
         middleware=middleware,

@@ -275,3 +275,15 @@ def test_a_body_over_the_functions_limit_is_413_and_never_reaches_it(client: Tes
 
     assert client.post("/api/v1/small", content=chunks()).status_code == 413
     assert calls == ["small"]
+
+
+def test_the_sign_in_pages_sit_behind_the_dns_rebinding_guard() -> None:
+    """App Service Authentication's emulation answers /.auth/* itself: wrapped outside the
+    guard, a rebinding page could load the sign-in page and open sessions."""
+    http_app = create_http_app(describe(build_app()), KEYS, easy_auth=True)
+    client = TestClient(http_app, base_url=LOCAL, follow_redirects=False)
+    for path in ("/.auth/me", "/.auth/login/dev"):
+        assert client.get(path, headers={"Host": "evil.example:7071"}).status_code == 421
+        assert client.get(path, headers={"Host": "127.0.0.1:7071"}).status_code != 421
+    signed_in = client.post("/.auth/login/dev", headers={"Host": "evil.example"})
+    assert signed_in.status_code == 421 and "set-cookie" not in signed_in.headers
