@@ -10,6 +10,7 @@ tenant's resource (unknown, quarantined, served in another region), 413 for a re
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
@@ -152,7 +153,10 @@ def _operation(op: Operation) -> dict[str, Any]:
     return body
 
 
+@cache
 def build_openapi() -> dict[str, Any]:
+    """The served document, built once per process (about 40 ms of pydantic schema work that
+    every GET of openapi.json repeated). Shared: callers read it, never change it."""
     models = {m for op in OPERATIONS for m in (op.request, op.response) if m} | {Problem}
     _, schemas = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
