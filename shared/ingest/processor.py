@@ -14,6 +14,8 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from shared.audit.trail import AuditTrail
 from shared.containers import SUBJECTS
 from shared.crypto.blind_index import IdentifierKind
@@ -44,6 +46,12 @@ from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
 
 WIDGET_ACTOR = "widget"
+
+
+class MalformedMessage(ValueError):
+    """A queued payload that no longer matches its model (a deploy tightened it while the
+    message waited). Names the rules that failed, never the values: pydantic's own message
+    quotes the input, and the Functions host records a failed invocation's exception."""
 
 
 class IngestProcessor:
@@ -81,9 +89,13 @@ class IngestProcessor:
 
     def process(self, body: bytes, message_id: str) -> None:
         plain = open_message(self._keys, body, message_id)
-        envelope = IngestEnvelope.model_validate_json(plain)
-        tenant = self._directory.get(envelope.tenantId)
-        self._handlers[envelope.kind](envelope, tenant)
+        try:
+            envelope = IngestEnvelope.model_validate_json(plain)
+            tenant = self._directory.get(envelope.tenantId)
+            self._handlers[envelope.kind](envelope, tenant)
+        except ValidationError as exc:  # its text quotes the payload: an email, a message
+            rules = sorted({str(e["type"]) for e in exc.errors()})
+            raise MalformedMessage(f"the queued payload fails its schema: {rules}") from None
 
     # helpers -------------------------------------------------------------------------------
 

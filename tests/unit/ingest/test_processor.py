@@ -5,10 +5,15 @@ identifiers are indexed as digests."""
 from __future__ import annotations
 
 import json
+import traceback
 from typing import Any
+
+import pytest
 
 from shared.composition import App
 from shared.containers import INDEX, SUBJECTS
+from shared.crypto.transit import open_message, seal_message
+from shared.ingest.processor import MalformedMessage
 from shared.ports.document_store import Query
 from tests.app_client import AppClient
 from tests.conftest import visitor_secret, widget_headers
@@ -71,3 +76,23 @@ def test_a_restricted_subject_s_consent_is_answered_and_never_queued(
     assert services.bus.receive(services.settings.ingest_queue, max_messages=10) == []
     kinds = sorted(i["type"] for i in stored(services, SUBJECTS.name, tid))
     assert kinds == ["consent", "contact", "subject"]  # ...and nothing of it is queued or kept
+
+
+def test_a_payload_that_fails_its_schema_fails_without_quoting_it(
+    client: AppClient, services: App, tenant: dict[str, Any]
+) -> None:
+    """A message queued before a deploy tightened its model fails (retried, then dead-lettered)
+    with an exception that names the broken rule and none of the values."""
+    assert client.call("submit_contact", body=CONTACT, headers=widget_headers(tenant)).status == 202
+    [message] = services.bus.receive(services.settings.ingest_queue, max_messages=10)
+    envelope = json.loads(open_message(services.keys, message.body, message.message_id))
+    envelope["payload"]["name"] = "Planted Name " * 1000  # longer than any model allows
+    body = seal_message(services.keys, json.dumps(envelope).encode(), message.message_id)
+    with pytest.raises(MalformedMessage) as caught:
+        services.processor.process(body, message.message_id)
+    printed = "".join(traceback.format_exception(caught.value))
+    assert "string_too_long" in printed
+    for planted in ("Planted Name", "Jean.Dupont@example.com", "06 12 34 56 78", "Jean"):
+        assert planted not in printed
+    kinds = {i["type"] for i in stored(services, SUBJECTS.name, tenant["tenantId"])}
+    assert kinds == {"subject"}  # the visitor's binding from HTTP; nothing of the message
