@@ -42,7 +42,7 @@ class Outcome:
     ok: bool
     code: str
     """``delivered``, ``http_<status>``, ``timeout``, ``connection``, ``tls``,
-    ``refused_address``, ``mail_refused`` or ``webhook_deleted``."""
+    ``refused_address``, ``mail_refused``, ``attachment_failed`` or ``webhook_deleted``."""
     status: int | None = None
     final: bool = False
     """No point retrying (the webhook was deleted)."""
@@ -110,7 +110,12 @@ class Sending:
     def _mail(self, delivery: Item) -> Outcome:
         body = json.loads(delivery["body"])
         extra = self._hooks.attachments.get(delivery["event"])
-        attachments = extra(body["data"]) if extra else ()
+        try:
+            attachments = extra(body["data"]) if extra else ()
+        except Exception as exc:  # e.g. a stored document that no longer validates: its text
+            log.error("attachment hook failed",  # quotes the document, so the type only
+                      extra={"deliveryId": delivery["id"], "error": type(exc).__name__})
+            return Outcome(False, "attachment_failed")
         message = mail.render(body, tuple(delivery["recipients"]), delivery["id"], attachments)
         try:
             self._mailer.send(message)
