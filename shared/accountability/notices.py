@@ -116,8 +116,11 @@ class IncidentNotices:
         once per revision; a revision sent already (by an admin, or another channel) stays."""
         incident_id, tenant_id, revision = data["incidentId"], data["tenantId"], data["revision"]
 
+        wrote = [False]  # set by the attempt that stored (a retry under the ETag re-decides)
+
         def moved(doc: Item) -> Item:
-            if (doc.get("sentRevision") or 0) >= revision:
+            wrote[0] = (doc.get("sentRevision") or 0) < revision
+            if not wrote[0]:
                 return {}
             advance(NOTICE, doc["status"], NoticeStatus.SENT)
             now = self._clock.now().isoformat()
@@ -126,11 +129,10 @@ class IncidentNotices:
             return {"status": "sent", "history": [*doc["history"], step], "sentAt": now,
                     "sentRevision": revision, "acknowledgedAt": None}
 
-        before = self._register.notice(incident_id, tenant_id)
         notice = docs.mutate(
             self._directory, INCIDENTS.name, (incident_id,), notice_id(tenant_id), "notice", moved
         )
-        if notice.get("_etag") == before.get("_etag"):
+        if not wrote[0]:  # this revision was sent already: told once
             return
         details = counts(notice) | {"revision": revision, "channel": channel}
         self._audit.platform(DELIVERY_ACTOR, "incident.notice.sent", incident_id, details)
