@@ -200,8 +200,6 @@ def _record_denial(principal: Principal, tenant_id: str | None, action: str) -> 
 
 
 def query_int(req: func.HttpRequest, name: str, default: int, low: int, high: int) -> int:
-    from shared.errors import BadRequest, FieldError
-
     raw = req.params.get(name)
     if raw is None:
         return default

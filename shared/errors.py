@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http import HTTPStatus
 
 PROBLEMS_PATH = "/api/v1/problems/"
 STATUS_PROBLEMS = {
@@ -39,10 +38,6 @@ def status_problem_type(status: int) -> str:
     """The type of a plain status answer (a host's 404 or 405, say)."""
     name = STATUS_PROBLEMS.get(status)
     return problem_type(name) if name else "about:blank"
-
-
-def status_title(status: int) -> str:
-    return HTTPStatus(status).phrase
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from shared.containers import (
 from shared.notify.dispatcher import Dispatcher, Routing
 from shared.notify.models import EventType
 from shared.notify.outbox import Outbox
-from shared.notify.sending import Hooks, Sending
+from shared.notify.sending import DELIVERY_FAILURES_METRIC, Hooks, Sending
 from shared.notify.ssrf import Resolver
 from shared.notify.webhooks import Webhooks
 from shared.ports.clock import Clock
@@ -49,7 +49,7 @@ def build_notify(
         delivered={EventType.INCIDENT_NOTICE: notices.delivered},
         attachments={EventType.INCIDENT_NOTICE: notices.attachments},
         failures=lambda attributes: telemetry.count(
-            "privacy.webhook.delivery_failures", 1, **attributes
+            DELIVERY_FAILURES_METRIC, 1, **attributes
         ),
     )
     sending = Sending(store, webhooks, sender, mailer, outbox, clock, hooks)

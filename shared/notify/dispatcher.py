@@ -25,6 +25,7 @@ from shared.notify.deliveries import (
     plan_for_platform,
     plan_for_tenant,
 )
+from shared.notify.lifecycle import DELIVERY, FINISHED
 from shared.notify.outbox import DOC_TYPE, PK_FIELDS, OutboxRef
 from shared.notify.sending import Outcome, Sending
 from shared.ports.clock import Clock
@@ -171,7 +172,7 @@ class Dispatcher:
             except ItemNotFound:
                 return None
             now = self._clock.now()
-            if doc["status"] in ("delivered", "failed"):
+            if doc["status"] in FINISHED:
                 return None
             if datetime.fromisoformat(doc["nextAttemptAt"]) > now:
                 return None
@@ -219,7 +220,7 @@ class Dispatcher:
         query = Query(
             filters=[
                 Filter("kind", "=", "delivery"),
-                Filter("status", "in", ["pending", "retrying"]),
+                Filter("status", "in", sorted(s.value for s in DELIVERY.states - FINISHED)),
                 Filter("nextAttemptAt", "<=", self._clock.now().isoformat()),
             ],
             order_by="nextAttemptAt",

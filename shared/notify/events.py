@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.containers import REQUESTS
 from shared.notify.models import EventType
 from shared.notify.outbox import event_doc
 from shared.ports.document_store import Item
@@ -85,4 +84,3 @@ def links(event: str, data: dict[str, Any], base: str) -> dict[str, str]:
     return {}
 
 
-REQUESTS_PK = REQUESTS.partition_key_paths[0].lstrip("/")

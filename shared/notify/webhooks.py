@@ -19,6 +19,7 @@ from shared.concurrency import update_item
 from shared.containers import NOTIFICATIONS
 from shared.crypto.envelope import FieldCipher, new_data_key
 from shared.errors import Conflict, NotFound
+from shared.notify.lifecycle import FINISHED
 from shared.notify.models import (
     DeliveryPage,
     DeliveryView,
@@ -87,7 +88,7 @@ class Webhooks:
                 "algorithm": wrapped.algorithm,
                 "wrapped": base64.b64encode(wrapped.wrapped).decode(),
             },
-            "secrets": [self._sealed(data_key, tenant_id, webhook_id, secret, now, None)],
+            "secrets": [self._sealed(data_key, tenant_id, webhook_id, secret, now)],
         }
         self._store.create(NOTIFICATIONS.name, doc)
         self._audit.tenant(
@@ -97,11 +98,12 @@ class Webhooks:
 
     @staticmethod
     def _sealed(
-        key: bytes, tenant_id: str, webhook_id: str, secret: str, now: datetime, until: None
+        key: bytes, tenant_id: str, webhook_id: str, secret: str, now: datetime
     ) -> dict[str, Any]:
+        """A new signing secret, sealed; it expires only when a rotation replaces it."""
         secret_id = f"s{uuid.uuid4().hex[:8]}"
         token = FieldCipher(key, tenant_id, webhook_id).encrypt(webhook_id, secret_id, secret)
-        return {"id": secret_id, "token": token, "createdAt": now.isoformat(), "expiresAt": until}
+        return {"id": secret_id, "token": token, "createdAt": now.isoformat(), "expiresAt": None}
 
     def _data_key(self, doc: Item) -> bytes:
         meta = doc["dataKey"]
@@ -134,7 +136,7 @@ class Webhooks:
                 for s in doc["secrets"]
                 if s["expiresAt"] is None or now < datetime.fromisoformat(s["expiresAt"])
             ]
-            fresh = self._sealed(self._data_key(doc), tenant_id, webhook_id, secret, now, None)
+            fresh = self._sealed(self._data_key(doc), tenant_id, webhook_id, secret, now)
             return {"secrets": [*kept, fresh], "secretRotatedAt": now.isoformat()}
 
         update_item(
@@ -217,7 +219,7 @@ def delivery_view(doc: Item) -> DeliveryView:
         lastError=doc.get("lastError"),
         createdAt=doc["createdAt"],
         lastAttemptAt=doc.get("lastAttemptAt"),
-        nextAttemptAt=doc["nextAttemptAt"] if doc["status"] in ("pending", "retrying") else None,
+        nextAttemptAt=None if doc["status"] in FINISHED else doc["nextAttemptAt"],
         deliveredAt=doc.get("deliveredAt"),
     )
 

@@ -8,7 +8,7 @@ tenant list to choose from. Both answer from the same principal the routes autho
 from __future__ import annotations
 
 from shared.audit.control import ControlAudit
-from shared.auth import Principal
+from shared.auth import EVERY_TENANT, Principal
 from shared.containers import TENANTS
 from shared.errors import NotFound
 from shared.policies.retention import (
@@ -27,8 +27,6 @@ from shared.tenancy.console_models import (
     TenantSummaryPage,
 )
 from shared.tenancy.directory import TenantDirectory
-
-EVERY_TENANT = "*"
 
 
 def grants_of(principal: Principal) -> list[Grant]:
