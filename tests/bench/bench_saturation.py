@@ -150,17 +150,19 @@ def run_phases(
 
 def bare_phase(root: Path, seconds: float) -> dict[str, Any]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", BARE_APP, "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"],
-        cwd=ROOT, stdout=(root / "bare.log").open("wb"), stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait(f"http://127.0.0.1:{port}/health", proc)
-        return run_phases(port, {"Content-Type": "application/json"}, seconds, 0, proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with (root / "bare.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", BARE_APP, "--host", "127.0.0.1", "--port",
+             str(port), "--log-level", "warning", "--no-access-log", "--loop", "uvloop",
+             "--http", "httptools"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait(f"http://127.0.0.1:{port}/health", proc)
+            return run_phases(port, {"Content-Type": "application/json"}, seconds, 0, proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes]) -> None:
