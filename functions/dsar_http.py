@@ -28,7 +28,7 @@ from shared.dsar.models import (
     DsarPage,
     DsarType,
 )
-from shared.dsar.signals import ORCHESTRATOR, Signal
+from shared.dsar.signals import ORCHESTRATOR, START, Signal
 from shared.validation import parse_model
 
 bp = df.Blueprint()
@@ -75,9 +75,7 @@ async def start_dsar(
     # The answer tells the request as accepted; read before the orchestration starts, or a
     # fast orchestrator makes the same call answer "received" one time and "running" the next.
     view = services().dsar_admin.view(tenant_id, request_id)
-    await client.start_new(
-        ORCHESTRATOR, request_id, {"tenantId": tenant_id, "requestId": request_id}
-    )
+    await deliver(client, tenant_id, request_id, START)
     accepted = DsarAccepted(
         requestId=request_id,
         status=view.status,

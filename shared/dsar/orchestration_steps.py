@@ -258,7 +258,7 @@ class OrchestrationSteps:
 
 def certificate_of(doc: Doc, now: datetime) -> Doc:
     """What was done, when and by whom (actor ids), with counts: no personal data, so it
-    outlives the request's identifiers (``shared.dsar.minimisation``)."""
+    outlives the request's identifiers (``shared.dsar.housekeeping``)."""
     check = doc.get("verification")
     certificate = {
         "requestId": doc["id"],

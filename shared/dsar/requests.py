@@ -8,7 +8,7 @@ Nothing lives here without a bound: a finished request keeps its record ``record
 it finished, and a request sent through the widget (which anyone can send) expires, if nobody
 ever finishes it, ``record_days`` after its latest possible deadline. Each write re-stamps the
 time left (a Cosmos TTL restarts at every write). Before that, the tenant's ``dsrRecordDays``
-after the request finished, its personal part is deleted (``shared.dsar.minimisation``). A
+after the request finished, its personal part is deleted (``shared.dsar.housekeeping``). A
 stored request that no longer parses is reported to the quarantine; listings and timers skip
 it, a read of it answers 409.
 """

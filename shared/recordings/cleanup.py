@@ -1,5 +1,6 @@
-"""Recording audio goes with its metadata: the one place every deleter calls, and the sweep
-that catches what a deleter could not (a document TTL removed, an upload a crash cut short).
+"""Recording audio goes with its metadata: deleting recording documents deletes their chunks
+(``items_deleted``; an erasure deletes the subject's whole prefix), and the sweep catches
+what a deleter could not (a document TTL removed, an upload a crash cut short).
 
 A recording's document is its index: audio whose document is gone is deleted by the hourly
 sweep, and a document still ``receiving`` an hour after it was written (an upload never
@@ -19,13 +20,11 @@ from shared.ports.document_store import DocumentStore, Filter, NotFound, Query
 from shared.recordings.audio import (
     AudioChunks,
     recording_prefix,
-    subject_prefix,
     tenant_prefix,
 )
-from shared.recordings.models import RecordingStatus
+from shared.recordings.models import RECORDING_TYPE, RecordingStatus
 
 STALE_AFTER = timedelta(hours=1)
-RECORDING_TYPE = "recording"
 
 
 class RecordingCleanup:
@@ -41,10 +40,6 @@ class RecordingCleanup:
             for i in items
             if i.get("type") == RECORDING_TYPE
         )
-
-    def subject_erased(self, tenant_id: str, subject_id: str) -> int:
-        """Delete every chunk of a subject's recordings."""
-        return self._audio.delete_prefix(subject_prefix(tenant_id, subject_id))
 
     def sweep(self, tenant_id: str) -> dict[str, int]:
         """Stale uploads, then audio no document accounts for; counts for the audit."""

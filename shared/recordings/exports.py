@@ -10,8 +10,7 @@ from typing import Any, BinaryIO
 
 from shared.crypto.envelope import FieldCipher
 from shared.recordings.audio import AudioChunks
-from shared.recordings.cleanup import RECORDING_TYPE
-from shared.recordings.models import RecordingStatus
+from shared.recordings.models import RECORDING_TYPE, RecordingStatus
 
 FOLDER = "recordings"
 

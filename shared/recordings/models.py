@@ -23,6 +23,10 @@ MediaType = Annotated[
 ]
 
 
+RECORDING_TYPE = "recording"
+"""The item ``type`` of a recording's metadata document (its index: no document, no audio)."""
+
+
 class RecordingMetadata(BaseModel):
     """The ``metadata`` part of the upload (JSON)."""
 

@@ -28,7 +28,12 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.recordings.audio import CHUNK_BYTES, AudioChunks, recording_prefix
-from shared.recordings.models import RECORDING, RecordingCreated, RecordingStatus
+from shared.recordings.models import (
+    RECORDING,
+    RECORDING_TYPE,
+    RecordingCreated,
+    RecordingStatus,
+)
 from shared.recordings.ranges import ByteRange, byte_range
 from shared.recordings.upload import Upload
 from shared.subjects.keys import SubjectKeys
@@ -36,9 +41,6 @@ from shared.subjects.linking import IdentifierLinks
 from shared.subjects.visitors import VisitorBinding
 from shared.tenancy.directory import TenantDirectory
 from shared.tenancy.models import Tenant
-
-TELEPHONY = "recording"
-"""The item ``type`` of a recording's metadata document."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class Recordings:
             "tenantId": tenant.tenantId,
             "subjectId": cipher.subject_id,
             "category": Category.RECORDING.value,
-            "type": TELEPHONY,
+            "type": RECORDING_TYPE,
             "status": RECORDING.initial.value,
             "createdAt": now.isoformat(),
             "ttl": item_ttl(Category.RECORDING, now, now, tenant.retention, held),
@@ -184,7 +186,7 @@ class Recordings:
     def _find(self, tenant_id: str, recording_id: str) -> dict[str, Any]:
         query = Query(
             filters=[
-                Filter("type", "=", TELEPHONY),
+                Filter("type", "=", RECORDING_TYPE),
                 Filter("id", "=", recording_id),
                 Filter("status", "=", RecordingStatus.STORED.value),
             ]
