@@ -70,7 +70,6 @@ class WidgetIngest:
         queue: str,
     ) -> None:
         self._gate = gate
-        self._store = store
         self._bus = bus
         self._keys = keys
         self._visitors = visitors

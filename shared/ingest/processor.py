@@ -73,7 +73,6 @@ class IngestProcessor:
         self._store = store
         self._keys = keys
         self._subjects = subjects
-        self._index = index
         self._audit = audit
         self._clock = clock
         self._receipts = EventReceipts(store, clock)

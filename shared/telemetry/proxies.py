@@ -3,7 +3,7 @@
 The composition root wraps its ports in these only when telemetry is active, so the default
 (``PRIVACY_OTEL_EXPORTER=none``) pays nothing. Attributes are what the call already names as
 ids: container and partition (tenant id, pseudonymous subject id), item id, queue and message
-ids, key names and versions; never an item's body, a message body or key material.
+ids; never an item's body, a message body or key material.
 """
 
 from __future__ import annotations
@@ -61,15 +61,6 @@ def _bus_attributes(args: tuple[Any, ...]) -> dict[str, Any]:
     return attributes
 
 
-def _key_attributes(args: tuple[Any, ...]) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
-    if args and isinstance(args[0], str):
-        attributes["key.name"] = args[0]
-    if len(args) > 1 and isinstance(args[1], str):
-        attributes["key.version"] = args[1]
-    return attributes
-
-
 class _Traced:
     """Delegates everything to ``inner``; the named operations each run in a span."""
 
@@ -119,10 +110,10 @@ class TracedBus(_Traced):
 
 
 class TracedKeys(_Traced):
-    """A ``KeyProvider`` whose operations are spans (``keys.unwrap_key`` ...)."""
+    """A ``KeyProvider`` whose operations are spans (``keys.unwrap_key`` ...): no attributes,
+    as a wrap or unwrap names no key by id, only key material."""
 
     _prefix, _ops = "keys", _KEY_OPS
-    _attributes = staticmethod(_key_attributes)
 
 
 def traced(store: S, directory: S, bus: B, keys: K) -> tuple[S, S, B, K]:
