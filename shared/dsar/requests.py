@@ -15,7 +15,6 @@ it, a read of it answers 409.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import uuid
@@ -28,7 +27,8 @@ from pydantic import AwareDatetime, BaseModel
 from shared.audit.quarantine import BrokenDocuments
 from shared.concurrency import under_etag
 from shared.containers import REQUESTS
-from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.crypto.envelope import FieldCipher
+from shared.crypto.stored_keys import from_stored, new_stored_key
 from shared.dsar.deadlines import DEADLINE, MAX_EXTENSION, initial_deadline, queue_key
 from shared.dsar.lifecycle import CLOSED, DSAR_REQUEST, FINISHED
 from shared.dsar.models import DsarCreate, DsarStatus, DsarType, DsarView
@@ -40,7 +40,7 @@ from shared.notify.outbox import NO_WAKE, Outbox
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Query
 from shared.ports.document_store import NotFound as ItemNotFound
-from shared.ports.key_provider import KeyProvider, WrappedKey
+from shared.ports.key_provider import KeyProvider
 from shared.subjects.models import HoldIdentifiers
 
 RECORD_DAYS = 1095
@@ -87,17 +87,6 @@ def record_ttl(doc: Doc, now: datetime, record_days: int = RECORD_DAYS) -> int:
     return max(1, math.ceil((end - now).total_seconds()))
 
 
-def wrapped_key_fields(keys: KeyProvider) -> tuple[bytes, dict[str, str]]:
-    """A new request data key and its wrapped form as stored on the document."""
-    data_key = new_data_key()
-    wrapped = keys.wrap_key(data_key)
-    return data_key, {
-        "keyId": wrapped.key_id,
-        "algorithm": wrapped.algorithm,
-        "wrapped": base64.b64encode(wrapped.wrapped).decode(),
-    }
-
-
 class DsarRequests:
     def __init__(
         self,
@@ -130,7 +119,7 @@ class DsarRequests:
     ) -> Doc:
         now = self._clock.now()
         request_id = f"dsar-{uuid.uuid4().hex}"
-        data_key, wrapped = wrapped_key_fields(self._keys)
+        data_key, wrapped = new_stored_key(self._keys)
         sealed = FieldCipher(data_key, tenant_id, request_id).encrypt_fields(
             request_id,
             {
@@ -230,9 +219,7 @@ class DsarRequests:
 
     def _cipher(self, doc: Doc) -> FieldCipher:
         meta = doc["dataKey"]
-        key = self._keys.unwrap_key(
-            WrappedKey(meta["keyId"], meta["algorithm"], base64.b64decode(meta["wrapped"]))
-        )
+        key = self._keys.unwrap_key(from_stored(meta))
         return FieldCipher(key, doc["tenantId"], doc["id"])
 
     def sealed(self, doc: Doc, name: str) -> Any:

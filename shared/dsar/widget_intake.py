@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from shared.crypto.envelope import FieldCipher
+from shared.crypto.stored_keys import new_stored_key
 from shared.dsar.deadlines import initial_deadline, queue_key
 from shared.dsar.lifecycle import DSAR_REQUEST
-from shared.dsar.requests import record_ttl, wrapped_key_fields
+from shared.dsar.requests import record_ttl
 from shared.ingest.envelope import IngestEnvelope
 from shared.ingest.models import PrivacyRequestPayload
 from shared.ports.document_store import Conflict
@@ -40,7 +41,7 @@ def register_widget_request(
     ``record_ttl`` of the document, ``record_days`` after its latest possible deadline."""
     ids = HoldIdentifiers(email=cmd.email, phone=cmd.phone, visitorId=cmd.visitorId)
     digests = identifier_digests(keys, tenant, ids)
-    data_key, wrapped = wrapped_key_fields(keys)
+    data_key, wrapped = new_stored_key(keys)
     cipher = FieldCipher(data_key, env.tenantId, env.requestId)
     doc: dict[str, Any] = {
         "id": env.requestId,

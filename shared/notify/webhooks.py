@@ -8,7 +8,6 @@ so both signatures go out until the receiver has switched.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +16,8 @@ from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.concurrency import update_item
 from shared.containers import NOTIFICATIONS
-from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.crypto.envelope import FieldCipher
+from shared.crypto.stored_keys import from_stored, new_stored_key
 from shared.errors import Conflict, NotFound
 from shared.notify.lifecycle import FINISHED
 from shared.notify.models import (
@@ -35,7 +35,7 @@ from shared.notify.ssrf import Resolver, check_url, system_resolve
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, Query
 from shared.ports.document_store import NotFound as ItemNotFound
-from shared.ports.key_provider import KeyProvider, WrappedKey
+from shared.ports.key_provider import KeyProvider
 from shared.tenancy.directory import TenantDirectory
 
 MAX_WEBHOOKS = 20
@@ -73,8 +73,7 @@ class Webhooks:
         now = self._clock.now()
         webhook_id = f"wh_{uuid.uuid4().hex[:24]}"
         secret = new_secret()
-        data_key = new_data_key()
-        wrapped = self._keys.wrap_key(data_key)
+        data_key, wrapped = new_stored_key(self._keys)
         doc = {
             "id": webhook_id,
             "tenantId": tenant_id,
@@ -83,11 +82,7 @@ class Webhooks:
             "events": sorted({e.value for e in cmd.events}),
             "createdAt": now.isoformat(),
             "createdBy": principal.actor,
-            "dataKey": {
-                "keyId": wrapped.key_id,
-                "algorithm": wrapped.algorithm,
-                "wrapped": base64.b64encode(wrapped.wrapped).decode(),
-            },
+            "dataKey": wrapped,
             "secrets": [self._sealed(data_key, tenant_id, webhook_id, secret, now)],
         }
         self._store.create(NOTIFICATIONS.name, doc)
@@ -106,10 +101,7 @@ class Webhooks:
         return {"id": secret_id, "token": token, "createdAt": now.isoformat(), "expiresAt": None}
 
     def _data_key(self, doc: Item) -> bytes:
-        meta = doc["dataKey"]
-        return self._keys.unwrap_key(
-            WrappedKey(meta["keyId"], meta["algorithm"], base64.b64decode(meta["wrapped"]))
-        )
+        return self._keys.unwrap_key(from_stored(doc["dataKey"]))
 
     def secrets(self, doc: Item, now: datetime) -> list[str]:
         """The live secrets of a webhook, newest first (an expired overlap no longer signs)."""

@@ -15,11 +15,11 @@ enabled while such subjects exist. Transit messages name their version and drain
 
 from __future__ import annotations
 
-import base64
 import os
 from typing import Any
 
 from shared.containers import MAINTENANCE, REQUESTS, SUBJECTS
+from shared.crypto.stored_keys import from_stored, stored_form
 from shared.ports.clock import Clock
 from shared.ports.document_store import (
     DocumentStore,
@@ -28,7 +28,7 @@ from shared.ports.document_store import (
     PreconditionFailed,
     Query,
 )
-from shared.ports.key_provider import KeyProvider, KeyUnavailable, SecretName, WrappedKey
+from shared.ports.key_provider import KeyProvider, KeyUnavailable, SecretName
 from shared.retention.jobs import Budget
 from shared.tenancy.directory import TenantDirectory
 
@@ -106,16 +106,12 @@ class KeyRotation:
 
     def _rewrap(self, container: str, doc: dict[str, Any]) -> bool:
         meta = doc["dataKey"]
-        old = WrappedKey(meta["keyId"], meta["algorithm"], base64.b64decode(meta["wrapped"]))
+        old = from_stored(meta)
         try:
             fresh = self._keys.wrap_key(self._keys.unwrap_key(old))
         except KeyUnavailable:
             return False
-        wrapped = {
-            "keyId": fresh.key_id,
-            "algorithm": fresh.algorithm,
-            "wrapped": base64.b64encode(fresh.wrapped).decode(),
-        }
+        wrapped = stored_form(fresh)
         try:
             self._store.replace(container, doc | {"dataKey": wrapped}, if_match=doc["_etag"])
         except (PreconditionFailed, NotFound):

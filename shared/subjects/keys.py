@@ -6,14 +6,14 @@ Erasing the subject document destroys the only wrapped copy of the key (crypto-s
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections import OrderedDict
 from typing import Any
 
 from shared.concurrency import update_item
 from shared.containers import SUBJECTS
-from shared.crypto.envelope import FieldCipher, new_data_key
+from shared.crypto.envelope import FieldCipher
+from shared.crypto.stored_keys import from_stored, new_stored_key
 from shared.ports.clock import Clock
 from shared.ports.document_store import (
     Conflict,
@@ -21,7 +21,7 @@ from shared.ports.document_store import (
     NotFound,
     PatchOp,
 )
-from shared.ports.key_provider import KeyProvider, WrappedKey
+from shared.ports.key_provider import KeyProvider
 
 SUBJECT_DOC_ID = "subject"
 BEHAVIOUR_PURPOSE = "analytics"
@@ -68,7 +68,7 @@ class SubjectKeys:
         """Create the subject document with a fresh wrapped data key (Conflict if it exists).
         ``fields`` adds what the creator knows (the visitor-secret hash, the id's key version).
         """
-        wrapped = self._keys.wrap_key(new_data_key())
+        _, wrapped = new_stored_key(self._keys)
         doc = {
             "id": SUBJECT_DOC_ID,
             "tenantId": tenant_id,
@@ -78,11 +78,7 @@ class SubjectKeys:
             "ttl": -1,
             "flags": {"restricted": False, "objected": False},
             "indexIds": [],
-            "dataKey": {
-                "keyId": wrapped.key_id,
-                "algorithm": wrapped.algorithm,
-                "wrapped": base64.b64encode(wrapped.wrapped).decode(),
-            },
+            "dataKey": wrapped,
             **fields,
         }
         return self._store.create(SUBJECTS.name, doc)
@@ -135,16 +131,14 @@ class SubjectKeys:
         known.setdefault("indexIds", []).append(index_item_id)
 
     def _cipher_from(self, doc: dict[str, Any]) -> FieldCipher:
-        meta = doc["dataKey"]
-        wrapped = base64.b64decode(meta["wrapped"])
+        stored = from_stored(doc["dataKey"])
+        wrapped = stored.wrapped
         with self._lock:
             data_key = self._cache.get(wrapped)
             if data_key is not None:
                 self._cache.move_to_end(wrapped)
         if data_key is None:
-            data_key = self._keys.unwrap_key(
-                WrappedKey(key_id=meta["keyId"], algorithm=meta["algorithm"], wrapped=wrapped)
-            )
+            data_key = self._keys.unwrap_key(stored)
             with self._lock:
                 self._cache[wrapped] = data_key
                 if len(self._cache) > self._cache_size:
