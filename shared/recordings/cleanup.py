@@ -25,6 +25,7 @@ from shared.recordings.audio import (
 from shared.recordings.models import RECORDING_TYPE, RecordingStatus
 
 STALE_AFTER = timedelta(hours=1)
+PAGE = 500
 
 
 class RecordingCleanup:
@@ -50,13 +51,27 @@ class RecordingCleanup:
             for parts in (n.split("/") for n in self._audio.names(tenant_prefix(tenant_id)))
             if len(parts) == 5
         }
-        for subject_id, recording_id in sorted(recordings):
-            try:
-                self._store.read(SUBJECTS.name, (tenant_id, subject_id), recording_id)
-            except NotFound:
-                prefix = recording_prefix(tenant_id, subject_id, recording_id)
-                orphaned += self._audio.delete_prefix(prefix)
+        # listed before the documents are read: a document is written before its chunks, so
+        # audio listed here whose document the read below misses has none
+        undocumented = recordings - self._documented(tenant_id, recordings)
+        for subject_id, recording_id in sorted(undocumented):
+            prefix = recording_prefix(tenant_id, subject_id, recording_id)
+            orphaned += self._audio.delete_prefix(prefix)
         return {k: v for k, v in {"staleUploads": stale, "orphanChunks": orphaned}.items() if v}
+
+    def _documented(self, tenant_id: str, audio: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """(subject, recording) of the tenant's recording documents: one paged query for the
+        tenant, not a read per recording (none at all for a tenant without audio)."""
+        found: set[tuple[str, str]] = set()
+        token: str | None = None
+        query = Query(filters=[Filter("type", "=", RECORDING_TYPE)])
+        while audio:
+            page = self._store.query(SUBJECTS.name, (tenant_id,), query, PAGE, token)
+            found.update((doc["subjectId"], doc["id"]) for doc in page.items)
+            token = page.continuation
+            if not token:
+                break
+        return found
 
     def _stale(self, tenant_id: str) -> int:
         cutoff = (self._clock.now() - STALE_AFTER).isoformat()
