@@ -130,7 +130,7 @@ class Incidents:
         """The listed tenants (all of this stamp's region), else every active tenant here."""
         region = self._settings.region
         if tenant_ids is None:
-            return [t for t in self._tenants.in_region(region) if t.status != "offboarded"]
+            return self._tenants.served_in(region)
         tenants: list[Tenant] = []
         for i, tenant_id in enumerate(tenant_ids):
             if any(t.tenantId == tenant_id for t in tenants):

@@ -77,12 +77,7 @@ class Subprocessors:
         self._regions = regions
 
     def _all_tenants(self) -> list[Tenant]:
-        return [
-            t
-            for region in self._regions
-            for t in self._tenants.in_region(region)
-            if t.status != "offboarded"
-        ]
+        return [t for region in self._regions for t in self._tenants.served_in(region)]
 
     # -- the register ------------------------------------------------------------------------
 

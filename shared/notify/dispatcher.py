@@ -32,6 +32,7 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import Conflict, DocumentStore, Filter, Item, Query
 from shared.ports.document_store import NotFound as ItemNotFound
 from shared.tenancy.directory import TenantDirectory
+from shared.tenancy.models import Tenant
 
 log = logging.getLogger("shared.notify")
 
@@ -120,12 +121,12 @@ class Dispatcher:
         else:
             planned = [
                 d
-                for tenant_id in self._audience(event)
+                for tenant_id, tenant in self._audience(event)
                 for d in plan_for_tenant(
                     event,
                     tenant_id,
                     self._webhooks_of(tenant_id),
-                    self._contacts(tenant_id),
+                    self._contacts(tenant_id, tenant),
                     r.oncall,
                     r.base_url,
                     now,
@@ -136,20 +137,17 @@ class Dispatcher:
                 self._store.create(NOTIFICATIONS.name, item)
         return [(d["tenantId"], d["id"]) for d in planned]
 
-    def _audience(self, event: Item) -> list[str]:
+    def _audience(self, event: Item) -> list[tuple[str, Tenant | None]]:
+        """Tenant ids, each with its tenant when the audience was read as tenants already."""
         if event["audience"] == "region":
-            return [
-                t.tenantId
-                for t in self._tenants.in_region(self._routing.region)
-                if t.status != "offboarded"
-            ]
+            return [(t.tenantId, t) for t in self._tenants.served_in(self._routing.region)]
         if event["audience"] == "tenants":
-            return [str(t) for t in event["targets"]]
-        return [event["target"]]
+            return [(str(t), None) for t in event["targets"]]
+        return [(event["target"], None)]
 
-    def _contacts(self, tenant_id: str) -> list[dict[str, Any]]:
+    def _contacts(self, tenant_id: str, tenant: Tenant | None) -> list[dict[str, Any]]:
         try:
-            tenant = self._tenants.get(tenant_id)
+            tenant = tenant or self._tenants.get(tenant_id)
         except Exception:  # gone or unreadable: its webhooks still get the event
             return []
         return [c.model_dump(mode="json") for c in tenant.privacyContacts]

@@ -237,6 +237,11 @@ class TenantDirectory:
             if not continuation:
                 return tenants
 
+    def served_in(self, region: str) -> list[Tenant]:
+        """The region's tenants still served (not offboarded): whom a region-wide notice,
+        breach or subprocessor change concerns."""
+        return [t for t in self.in_region(region) if t.status != TenantStatus.OFFBOARDED.value]
+
     def by_widget_key(self, widget_key: str) -> Tenant | None:
         """The tenant of a current (or still overlapping) key; cached for a few seconds."""
         digest = key_hash(widget_key)
