@@ -12,13 +12,18 @@ from pathlib import Path
 from shared.adapters.file_keys import DataKind
 from shared.containers import INDEX, REQUESTS, SUBJECTS
 
+STORE_FILE = "store.sqlite"
+BUS_FILE = "bus.sqlite"
+"""A region directory's files; the factories create them by these names, and the probes
+below must find them (a wrong name would read as "no data" and let a lost key be replaced)."""
+
 _PROBES: dict[DataKind, tuple[str, str]] = {
     "store": (
-        "store.sqlite",
+        STORE_FILE,
         "SELECT 1 FROM items WHERE container IN "
         f"('{SUBJECTS.name}', '{INDEX.name}', '{REQUESTS.name}') LIMIT 1",
     ),
-    "queue": ("bus.sqlite", "SELECT 1 FROM messages LIMIT 1"),
+    "queue": (BUS_FILE, "SELECT 1 FROM messages LIMIT 1"),
 }
 
 

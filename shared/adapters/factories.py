@@ -32,11 +32,12 @@ StoreRole = Literal["region", "directory"]
 
 
 def _sqlite_store(settings: Settings, clock: Clock, role: StoreRole, region: str) -> DocumentStore:
+    from shared.adapters.embedded_data import STORE_FILE
     from shared.adapters.sqlite_store import SqliteDocumentStore
 
     if role == "directory":
         return SqliteDocumentStore(settings.data_dir / "directory.sqlite", clock)
-    return SqliteDocumentStore(region_dir(settings, region) / "store.sqlite", clock)
+    return SqliteDocumentStore(region_dir(settings, region) / STORE_FILE, clock)
 
 
 def _cosmos_store(settings: Settings, clock: Clock, role: StoreRole, region: str) -> DocumentStore:
@@ -56,10 +57,11 @@ def _cosmos_store(settings: Settings, clock: Clock, role: StoreRole, region: str
 
 
 def _sqlite_bus(settings: Settings, clock: Clock) -> MessageBus:
+    from shared.adapters.embedded_data import BUS_FILE
     from shared.adapters.sqlite_bus import SqliteBus
 
     return SqliteBus(
-        region_dir(settings) / "bus.sqlite", clock, max_delivery_count=settings.ingest_max_delivery
+        region_dir(settings) / BUS_FILE, clock, max_delivery_count=settings.ingest_max_delivery
     )
 
 
