@@ -32,7 +32,7 @@ from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.concurrency import under_etag
 from shared.containers import AUTHORITY_REQUESTS
-from shared.errors import BadRequest, Conflict, FieldError, MisdirectedRequest, NotFound
+from shared.errors import Conflict
 from shared.lifecycle import advance
 from shared.notify.models import EventType
 from shared.notify.outbox import NO_WAKE, Outbox, event_doc, write_with_events
@@ -72,8 +72,8 @@ class AuthorityRegister:
     # -- the register (Platform.Admin) ---------------------------------------------------
 
     def record(self, principal: Principal, cmd: AuthorityRequestCreate) -> AuthorityRequest:
+        self._concerned(cmd.tenantIds)  # before dropping repeats: a 400 points at the entry sent
         tenant_ids = list(dict.fromkeys(cmd.tenantIds))
-        self._concerned(tenant_ids)
         now = self._clock.now().isoformat()
         request_id = f"auth-{uuid.uuid4().hex[:20]}"
         doc = cmd.model_dump(mode="json", exclude={"response"}) | {
@@ -233,19 +233,7 @@ class AuthorityRegister:
     def _concerned(self, tenant_ids: list[str]) -> None:
         """Every tenant exists and is served here (its trail, which will hear of the request,
         lives in this region)."""
-        for i, tenant_id in enumerate(tenant_ids):
-            try:
-                tenant = self._tenants.get(tenant_id)
-            except NotFound:
-                raise BadRequest(
-                    "unknown tenant", errors=[FieldError(f"/tenantIds/{i}", "no such tenant")]
-                ) from None
-            if tenant.region != self._region:
-                raise MisdirectedRequest(
-                    f"tenant {tenant_id} is served in region '{tenant.region}': record the "
-                    "request there",
-                    extra={"region": tenant.region},
-                )
+        self._tenants.listed_local(tenant_ids, "record the request there")
 
 
 def _answered(doc: Item, response: dict[str, Any], now: str) -> Item:

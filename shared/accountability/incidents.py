@@ -34,7 +34,7 @@ from shared.accountability.revisions import NoticeRevisions, changed_fields, not
 from shared.audit.control import ControlAudit
 from shared.auth import Principal
 from shared.containers import INCIDENTS
-from shared.errors import BadRequest, FieldError, MisdirectedRequest, NotFound
+from shared.errors import BadRequest, FieldError
 from shared.notify.outbox import NO_WAKE, Outbox
 from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore, Item
@@ -131,27 +131,9 @@ class Incidents:
         region = self._settings.region
         if tenant_ids is None:
             return self._tenants.served_in(region)
-        tenants: list[Tenant] = []
-        for i, tenant_id in enumerate(tenant_ids):
-            if any(t.tenantId == tenant_id for t in tenants):
-                continue
-            try:
-                tenant = self._tenants.get(tenant_id)
-            except NotFound:
-                raise BadRequest(
-                    "unknown tenant", errors=[FieldError(f"/tenantIds/{i}", "no such tenant")]
-                ) from None
-            if tenant.region != region:
-                raise MisdirectedRequest(
-                    f"tenant {tenant_id} is served in region '{tenant.region}': report the "
-                    "incident there, where its data can be counted",
-                    extra={
-                        "region": tenant.region,
-                        "endpoint": self._settings.region_endpoints.get(tenant.region, ""),
-                    },
-                )
-            tenants.append(tenant)
-        return tenants
+        return self._tenants.listed_local(
+            tenant_ids, "report the incident there, where its data can be counted"
+        )
 
     def _notice(self, incident_id: str, doc: Item, tenant: Tenant, notify_by: datetime) -> Item:
         now = self._clock.now()

@@ -114,3 +114,14 @@ def test_bad_requests_are_refused_and_nothing_is_recorded(
     assert listed["items"] == []
     platform = client.services.audit_for("eu").entries("platform", limit=5).items
     assert platform[0]["action"] == "authority.request.listed"
+
+
+def test_an_unknown_tenant_is_pointed_at_where_it_was_sent(
+    client: AppClient, clock: FakeClock
+) -> None:
+    """A repeated id is taken once, but the 400 names the unknown one's place in the body as
+    sent (it named its place in the list without repeats)."""
+    a = new_tenant(client, "A")["tenantId"]
+    refused = record(client, body(clock, a, a, "t-unknown"))
+    assert refused.status == 400
+    assert [e["path"] for e in refused.json()["errors"]] == ["/tenantIds/2"]
