@@ -9,11 +9,10 @@ host (``127.0.0.1``, ``localhost``, ``[::1]``, any port): others get 421, a miss
 from __future__ import annotations
 
 import ipaddress
-import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.errors import status_problem_type
+from infra.embedded_host.http_conversion import problem
 
 LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -56,24 +55,15 @@ class LoopbackHostMiddleware:
             return
         headers = [v.decode("latin-1") for k, v in scope["headers"] if k == b"host"]
         if len(headers) != 1 or not headers[0].strip():
-            await _problem(send, 400, "Bad Request", "a single Host header is required")
+            await problem(400, "Bad Request", detail="a single Host header is required")(
+                scope, receive, send
+            )
             return
         name = host_name(headers[0])
         if name is None or not is_loopback(name):
-            await _problem(send, 421, "Misdirected Request", "this host is bound to loopback and "
-                           "answers only to 127.0.0.1, localhost or [::1] (DNS rebinding guard)")
+            await problem(421, "Misdirected Request", detail="this host is bound to loopback and "
+                          "answers only to 127.0.0.1, localhost or [::1] (DNS rebinding guard)")(
+                scope, receive, send
+            )
             return
         await self.app(scope, receive, send)
-
-
-async def _problem(send: Send, status: int, title: str, detail: str) -> None:
-    body = json.dumps(
-        {"type": status_problem_type(status), "title": title, "status": status, "detail": detail}
-    ).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode())],
-    })
-    await send({"type": "http.response.body", "body": body})
