@@ -41,33 +41,36 @@ class Operations:
         self._health.close()
 
     def readiness(self) -> Readiness:
-        health = self._health.report()
+        return Readiness(**self._health.report().model_dump(), **self._state())
+
+    def _state(self) -> dict[str, Any]:
+        """The readiness view without the health probes: what the gauges read too."""
         queue = self._settings.ingest_queue
         stats = self._b.bus.stats(queue)
         now = self._clock.now()
         age = (now - stats.oldest_enqueued).total_seconds() if stats.oldest_enqueued else None
         open_, overdue = self._dsar_counts()
-        return Readiness(
-            **health.model_dump(),
-            queue=QueueView(name=queue, depth=stats.active, deadLetters=stats.dead_letters,
-                            oldestMessageAgeSeconds=None if age is None else max(0.0, age)),
-            dsarOpen=open_, dsarOverdue=overdue, noticesDueSoon=self._notices_due_soon(),
-            keyVersions=self._key_versions(),
-        )
+        return {
+            "queue": QueueView(name=queue, depth=stats.active, deadLetters=stats.dead_letters,
+                               oldestMessageAgeSeconds=None if age is None else max(0.0, age)),
+            "dsarOpen": open_, "dsarOverdue": overdue,
+            "noticesDueSoon": self._notices_due_soon(), "keyVersions": self._key_versions(),
+        }
 
     def snapshot(self) -> Readings:
-        """The gauges' values (``shared.telemetry.core.GAUGES``), from the readiness view."""
-        view = self.readiness()
-        lag = view.queue.oldestMessageAgeSeconds or 0.0
+        """The gauges' values (``shared.telemetry.core.GAUGES``): the readiness view's state,
+        without running the health probes and the quarantine query it does not use."""
+        state = self._state()
+        queue: QueueView = state["queue"]
         return {
-            "privacy.ingest.queue_depth": [(view.queue.depth, {})],
-            "privacy.ingest.dead_letters": [(view.queue.deadLetters, {})],
-            "privacy.ingest.lag_seconds": [(lag, {})],
-            "privacy.dsar.open": [(view.dsarOpen, {})],
-            "privacy.dsar.overdue": [(view.dsarOverdue, {})],
-            "privacy.incident.notices_due_soon": [(view.noticesDueSoon, {})],
+            "privacy.ingest.queue_depth": [(queue.depth, {})],
+            "privacy.ingest.dead_letters": [(queue.deadLetters, {})],
+            "privacy.ingest.lag_seconds": [(queue.oldestMessageAgeSeconds or 0.0, {})],
+            "privacy.dsar.open": [(state["dsarOpen"], {})],
+            "privacy.dsar.overdue": [(state["dsarOverdue"], {})],
+            "privacy.incident.notices_due_soon": [(state["noticesDueSoon"], {})],
             "privacy.keys.versions_in_use": [
-                (n, {"key": key}) for key, n in view.keyVersions.items()
+                (n, {"key": key}) for key, n in state["keyVersions"].items()
             ],
         }
 
