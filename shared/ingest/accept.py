@@ -51,7 +51,7 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore
 from shared.ports.key_provider import KeyProvider
 from shared.ports.message_bus import MessageBus, OutgoingMessage
-from shared.subjects.keys import BEHAVIOUR_PURPOSE, consent_withdrawn
+from shared.subjects.keys import BEHAVIOUR_PURPOSE, consent_withdrawn, restricted
 from shared.subjects.visitors import VisitorBinding
 from shared.tenancy.models import Tenant
 from shared.validation import parse_model
@@ -205,12 +205,6 @@ class WidgetIngest:
         request_id = f"dsar-{uuid.uuid4().hex}"
         self._enqueue("privacy_request", tenant, subject_id, cmd, call, request_id)
         return PrivacyRequestAccepted(requestId=request_id)
-
-
-def restricted(doc: dict[str, Any] | None) -> bool:
-    """A restricted or objecting subject: nothing of theirs is stored."""
-    flags = (doc or {}).get("flags", {})
-    return bool(flags.get("restricted") or flags.get("objected"))
 
 
 def _check_identifiers(email: str | None, phone: str | None, tenant: Tenant) -> None:

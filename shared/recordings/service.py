@@ -36,7 +36,7 @@ from shared.recordings.models import (
 )
 from shared.recordings.ranges import ByteRange, byte_range
 from shared.recordings.upload import Upload
-from shared.subjects.keys import SubjectKeys
+from shared.subjects.keys import SubjectKeys, restricted
 from shared.subjects.linking import IdentifierLinks
 from shared.subjects.visitors import VisitorBinding
 from shared.tenancy.directory import TenantDirectory
@@ -99,8 +99,7 @@ class Recordings:
         subject_id = self._visitors.find(tenant.tenantId, visitor_id).subject_id
         cipher, doc, _ = self._subjects.cipher_or_create(tenant.tenantId, subject_id)
         self._links.link_visitor(tenant, visitor_id, subject_id, self._clock.now(), doc)
-        flags = doc.get("flags", {})
-        if flags.get("restricted") or flags.get("objected"):
+        if restricted(doc):
             self._refuse(principal, tenant, "recording.refused", "restricted")
             raise Conflict("this data subject's processing is restricted; nothing was stored")
         return cipher

@@ -32,6 +32,12 @@ def consent_withdrawn(doc: dict[str, Any] | None, purpose: str) -> bool:
     return (doc or {}).get("consents", {}).get(purpose, {}).get("granted") is False
 
 
+def restricted(doc: dict[str, Any] | None) -> bool:
+    """A restricted or objecting subject: nothing of theirs is stored."""
+    flags = (doc or {}).get("flags", {})
+    return bool(flags.get("restricted") or flags.get("objected"))
+
+
 def subject_pk(tenant_id: str, subject_id: str) -> tuple[str, str]:
     return (tenant_id, subject_id)
 
