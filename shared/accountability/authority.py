@@ -39,6 +39,7 @@ from shared.notify.outbox import NO_WAKE, Outbox, event_doc, write_with_events
 from shared.ports.clock import Clock
 from shared.ports.document_store import DocumentStore, Filter, Item, Query
 from shared.tenancy.directory import TenantDirectory
+from shared.tenancy.listed import listed_local
 from shared.tenancy.models import Tenant
 
 SYSTEM_ACTOR = "system:authority"
@@ -233,7 +234,7 @@ class AuthorityRegister:
     def _concerned(self, tenant_ids: list[str]) -> None:
         """Every tenant exists and is served here (its trail, which will hear of the request,
         lives in this region)."""
-        self._tenants.listed_local(tenant_ids, "record the request there")
+        listed_local(self._tenants, tenant_ids, "record the request there")
 
 
 def _answered(doc: Item, response: dict[str, Any], now: str) -> Item:

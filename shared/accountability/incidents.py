@@ -40,6 +40,7 @@ from shared.ports.clock import Clock
 from shared.ports.document_store import BatchOp, DocumentStore, Item
 from shared.settings import Settings
 from shared.tenancy.directory import TenantDirectory
+from shared.tenancy.listed import listed_local
 from shared.tenancy.models import Tenant
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -131,8 +132,8 @@ class Incidents:
         region = self._settings.region
         if tenant_ids is None:
             return self._tenants.served_in(region)
-        return self._tenants.listed_local(
-            tenant_ids, "report the incident there, where its data can be counted"
+        return listed_local(
+            self._tenants, tenant_ids, "report the incident there, where its data can be counted"
         )
 
     def _notice(self, incident_id: str, doc: Item, tenant: Tenant, notify_by: datetime) -> Item:

@@ -150,31 +150,6 @@ class TenantDirectory:
             )
         return tenant
 
-    def listed_local(self, tenant_ids: list[str], elsewhere: str) -> list[Tenant]:
-        """The listed tenants, each once, all served in this stamp's region: an unknown id is
-        a 400 pointing at its place in ``/tenantIds``, another region's tenant a 421 naming
-        its endpoint, with ``elsewhere`` saying what to do there."""
-        tenants: dict[str, Tenant] = {}
-        for i, tenant_id in enumerate(tenant_ids):
-            if tenant_id in tenants:
-                continue
-            try:
-                tenant = self.get(tenant_id)
-            except NotFound:
-                raise BadRequest(
-                    "unknown tenant", errors=[FieldError(f"/tenantIds/{i}", "no such tenant")]
-                ) from None
-            if tenant.region != self._settings.region:
-                raise MisdirectedRequest(
-                    f"tenant {tenant_id} is served in region '{tenant.region}': {elsewhere}",
-                    extra={
-                        "region": tenant.region,
-                        "endpoint": self._settings.region_endpoints.get(tenant.region, ""),
-                    },
-                )
-            tenants[tenant_id] = tenant
-        return list(tenants.values())
-
     def update(self, tenant_id: str, patch: TenantPatch) -> tuple[Tenant, list[str]]:
         """Apply a settings patch; returns the tenant and the names of the changed fields.
 
