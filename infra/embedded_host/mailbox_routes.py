@@ -40,12 +40,16 @@ _LIMIT = re.compile(r"^[0-9]{1,4}$")
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _files(directory: Path) -> list[Path]:
-    """The messages, newest first (by the time each file was last written)."""
+def _messages(directory: Path) -> list[Path]:
+    """The message files as listed (a message is found among them, never by a path)."""
     if not directory.is_dir():
         return []
-    found = [p for p in directory.iterdir() if p.suffix == ".eml" and p.is_file()]
-    return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    return [p for p in directory.iterdir() if p.suffix == ".eml" and p.is_file()]
+
+
+def _files(directory: Path) -> list[Path]:
+    """The messages, newest first (by the time each file was last written)."""
+    return sorted(_messages(directory), key=lambda p: p.stat().st_mtime_ns, reverse=True)
 
 
 def _parse(path: Path) -> EmailMessage:
@@ -64,8 +68,9 @@ def _date(value: str | None) -> str | None:
         return None
 
 
-def summary(path: Path) -> dict[str, Any]:
-    mail = _parse(path)
+def summary(path: Path, mail: EmailMessage | None = None) -> dict[str, Any]:
+    """What the listing shows of a message (``mail``: the message already parsed)."""
+    mail = mail or _parse(path)
     return {
         "id": path.stem,
         "subject": str(mail.get("Subject", "")),
@@ -88,7 +93,7 @@ def message(path: Path) -> dict[str, Any]:
         for part in mail.iter_attachments()
     ]
     text = str(body.get_content()) if body is not None else ""
-    return summary(path) | {"text": text, "attachments": attachments}
+    return summary(path, mail) | {"text": text, "attachments": attachments}
 
 
 def _denied(request: Request, keys: HostKeys, trusted: bool) -> Response | None:
@@ -105,7 +110,9 @@ def _denied(request: Request, keys: HostKeys, trusted: bool) -> Response | None:
 def mailbox_routes(directory: Path, keys: HostKeys, *, trusted: bool) -> list[BaseRoute]:
     """``trusted``: whether the principal header is believed (dev auth), as for the API."""
 
-    async def listing(request: Request) -> Response:
+    # plain functions: Starlette runs them in its thread pool, so reading and parsing files
+    # never holds up the host's event loop
+    def listing(request: Request) -> Response:
         if denied := _denied(request, keys, trusted):
             return denied
         raw = request.query_params.get("limit", str(DEFAULT_LIMIT))
@@ -114,11 +121,11 @@ def mailbox_routes(directory: Path, keys: HostKeys, *, trusted: bool) -> list[Ba
         items = [summary(p) for p in _files(directory)[: int(raw)]]
         return JSONResponse({"items": items}, headers=_HEADERS)
 
-    async def one(request: Request) -> Response:
+    def one(request: Request) -> Response:
         if denied := _denied(request, keys, trusted):
             return denied
         wanted = request.path_params["id"]
-        found = next((p for p in _files(directory) if p.stem == wanted), None)
+        found = next((p for p in _messages(directory) if p.stem == wanted), None)
         if found is None:
             return problem(404, "Not Found", _HEADERS, detail="no such message in the mailbox")
         return JSONResponse(message(found), headers=_HEADERS)
